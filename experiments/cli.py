@@ -1,0 +1,127 @@
+"""The `gridvalue` command line: run, scenarios, params.
+
+Input errors print one line on stderr naming the field and the problem, and exit with 2.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from gridvalue.simulation.schema import ScenarioError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage dump) and exit code 2."""
+
+    def error(self, message: str):
+        raise ScenarioError("arguments", message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gridvalue", description="Agent-based market simulation of a "
+                     "distribution grid company selling data-driven energy services.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and write its results folder and report")
+    run.add_argument("scenario", nargs="?", default="baseline",
+                     help="packaged scenario name or path to a .toml file (default: baseline)")
+    run.add_argument("--seed", type=int, help="override meta.seed")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="SECTION.FIELD=VALUE", help="override one parameter (repeatable)")
+    run.add_argument("--out", type=Path, help="results folder (default: runs/NAME-seedN-TIME)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
+
+    params = sub.add_parser("params", help="print the parameter table (defaults, units, sources)")
+    params.add_argument("--format", choices=("markdown", "csv"), default="markdown")
+    return parser
+
+
+def _cmd_run(args) -> int:
+    from tqdm import tqdm
+
+    from gridvalue.experiments.runner import (
+        check_out_dir,
+        default_out_dir,
+        run_scenario,
+        write_results,
+    )
+    from gridvalue.simulation.scenario import load_scenario
+
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.out is not None:
+        check_out_dir(args.out)
+    with tqdm(total=scenario.meta.days, unit="day", desc=scenario.meta.name,
+              disable=args.quiet, file=sys.stderr) as bar:
+        result = run_scenario(scenario, seed=args.seed,
+                              progress=lambda done: bar.update(done - bar.n))
+    out = write_results(result, args.out or default_out_dir(result))
+    print(format_summary(result.summary, result.scenario.meta.currency))
+    print(f"results: {out}")
+    print(f"report:  {out / 'report.html'}")
+    return 0
+
+
+def format_summary(summary: dict, currency: str) -> str:
+    """The run summary as an aligned two-column table."""
+    labels = {
+        "households": "households", "enterprises": "enterprises", "microgrids": "microgrids",
+        "feeders": "feeders", "transformers": "transformers", "days": "days simulated",
+        "system_peak_kw": "system peak (kW)", "system_peak_time": "system peak at",
+        "energy_mwh": "energy delivered (MWh)", "load_factor": "load factor",
+        "max_feeder_peak_kw": "highest feeder peak (kW)",
+        "transformers_over_rating": "transformers over rating",
+        "transformer_hours_over_rating": "transformer-hours over rating",
+        "energy_revenue": f"energy revenue ({currency})",
+        "wholesale_cost": f"wholesale energy cost ({currency})",
+        "capacity_cost": f"capacity cost of peak ({currency})",
+        "company_margin": f"company margin ({currency})",
+        "company_npv": f"company NPV ({currency})",
+    }
+    width = max(len(v) for v in labels.values())
+    lines = []
+    for key, label in labels.items():
+        value = summary[key]
+        text = f"{value:,.3f}" if key == "load_factor" else (
+            f"{value:,.0f}" if isinstance(value, float) else str(value))
+        lines.append(f"{label:<{width}}  {text:>16}")
+    return "\n".join(lines)
+
+
+def _cmd_scenarios(args) -> int:
+    from gridvalue.simulation.scenario import load_scenario, packaged_scenarios
+
+    for name in sorted(packaged_scenarios()):
+        print(f"{name:<24} {load_scenario(name).meta.description}")
+    return 0
+
+
+def _cmd_params(args) -> int:
+    from gridvalue.simulation.parameters import parameter_table
+
+    print(parameter_table(args.format), end="")
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "params": _cmd_params}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        print(f"gridvalue: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("gridvalue: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

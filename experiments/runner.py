@@ -1,0 +1,199 @@
+"""Run a scenario and turn the model's state into tables; write them to a results folder.
+
+`run_scenario` is the notebook API: it returns a `RunResult` of pandas DataFrames.
+`write_results` writes Parquet tables, the resolved scenario, `meta.json` and a report into a
+temporary folder and renames it into place, so a failed run leaves nothing half-written.
+"""
+
+import datetime
+import json
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import gridvalue
+from gridvalue.simulation import metrics
+from gridvalue.simulation.model import GridValueModel
+from gridvalue.simulation.population import SECTORS, SIZE_CLASSES, TYPE_NAMES
+from gridvalue.simulation.profiles import CLASSES
+from gridvalue.simulation.scenario import Scenario
+from gridvalue.simulation.schema import ScenarioError
+
+TABLES = ("daily", "feeders_daily", "system_load", "customers", "transformers", "ledger")
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    tables: dict[str, pd.DataFrame]
+    summary: dict[str, float | int | str]
+    meta: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def run_scenario(scenario: "Scenario | str" = "baseline", seed: int | None = None,
+                 overrides: "dict | list | None" = None,
+                 progress: Callable[[int], None] | None = None) -> RunResult:
+    """Build the model, run the whole horizon and return its tables and summary."""
+    started = datetime.datetime.now(datetime.UTC)
+    clock = time.perf_counter()
+    model = GridValueModel(scenario, seed=seed, overrides=overrides)
+    model.run(progress)
+    tables = model_tables(model)
+    summary = summarise(model, tables)
+    meta = {
+        "scenario": model.scenario.meta.name,
+        "seed": model.seed,
+        "scenario_hash": model.scenario.hash(),
+        "gridvalue_version": gridvalue.__version__,
+        "python": platform.python_version(),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "finished_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - clock, 3),
+    }
+    return RunResult(model.scenario, tables, summary, meta)
+
+
+def model_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
+    """The run's result tables (deterministic for a given scenario and seed)."""
+    days = pd.to_datetime([d.isoformat() for d in model.dates])
+    daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    daily["date"] = days
+    daily.insert(1, "day", np.arange(len(daily)))
+
+    n_feeders, T = model.topology.n_feeders, model.scenario.meta.intervals_per_day
+    feeders_daily = pd.DataFrame({
+        "date": np.repeat(days, n_feeders),
+        "feeder": np.tile(np.arange(n_feeders), model.days),
+        "peak_kw": model.feeder_peak_kw.ravel(),
+        "energy_kwh": model.feeder_energy_kwh.ravel(),
+        "rating_kw": np.tile(model.topology.feeder_rating_kw, model.days),
+    })
+    step = pd.Timedelta(hours=24 / T)
+    system_load = pd.DataFrame({
+        "timestamp": np.repeat(days, T) + np.tile(np.arange(T), model.days) * step,
+        "interval": np.tile(np.arange(T), model.days).astype(np.int16),
+        "load_kw": model.system_kw.ravel(),
+    })
+    return {
+        "daily": daily,
+        "feeders_daily": feeders_daily,
+        "system_load": system_load,
+        "customers": customer_table(model),
+        "transformers": transformer_table(model),
+        "ledger": model.company.ledger.to_frame(),
+    }
+
+
+def customer_table(model: GridValueModel) -> pd.DataFrame:
+    """One row per customer: who, where, what it drew and paid (hidden truths included)."""
+    c = model.customers
+    frame = c.to_frame().drop(columns=["load_scale"])
+    frame.insert(0, "customer", np.arange(len(c)))
+    frame["customer_type"] = pd.Categorical.from_codes(c["customer_type"], TYPE_NAMES)
+    frame["sector"] = pd.Categorical.from_codes(c["sector"], SECTORS)
+    frame["profile_class"] = pd.Categorical.from_codes(c["profile_class"], CLASSES)
+    frame["transformer"] = model.topology.customer_transformer
+    frame["feeder"] = model.topology.customer_feeder
+    extras = []
+    for name, table in model.tables.items():
+        extra = table.to_frame().drop(columns=["annual_kwh", "pv_kwp", "profile_class", "sector"],
+                                      errors="ignore")
+        if name == "enterprises":
+            extra["size_class"] = pd.Categorical.from_codes(table["size_class"], SIZE_CLASSES)
+        extra.index = extra.index + model.customer_offset[name]
+        extras.append(extra)
+    return frame.join(pd.concat(extras))
+
+
+def transformer_table(model: GridValueModel) -> pd.DataFrame:
+    topo = model.topology
+    peak = model.transformer_peak_kw
+    return pd.DataFrame({
+        "transformer": np.arange(topo.n_transformers),
+        "feeder": topo.transformer_feeder,
+        "customers": np.bincount(topo.customer_transformer, minlength=topo.n_transformers),
+        "rating_kva": topo.transformer_rating_kva,
+        "peak_kw": peak,
+        "peak_utilisation": peak / topo.transformer_rating_kw,
+        "intervals_over_rating": model.transformer_intervals_over,
+    })
+
+
+def summarise(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
+    """Headline figures of a run."""
+    load = model.system_kw
+    peak_at = int(load.argmax())
+    peak_day, peak_interval = divmod(peak_at, load.shape[1])
+    ledger = model.company.ledger
+    ctype = model.customers["customer_type"]
+    hours = model.hours_per_interval
+    return {
+        "households": int((ctype == 0).sum()),
+        "enterprises": int((ctype == 1).sum()),
+        "microgrids": int((ctype == 2).sum()),
+        "feeders": model.topology.n_feeders,
+        "transformers": model.topology.n_transformers,
+        "days": model.days,
+        "system_peak_kw": float(load.max()),
+        "system_peak_time": str(tables["system_load"]["timestamp"].iloc[peak_at]),
+        "energy_mwh": float(load.sum() * hours / 1000.0),
+        "load_factor": metrics.load_factor(load),
+        "max_feeder_peak_kw": float(model.feeder_peak_kw.max()),
+        "transformers_over_rating": int((model.transformer_intervals_over > 0).sum()),
+        "transformer_hours_over_rating": float(model.transformer_intervals_over.sum() * hours),
+        "energy_revenue": ledger.total(item="revenue"),
+        "wholesale_cost": -ledger.total(item="wholesale_energy"),
+        "capacity_cost": -ledger.total(item="capacity"),
+        "company_margin": ledger.total(),
+        "company_npv": ledger.npv(model.scenario.company.discount_rate_per_year),
+        "customer_bill_total": float(model.customers["bill"].sum()),
+        "peak_day": model.dates[peak_day].isoformat(),
+        "peak_interval": peak_interval,
+    }
+
+
+def default_out_dir(result: RunResult, root: Path = Path("runs")) -> Path:
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return root / f"{result.scenario.meta.name}-seed{result.meta['seed']}-{stamp}"
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an output path that holds anything (raises ScenarioError naming --out)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ScenarioError("--out", f"{out} already exists and is not an empty folder")
+
+
+def write_results(result: RunResult, out: Path, report: bool = True) -> Path:
+    """Write the run's tables, scenario, meta and report to `out`, atomically."""
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        for name in TABLES:
+            result.tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "scenario.toml").write_text(result.scenario.to_toml())
+        (tmp / "meta.json").write_text(json.dumps(result.meta | {"summary": result.summary},
+                                                  indent=2) + "\n")
+        if report:
+            from gridvalue.experiments.report import write_run_report
+
+            write_run_report(result, tmp / "report.html")
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,1 @@
+"""The model and its vectorised machinery: scenarios, network, profiles, loads, ledger, metrics."""

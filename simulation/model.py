@@ -1,0 +1,234 @@
+"""GridValueModel: the Mesa model of a grid company, its customers and its network."""
+
+import dataclasses
+import datetime
+import functools
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from gridvalue.agents.enterprise import EnterpriseUser
+from gridvalue.agents.grid_company import GridCompany
+from gridvalue.agents.household import Household
+from gridvalue.agents.microgrid import Microgrid
+from gridvalue.simulation import metrics
+from gridvalue.simulation.loads import LoadEngine
+from gridvalue.simulation.network import Topology, build_graph, build_topology
+from gridvalue.simulation.population import (
+    MICROGRID,
+    customer_columns,
+    draw_enterprises,
+    draw_households,
+    draw_microgrids,
+)
+from gridvalue.simulation.profiles import CLASS_INDEX, MICROGRID_CLASS
+from gridvalue.simulation.rng import Streams
+from gridvalue.simulation.scenario import Scenario, load_scenario
+from gridvalue.simulation.storage import Batteries, dispatch_peak_shaving
+from gridvalue.simulation.tables import Table
+
+# Peak of one customer over its share of the class's coincident peak, per unit of
+# interval noise sigma (households: 3,550 h / 1,200 h at sigma 0.43); sizing rule only.
+INDIVIDUAL_PEAK_PER_SIGMA = 4.5
+
+DAILY_KPIS = ("system_peak_kw", "system_min_kw", "energy_kwh", "load_factor", "pv_kwh",
+              "battery_discharge_kwh", "transformer_intervals_over_rating",
+              "transformers_over_rating", "feeder_intervals_over_rating")
+
+
+def _today(model: "GridValueModel", name: str):
+    return model.today[name]
+
+
+class GridValueModel(mesa.Model):
+    """A distribution grid company and its customers, one step per day.
+
+    Each step runs a fixed pipeline:
+
+    1. operate: every customer's demand for the day (vectorised), minus PV, plus microgrid
+       battery dispatch; aggregated to transformer, feeder and system load per interval.
+    2. settle: customers' bills; the company books energy sales, wholesale energy and the
+       capacity cost of the year's peak.
+    3. record: the day's KPIs into the Mesa DataCollector and the interval arrays.
+
+    Later phases (observe, offer, decide) come with the data platform and the services.
+    """
+
+    def __init__(self, scenario: "Scenario | str" = "baseline", seed: int | None = None,
+                 rng=None, overrides: "dict | list | None" = None):
+        if isinstance(scenario, Scenario):
+            if overrides:
+                raise ValueError("overrides need a scenario name or path, not a Scenario")
+        else:
+            scenario = load_scenario(scenario, overrides)
+        if seed is not None and rng is not None:
+            raise ValueError("give seed or rng, not both")
+        if rng is not None:
+            seed = int(rng) if isinstance(rng, int | np.integer) else int(
+                np.random.default_rng(rng).integers(2**31 - 1))
+        seed = scenario.meta.seed if seed is None else int(seed)
+        super().__init__(seed=seed)
+        self.seed = seed
+        self.scenario = dataclasses.replace(
+            scenario, meta=dataclasses.replace(scenario.meta, seed=seed))
+        self.streams = Streams(seed)
+        meta = self.scenario.meta
+        self.days = meta.days
+        self.hours_per_interval = 24.0 / meta.intervals_per_day
+        self.dates = [meta.start_date + datetime.timedelta(days=d) for d in range(meta.days)]
+
+        self.loads = LoadEngine(self.scenario, self.streams)
+        self._build_population()
+        self._build_network()
+        self.company = GridCompany(self, self.scenario.company, self.scenario.tariff,
+                                   meta.start_date)
+        self._build_agents()
+        self._build_records()
+        self.running = True
+
+    # ---- construction -------------------------------------------------------------------
+    def _build_population(self) -> None:
+        flh = self._class_full_load_hours()
+        households = draw_households(self.scenario, self.streams)
+        enterprises = draw_enterprises(self.scenario, self.streams)
+        microgrids = draw_microgrids(self.scenario, self.streams, flh[CLASS_INDEX[MICROGRID_CLASS]])
+        self.tables = {
+            "households": Table("households", households),
+            "enterprises": Table("enterprises", enterprises),
+            "microgrids": Table("microgrids", microgrids),
+        }
+        self.customers = Table("customers", customer_columns(
+            self.scenario, households, enterprises, microgrids))
+        self.customer_offset = {"households": 0, "enterprises": len(self.tables["households"]),
+                                "microgrids": len(self.tables["households"])
+                                + len(self.tables["enterprises"])}
+        self.class_full_load_hours = flh
+
+    def _class_full_load_hours(self) -> np.ndarray:
+        """Full-load hours of each shape class over the horizon (for design peaks)."""
+        shapes = self.loads.shapes_kw_per_kwh
+        energy = shapes.sum(axis=(1, 2)) * self.hours_per_interval
+        return energy / shapes.max(axis=(1, 2)) * 365.0 / self.days
+
+    def _build_network(self) -> None:
+        c = self.customers
+        coincident_kw = c["annual_kwh"] / self.class_full_load_hours[c["profile_class"]]
+        individual_kw = coincident_kw * (1.0 + INDIVIDUAL_PEAK_PER_SIGMA * c["interval_sigma"])
+        self.topology: Topology = build_topology(
+            c["customer_type"], c["sector"], coincident_kw, individual_kw,
+            self.scenario.network, self.streams["network"])
+
+    @functools.cached_property
+    def graph(self) -> nx.Graph:
+        """The network graph (built on first use from its own stream)."""
+        return build_graph(self.topology, self.scenario.network, self.streams.fresh("graph"))
+
+    def _build_agents(self) -> None:
+        self._agent_of_customer = []
+        for name, cls in (("households", Household), ("enterprises", EnterpriseUser),
+                          ("microgrids", Microgrid)):
+            offset = self.customer_offset[name]
+            self._agent_of_customer += [cls(self, row, offset + row)
+                                        for row in range(len(self.tables[name]))]
+        mg = self.tables["microgrids"]
+        p = self.scenario.population
+        self.batteries = Batteries(
+            power_kw=mg["battery_power_kw"].astype(float),
+            energy_kwh=mg["battery_energy_kwh"].astype(float),
+            soc_kwh=mg["battery_energy_kwh"] * 0.5,
+            roundtrip_efficiency=p.battery_roundtrip_efficiency,
+            soc_min_share=p.battery_soc_min_share, soc_max_share=p.battery_soc_max_share)
+        self.battery_losses_kwh = 0.0
+        self._microgrid_rows = np.flatnonzero(self.customers["customer_type"] == MICROGRID)
+        self._pv_rows = np.flatnonzero(self.customers["pv_kwp"] > 0)
+
+    def _build_records(self) -> None:
+        T, topo = self.scenario.meta.intervals_per_day, self.topology
+        self.system_kw = np.zeros((self.days, T))
+        self.feeder_peak_kw = np.zeros((self.days, topo.n_feeders))
+        self.feeder_energy_kwh = np.zeros((self.days, topo.n_feeders))
+        self.transformer_peak_kw = np.zeros(topo.n_transformers)
+        self.transformer_intervals_over = np.zeros(topo.n_transformers, dtype=np.int64)
+        self.today: dict = {}
+        reporters = {"date": functools.partial(_today, name="date")}
+        reporters |= {k: functools.partial(_today, name=k) for k in DAILY_KPIS}
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+
+    # ---- the daily pipeline -----------------------------------------------------------------
+    def step(self) -> None:
+        day = self.steps - 1  # Mesa counts the step before calling it
+        customer_kw = self.operate(day)
+        _, _, system_kw = self.aggregate(day, customer_kw)
+        self.company.settle_day(self.dates[day], day, customer_kw, system_kw,
+                                self.hours_per_interval)
+        self.datacollector.collect(self)
+        if self.steps >= self.days:
+            self.running = False
+
+    def operate(self, day: int) -> np.ndarray:
+        """Net load of every customer for `day`, kW, (n_customers, T): demand - PV + battery."""
+        customer_kw = self.loads.gross_kw(self.customers, day)
+        pv_kw = self.loads.pv_kw(self.customers["pv_kwp"][self._pv_rows], day)
+        customer_kw[self._pv_rows] -= pv_kw
+        rows = self._microgrid_rows
+        battery_kw = np.zeros((0, customer_kw.shape[1]))
+        if len(rows):
+            battery_kw, losses = dispatch_peak_shaving(self.batteries, customer_kw[rows],
+                                                       self.hours_per_interval)
+            customer_kw[rows] += battery_kw
+            self.battery_losses_kwh += float(losses.sum())
+        self.customers["peak_kw"] = np.maximum(self.customers["peak_kw"], customer_kw.max(axis=1))
+        dt = self.hours_per_interval
+        self.today = {"date": self.dates[day].isoformat(), "pv_kwh": float(pv_kw.sum() * dt),
+                      "battery_discharge_kwh": float(np.maximum(-battery_kw, 0).sum() * dt)}
+        return customer_kw
+
+    def aggregate(self, day: int, customer_kw: np.ndarray):
+        """Aggregate up the feeders; record the day's interval and peak statistics."""
+        topo, dt = self.topology, self.hours_per_interval
+        transformer_kw, feeder_kw, system_kw = topo.aggregate(customer_kw)
+        tx_over = metrics.intervals_above(transformer_kw, topo.transformer_rating_kw)
+        feeder_over = metrics.intervals_above(feeder_kw, topo.feeder_rating_kw)
+        self.system_kw[day] = system_kw
+        self.feeder_peak_kw[day] = feeder_kw.max(axis=1)
+        self.feeder_energy_kwh[day] = feeder_kw.sum(axis=1) * dt
+        np.maximum(self.transformer_peak_kw, transformer_kw.max(axis=1),
+                   out=self.transformer_peak_kw)
+        self.transformer_intervals_over += tx_over
+        self.today |= {
+            "system_peak_kw": float(system_kw.max()),
+            "system_min_kw": float(system_kw.min()),
+            "energy_kwh": float(system_kw.sum() * dt),
+            "load_factor": metrics.load_factor(system_kw),
+            "transformer_intervals_over_rating": int(tx_over.sum()),
+            "transformers_over_rating": int((tx_over > 0).sum()),
+            "feeder_intervals_over_rating": int(feeder_over.sum()),
+        }
+        return transformer_kw, feeder_kw, system_kw
+
+    def run(self, progress=None) -> "GridValueModel":
+        """Step to the end of the horizon; `progress(days_done)` is called after each day."""
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress(self.steps)
+        return self
+
+    # ---- agents by type ---------------------------------------------------------------------
+    @property
+    def households(self) -> mesa.agent.AgentSet:
+        return self.agents_by_type[Household]
+
+    @property
+    def enterprises(self) -> mesa.agent.AgentSet:
+        return self.agents_by_type[EnterpriseUser]
+
+    @property
+    def microgrids(self) -> mesa.agent.AgentSet:
+        return self.agents_by_type[Microgrid]
+
+    def customer_agent(self, customer: int):
+        """The agent at a customer index (households, enterprises, microgrids in that order)."""
+        return self._agent_of_customer[customer]
+

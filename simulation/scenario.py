@@ -1,0 +1,403 @@
+"""The scenario: sections, defaults (with unit and source), TOML loading, `extends` and overrides.
+
+A scenario file is TOML. `extends = "baseline"` inherits a packaged scenario (or a file path,
+relative to the extending file); `--set section.field=value` overrides one value. Every input
+error raises `ScenarioError` naming the field and the problem.
+"""
+
+import copy
+import datetime
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from gridvalue.simulation.schema import ScenarioError, Shares, build, param, table, to_dict
+
+A = "assumption"
+
+
+@dataclass(frozen=True)
+class Meta:
+    name: str = param("baseline", "-", "-", "Scenario name (used in results folder names)")
+    description: str = param("", "-", "-", "What the scenario asks, for a strategist")
+    seed: int = param(42, "-", "-", "Master seed of all random streams", min=0)
+    start_date: datetime.date = param(datetime.date(2025, 1, 1), "date", A,
+                                      "First simulated day (its calendar year sets load shapes)")
+    days: int = param(365, "day", A, "Horizon: simulated days, one model step each",
+                      min=1, max=3660)
+    currency: str = param("CNY", "-", "seed paper (a Chinese grid company)",
+                          "Currency of every money figure")
+    intervals_per_day: int = param(24, "1/day", "BDEW profiles are 15-min; hourly by default",
+                                   "Intraday intervals per step", choices=(24, 96))
+
+
+@dataclass(frozen=True)
+class Network:
+    customers_per_transformer: int = param(
+        40, "households", A + " (urban LV transformers serve tens of households)",
+        "Households per MV/LV transformer", min=1)
+    enterprises_per_transformer: int = param(
+        5, "enterprises", A, "Commercial/agricultural enterprises per shared transformer "
+        "(industrial enterprises and microgrids get their own)", min=1)
+    transformers_per_feeder: int = param(
+        12, "transformers", A + " (10 kV feeders carry about 10-40 transformers)",
+        "Transformers per MV feeder; the feeder count follows from it", min=1)
+    transformer_sizing_margin: float = param(
+        1.25, "ratio", A, "Mean ratio of transformer rating to its expected diversified peak",
+        min=0.1, max=10)
+    transformer_sizing_spread: float = param(
+        0.2, "ratio", A, "Standard deviation of that ratio across transformers (some are tight)",
+        min=0, max=5)
+    power_factor: float = param(0.95, "-", A, "Power factor converting kVA ratings to kW",
+                                min=0.5, max=1.0)
+    feeder_rating_kva: float = param(8000.0, "kVA", A + " (10 kV, about 460 A)",
+                                     "Thermal rating of each MV feeder", min=0, min_exclusive=True)
+    section_length_km: float = param(0.3, "km", A, "Mean length of an MV line section",
+                                     min=0, min_exclusive=True)
+
+
+@dataclass(frozen=True)
+class SectorShares(Shares):
+    industrial: float = param(0.15, "share", A, "Share of enterprises that are industrial",
+                              min=0, max=1)
+    commercial: float = param(0.6, "share", A, "Share of enterprises that are commercial",
+                              min=0, max=1)
+    agricultural: float = param(0.25, "share", A, "Share of enterprises that are agricultural",
+                                min=0, max=1)
+
+
+@dataclass(frozen=True)
+class Population:
+    households: int = param(2000, "customers", A, "Residential households", min=0)
+    enterprises: int = param(240, "customers", A, "Enterprise users (all sectors)", min=0)
+    microgrids: int = param(8, "customers", A, "Customer microgrids (PV + battery + members)",
+                            min=0)
+    sector_shares: SectorShares = table(SectorShares, "Enterprise sector mix")
+    household_kwh_median: float = param(
+        2000.0, "kWh/yr", A + " (China: about 900 kWh residential use per capita, 2.6 persons)",
+        "Median annual consumption of a household", min=0, min_exclusive=True)
+    household_kwh_sigma: float = param(0.45, "log-sd", A, "Spread of household annual kWh",
+                                       min=0, max=3)
+    household_kwh_size_elasticity: float = param(
+        0.4, "-", A, "Elasticity of household kWh to household size", min=0, max=2)
+    household_kwh_income_elasticity: float = param(
+        0.25, "-", A, "Elasticity of household kWh to income per person", min=0, max=2)
+    household_size_mean: float = param(2.62, "persons", "China 7th census (2020)",
+                                       "Mean household size", min=1)
+    income_per_capita_median: float = param(
+        33036.0, "CNY/yr", "NBS 2023 communiqué, median disposable income (recalled)",
+        "Median disposable income per person", min=0, min_exclusive=True)
+    income_sigma: float = param(0.7, "log-sd", A, "Spread of household income", min=0, max=3)
+    industrial_kwh_median: float = param(800000.0, "kWh/yr", A,
+                                         "Median annual consumption of an industrial enterprise",
+                                         min=0, min_exclusive=True)
+    commercial_kwh_median: float = param(60000.0, "kWh/yr", A,
+                                         "Median annual consumption of a commercial enterprise",
+                                         min=0, min_exclusive=True)
+    agricultural_kwh_median: float = param(20000.0, "kWh/yr", A,
+                                           "Median annual consumption of a farm",
+                                           min=0, min_exclusive=True)
+    enterprise_kwh_sigma: float = param(0.8, "log-sd", A, "Spread of enterprise annual kWh",
+                                        min=0, max=3)
+    household_roof_kwp_median: float = param(3.0, "kWp", A, "Median household PV roof potential",
+                                             min=0)
+    enterprise_roof_kwp_per_mwh: float = param(
+        0.3, "kWp per MWh/yr", A, "Enterprise PV roof potential per annual MWh", min=0)
+    household_pv_share: float = param(0.03, "share", A, "Households that already own PV",
+                                      min=0, max=1)
+    enterprise_pv_share: float = param(0.05, "share", A, "Enterprises that already own PV",
+                                       min=0, max=1)
+    existing_pv_roof_use_share: float = param(0.6, "share", A,
+                                              "Installed PV as a share of roof potential",
+                                              min=0, max=1)
+    household_default_hazard_mean: float = param(0.01, "1/yr", A,
+                                                 "Mean hidden default hazard of a household",
+                                                 min=0, max=1)
+    enterprise_default_hazard_mean: float = param(
+        0.025, "1/yr", A + " (REFERENCES: 1-5 %/yr SME prior)",
+        "Mean hidden default hazard of an enterprise", min=0, max=1)
+    default_hazard_concentration: float = param(
+        8.0, "-", A, "Beta concentration of default hazards (lower = more spread)",
+        min=0, min_exclusive=True)
+    household_flexibility_mean: float = param(0.10, "share", A,
+                                              "Mean shiftable share of a household's daily energy",
+                                              min=0, max=1)
+    industrial_flexibility_mean: float = param(
+        0.03, "share", "Jessoe & Rapson (2015): C&I TOU barely moves load",
+        "Mean shiftable share, industry", min=0, max=1)
+    commercial_flexibility_mean: float = param(0.05, "share", A, "Mean shiftable share, commerce",
+                                               min=0, max=1)
+    agricultural_flexibility_mean: float = param(0.30, "share", A + " (irrigation pumps)",
+                                                 "Mean shiftable share, farms", min=0, max=1)
+    household_discount_rate_mean: float = param(
+        0.20, "1/yr", "Hausman (1979) implicit rate for appliance choice (recalled)",
+        "Mean discount rate households apply to offers", min=0, max=2)
+    enterprise_discount_rate_mean: float = param(0.12, "1/yr", A,
+                                                 "Mean discount rate enterprises apply to offers",
+                                                 min=0, max=2)
+    microgrid_kwh_median: float = param(300000.0, "kWh/yr", A,
+                                        "Median annual member consumption of a microgrid",
+                                        min=0, min_exclusive=True)
+    microgrid_members_mean: float = param(30.0, "members", A,
+                                          "Mean member loads per microgrid (smooths its load)",
+                                          min=1)
+    microgrid_pv_kwp_per_mwh: float = param(0.4, "kWp per MWh/yr", A,
+                                            "Microgrid PV size per annual MWh of member load",
+                                            min=0)
+    microgrid_battery_power_share: float = param(
+        0.3, "kW per kW", A, "Battery power as a share of the microgrid's expected peak",
+        min=0, max=5)
+    microgrid_battery_hours: float = param(2.0, "h", A, "Battery energy / power", min=0)
+    battery_roundtrip_efficiency: float = param(0.9, "share", A + " (Li-ion, about 85-92 %)",
+                                                "Round-trip efficiency of batteries",
+                                                min=0, max=1, min_exclusive=True)
+    battery_soc_min_share: float = param(0.1, "share", A, "Lowest allowed state of charge",
+                                         min=0, max=1)
+    battery_soc_max_share: float = param(0.95, "share", A, "Highest allowed state of charge",
+                                         min=0, max=1)
+
+    def check(self, path: str) -> None:
+        if self.households + self.enterprises + self.microgrids == 0:
+            raise ScenarioError(f"{path}.households", "the population has no customers")
+        if self.battery_soc_min_share >= self.battery_soc_max_share:
+            raise ScenarioError(f"{path}.battery_soc_min_share",
+                                "must be below battery_soc_max_share")
+
+
+@dataclass(frozen=True)
+class CommercialProfiles(Shares):
+    g0: float = param(0.30, "share", A, "BDEW g0: commerce in general", min=0, max=1)
+    g1: float = param(0.25, "share", A, "BDEW g1: weekdays 8-18 h (offices)", min=0, max=1)
+    g2: float = param(0.10, "share", A, "BDEW g2: evening consumption", min=0, max=1)
+    g3: float = param(0.05, "share", A, "BDEW g3: continuous", min=0, max=1)
+    g4: float = param(0.20, "share", A, "BDEW g4: shops, hairdressers", min=0, max=1)
+    g5: float = param(0.05, "share", A, "BDEW g5: bakery", min=0, max=1)
+    g6: float = param(0.05, "share", A, "BDEW g6: weekend operation", min=0, max=1)
+
+
+@dataclass(frozen=True)
+class AgriculturalProfiles(Shares):
+    l0: float = param(0.40, "share", A, "BDEW l0: farms in general", min=0, max=1)
+    l1: float = param(0.30, "share", A, "BDEW l1: farms with dairy", min=0, max=1)
+    l2: float = param(0.30, "share", A, "BDEW l2: other farms", min=0, max=1)
+
+
+@dataclass(frozen=True)
+class IndustrialProfiles(Shares):
+    one_shift: float = param(0.40, "share", A, "Single day shift, weekdays", min=0, max=1)
+    two_shift: float = param(0.35, "share", A, "Two shifts 6-22 h, reduced Saturdays",
+                             min=0, max=1)
+    three_shift: float = param(0.25, "share", A, "Continuous three-shift operation", min=0, max=1)
+
+
+@dataclass(frozen=True)
+class Profiles:
+    household_profile: str = param("h0_dyn", "-", "BDEW via demandlib",
+                                   "Household load shape", choices=("h0_dyn", "h0"))
+    commercial: CommercialProfiles = table(CommercialProfiles, "Commercial load-shape mix")
+    agricultural: AgriculturalProfiles = table(AgriculturalProfiles,
+                                               "Agricultural load-shape mix")
+    industrial: IndustrialProfiles = table(IndustrialProfiles, "Industrial shift-pattern mix")
+    household_interval_sigma: float = param(
+        0.43, "log-sd", "calibrated: single-household full-load hours about 1,200 h "
+        "(SimBench H0-A 1,222 h)", "Interval-to-interval noise of one household's load",
+        min=0, max=3)
+    enterprise_interval_sigma: float = param(0.25, "log-sd", A,
+                                             "Interval noise of one enterprise's load",
+                                             min=0, max=3)
+    customer_day_sigma: float = param(0.15, "log-sd", A,
+                                      "Day-to-day level noise of each customer", min=0, max=3)
+    weather_day_sigma: float = param(0.04, "log-sd", A,
+                                     "Common daily level factor of all loads (weather)",
+                                     min=0, max=1)
+    pv_specific_yield_kwh_per_kwp: float = param(
+        1200.0, "kWh/kWp/yr", A + " (central and eastern China about 1,000-1,400)",
+        "Annual PV yield per kWp", min=0)
+    pv_day_sigma: float = param(0.35, "share", A,
+                                "Spread of daily PV output around the seasonal clear-sky shape",
+                                min=0, max=1)
+    latitude_deg: float = param(30.6, "deg", A + " (central China)",
+                                "Latitude for day length and PV season", min=-66, max=66)
+
+
+@dataclass(frozen=True)
+class Tariff:
+    kind: str = param("flat", "-", "-", "Tariff structure (more kinds in the pricing issue)",
+                      choices=("flat",))
+    residential_price_per_kwh: float = param(
+        0.56, "CNY/kWh", A + " (first-block residential prices 0.5-0.6 CNY/kWh)",
+        "Household energy price", min=0)
+    commercial_price_per_kwh: float = param(0.80, "CNY/kWh", A, "Commercial energy price", min=0)
+    industrial_price_per_kwh: float = param(0.65, "CNY/kWh", A, "Industrial energy price", min=0)
+    agricultural_price_per_kwh: float = param(0.50, "CNY/kWh", A, "Agricultural energy price",
+                                              min=0)
+    microgrid_price_per_kwh: float = param(0.65, "CNY/kWh", A, "Microgrid import price", min=0)
+    export_price_per_kwh: float = param(0.38, "CNY/kWh", A + " (coal benchmark price)",
+                                        "Price paid for energy customers export", min=0)
+
+
+@dataclass(frozen=True)
+class Company:
+    discount_rate_per_year: float = param(0.08, "1/yr", A, "The company's discount rate",
+                                          min=0, max=1)
+    wholesale_price_per_kwh: float = param(0.40, "CNY/kWh", A + " (coal benchmark 0.35-0.45)",
+                                           "Cost of energy bought at the substation", min=0)
+    capacity_cost_per_kw_year: float = param(
+        300.0, "CNY/kW/yr", "CPUC 2012 avoided distribution capacity 30.71-57.03 $/kW-yr "
+        "at about 7.1 CNY/$", "Cost of the annual system peak", min=0)
+    loss_share: float = param(0.05, "share", A, "Network losses as a share of energy delivered",
+                              min=0, max=0.5)
+
+
+@dataclass(frozen=True)
+class DataPlatform:
+    """What the company's meter-data platform sees and infers (filled by the data-platform issue)."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """Services on offer (filled by the service-catalogue issue)."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    meta: Meta = table(Meta, "Name, seed, horizon, resolution")
+    network: Network = table(Network, "Synthetic radial distribution network")
+    population: Population = table(Population, "Customers and their heterogeneity")
+    profiles: Profiles = table(Profiles, "Load and PV shapes and their noise")
+    tariff: Tariff = table(Tariff, "Energy prices")
+    company: Company = table(Company, "The grid company's finance")
+    data_platform: DataPlatform = table(DataPlatform, "The meter-data platform")
+    services: Services = table(Services, "Services on offer")
+
+    def to_dict(self) -> dict:
+        return to_dict(self)
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def hash(self) -> str:
+        """SHA-256 of the resolved scenario: same inputs, same hash."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def n_customers(self) -> int:
+        p = self.population
+        return p.households + p.enterprises + p.microgrids
+
+
+SCENARIO_PACKAGE = "gridvalue.experiments"
+
+
+def packaged_scenarios() -> dict[str, Path]:
+    """Packaged scenario names and their files."""
+    folder = resources.files(SCENARIO_PACKAGE) / "scenarios"
+    return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
+
+
+def _locate(ref: str, relative_to: Path | None) -> Path:
+    if ref.endswith(".toml") or "/" in ref:
+        path = Path(ref)
+        if not path.is_absolute() and relative_to is not None:
+            path = relative_to / path
+        return path
+    packaged = packaged_scenarios()
+    if ref not in packaged:
+        raise ScenarioError("scenario", f"no packaged scenario named {ref!r} "
+                            f"(packaged: {', '.join(sorted(packaged))}); give a .toml path")
+    return packaged[ref]
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), f"cannot read file: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), f"malformed TOML: {exc}") from None
+
+
+def _merge(base: dict, child: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _resolve_raw(ref: str, relative_to: Path | None, chain: tuple[str, ...]) -> dict:
+    path = _locate(ref, relative_to).resolve()
+    if str(path) in chain:
+        raise ScenarioError("extends", f"circular inheritance through {path.name}")
+    raw = _read_toml(path)
+    raw.setdefault("meta", {})
+    if isinstance(raw["meta"], dict):
+        raw["meta"].setdefault("name", path.stem)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError("extends", f"expected a scenario name or path, got {parent!r}")
+    base = _resolve_raw(parent, path.parent, chain + (str(path),))
+    base.get("meta", {}).pop("description", None)  # a child describes itself
+    return _merge(base, raw)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse `section.field=value` (the value in TOML syntax, or a bare string)."""
+    key, sep, value_text = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError("--set", f"expected section.field=value, got {text!r}")
+    parts = key.split(".")
+    if len(parts) < 2 or not all(parts):
+        raise ScenarioError(f"--set {key}", "expected a dotted path section.field")
+    try:
+        value = tomllib.loads(f"v = {value_text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = value_text.strip()
+    return parts, value
+
+
+def apply_overrides(raw: dict, overrides: list[str] | dict[str, Any]) -> dict:
+    """Set each dotted path in the raw scenario dict (validated later, with the rest)."""
+    raw = copy.deepcopy(raw)
+    items = ([parse_override(o) for o in overrides] if isinstance(overrides, list)
+             else [(k.split("."), v) for k, v in overrides.items()])
+    for parts, value in items:
+        node = raw
+        for i, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                where = ".".join(parts[: i + 1])
+                raise ScenarioError(where, f"is a value, not a table; cannot set {'.'.join(parts)}")
+            node = child
+        node[parts[-1]] = value
+    return raw
+
+
+def load_scenario(ref: "str | Path" = "baseline",
+                  overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
+    """Load a packaged scenario by name or a TOML file by path, with inheritance and overrides."""
+    raw = _resolve_raw(str(ref), None, ())
+    if overrides:
+        raw = apply_overrides(raw, overrides)
+    return build(Scenario, raw, "")
+
+
+def scenario_from_dict(raw: dict) -> Scenario:
+    """Build a scenario from a plain dict (as read from TOML), validating it."""
+    return build(Scenario, raw, "")

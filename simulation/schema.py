@@ -1,0 +1,157 @@
+"""Typed parameter fields with unit, source and bounds, and the validator that builds them.
+
+Every scenario parameter is declared with `param(...)`, so its unit, source and bounds live
+next to its default and the parameter table in the docs is generated from the code.
+"""
+
+import dataclasses
+import datetime
+import math
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input: `field` names where, `problem` says what is wrong."""
+
+    def __init__(self, field: str, problem: str):
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+def param(
+    default: Any,
+    unit: str,
+    source: str,
+    doc: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    min_exclusive: bool = False,
+    choices: tuple | None = None,
+) -> Any:
+    """A scenario parameter with its default, unit, source, description and bounds."""
+    meta = {"unit": unit, "source": source, "doc": doc, "min": min, "max": max,
+            "min_exclusive": min_exclusive, "choices": choices}
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def table(cls: type, doc: str) -> Any:
+    """A nested table (a dataclass) with its documentation."""
+    return dataclasses.field(default_factory=cls, metadata={"doc": doc, "table": True})
+
+
+class Shares:
+    """Mixin for a table of shares: each in 0..1 and all summing to 1."""
+
+    def check_shares(self, path: str) -> None:
+        total = sum(getattr(self, f.name) for f in dataclasses.fields(self))
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ScenarioError(path, f"shares must sum to 1, they sum to {total:g}")
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _coerce(value: Any, kind: Any, path: str) -> Any:
+    """Check `value` against the annotated `kind` and return it in canonical form."""
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(path, f"expected true or false, got {_type_name(value)} {value!r}")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(path, f"expected an integer, got {_type_name(value)} {value!r}")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(path, f"expected a number, got {_type_name(value)} {value!r}")
+        if not math.isfinite(value):
+            raise ScenarioError(path, f"must be a finite number, got {value!r}")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ScenarioError(path, f"expected a string, got {_type_name(value)} {value!r}")
+        return value
+    if kind is datetime.date:
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError:
+                raise ScenarioError(path, f"not a date (expected YYYY-MM-DD): {value!r}") from None
+        raise ScenarioError(path, f"not a date (expected YYYY-MM-DD): {value!r}")
+    raise TypeError(f"{path}: unsupported parameter type {kind!r}")  # a bug in the schema
+
+
+def _check_bounds(value: Any, meta: Mapping, path: str) -> None:
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ScenarioError(path, f"must be one of {allowed}, got {value!r}")
+    low, high = meta.get("min"), meta.get("max")
+    if low is not None:
+        if meta.get("min_exclusive") and not value > low:
+            raise ScenarioError(path, f"must be greater than {low:g}, got {value!r}")
+        if value < low:
+            raise ScenarioError(path, f"must be at least {low:g}, got {value!r}")
+    if high is not None and value > high:
+        raise ScenarioError(path, f"must be at most {high:g}, got {value!r}")
+
+
+def build(cls: type, data: Any, path: str) -> Any:
+    """Validate the mapping `data` against dataclass `cls` and build it (defaults fill gaps)."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(path or "scenario", f"expected a table, got {_type_name(data)}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in fields:
+            allowed = ", ".join(fields) or "none yet"
+            raise ScenarioError(_join(path, key), f"unknown key (allowed: {allowed})")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, f in fields.items():
+        where = _join(path, name)
+        if f.metadata.get("table"):
+            values[name] = build(hints[name], data.get(name, {}), where)
+        elif name in data:
+            value = _coerce(data[name], hints[name], where)
+            _check_bounds(value, f.metadata, where)
+            values[name] = value
+    built = cls(**values)
+    if isinstance(built, Shares):
+        built.check_shares(path)
+    check = getattr(built, "check", None)
+    if check is not None:
+        check(path)
+    return built
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def to_dict(obj: Any) -> dict:
+    """The dataclass tree as nested plain dicts (dates stay dates, for TOML)."""
+    return {f.name: to_dict(getattr(obj, f.name)) if dataclasses.is_dataclass(getattr(obj, f.name))
+            else getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+def parameter_rows(cls: type, path: str = "") -> list[dict]:
+    """One row per parameter of `cls` (recursively): path, default, unit, source, doc."""
+    rows = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        where = _join(path, f.name)
+        if f.metadata.get("table"):
+            rows.extend(parameter_rows(hints[f.name], where))
+            continue
+        rows.append({"parameter": where, "default": f.default, "unit": f.metadata.get("unit"),
+                     "source": f.metadata.get("source"), "description": f.metadata.get("doc")})
+    return rows

@@ -1,0 +1,1 @@
+"""The interactive Solara view (arrives with the view issue)."""
