@@ -1,4 +1,4 @@
-"""gridvalue: an agent-based market simulation of a distribution grid company's data-driven services."""
+"""gridvalue: agent-based market simulation of a grid company's data-driven energy services."""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -3,7 +3,6 @@
 from typing import ClassVar
 
 import mesa
-
 from gridvalue.simulation.tables import Column
 
 

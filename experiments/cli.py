@@ -41,8 +41,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args) -> int:
-    from tqdm import tqdm
-
     from gridvalue.experiments.runner import (
         check_out_dir,
         default_out_dir,
@@ -50,6 +48,7 @@ def _cmd_run(args) -> int:
         write_results,
     )
     from gridvalue.simulation.scenario import load_scenario
+    from tqdm import tqdm
 
     if args.seed is not None and args.seed < 0:
         raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")

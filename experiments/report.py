@@ -104,9 +104,11 @@ def write_run_report(result, path: Path) -> Path:
         _figure("Transformer loading: annual peak over rating", _transformer_chart(result)),
     ]
     page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>gridvalue run: {html.escape(scenario.name)}</title>
+<html lang="en"><head><meta charset="utf-8">
+<title>gridvalue run: {html.escape(scenario.name)}</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}
-table{{border-collapse:collapse}}th,td{{padding:2px 10px;border-bottom:1px solid #ddd;text-align:left}}
+table{{border-collapse:collapse}}
+th,td{{padding:2px 10px;border-bottom:1px solid #ddd;text-align:left}}
 figure{{margin:1.5em 0}}img{{max-width:100%}}</style></head><body>
 <h1>Run report: {html.escape(scenario.name)}</h1>
 <p>{html.escape(scenario.description)}</p>

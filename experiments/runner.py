@@ -15,10 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import gridvalue
 import numpy as np
 import pandas as pd
-
-import gridvalue
 from gridvalue.simulation import metrics
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.population import SECTORS, SIZE_CLASSES, TYPE_NAMES

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD, MICROGRID
 from gridvalue.simulation.scenario import Network
 
@@ -70,7 +69,8 @@ def _chunks(rows: np.ndarray, size: int) -> list[np.ndarray]:
     """Consecutive groups of `size` rows; a short last group joins the one before it."""
     groups = [rows[i : i + size] for i in range(0, len(rows), size)]
     if len(groups) > 1 and len(groups[-1]) < size / 2:
-        groups[-2] = np.concatenate([groups[-2], groups.pop()])
+        last = groups.pop()
+        groups[-1] = np.concatenate([groups[-1], last])
     return groups
 
 
@@ -106,9 +106,10 @@ def build_topology(customer_type: np.ndarray, sector: np.ndarray, coincident_kw:
     order = rng.permutation(len(groups))
     groups = [groups[i] for i in order]
     n_tx = len(groups)
-    customer_transformer = np.empty(len(customer_type), dtype=np.int32)
+    customer_transformer = np.full(len(customer_type), -1, dtype=np.int32)
     for t, members in enumerate(groups):
         customer_transformer[members] = t
+    assert (customer_transformer >= 0).all(), "every customer is connected"
     design_kw = np.array([design_peak_kw(coincident_kw[g], individual_kw[g]) for g in groups])
     margin = np.maximum(rng.normal(params.transformer_sizing_margin,
                                    params.transformer_sizing_spread, n_tx), 0.3)

@@ -90,7 +90,7 @@ def year_shapes(year: int, intervals_per_day: int) -> np.ndarray:
             shares = _industrial_year(name, year)
         else:  # microgrid: half households, half general commerce
             shares = 0.5 * bdew["h0_dyn"] + 0.5 * bdew["g0"]
-        out.append(_resample(shares, intervals_per_day))
+        out.append(_resample(shares / shares.sum(), intervals_per_day))  # h0_dyn is not exact
     return np.stack(out)
 
 

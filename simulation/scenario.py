@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-
 from gridvalue.simulation.schema import ScenarioError, Shares, build, param, table, to_dict
 
 A = "assumption"
@@ -257,7 +256,7 @@ class Company:
 
 @dataclass(frozen=True)
 class DataPlatform:
-    """What the company's meter-data platform sees and infers (filled by the data-platform issue)."""
+    """What the meter-data platform sees and infers (filled by the data-platform issue)."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Shared fixtures: small scenarios that run in well under a second."""
 
 import pytest
-
 from gridvalue.simulation.model import GridValueModel
 
 SMALL = {

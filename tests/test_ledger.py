@@ -1,0 +1,39 @@
+"""The company's books: sales equal bills, energy and capacity costs follow the load."""
+
+import pytest
+from gridvalue.experiments.runner import run_scenario
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_scenario("baseline", overrides={"population.households": 300,
+                                               "population.enterprises": 40,
+                                               "population.microgrids": 2, "meta.days": 45})
+
+
+def test_energy_revenue_is_what_customers_are_billed(result):
+    revenue = result["ledger"].query("item == 'revenue'")["amount"].sum()
+    assert revenue == pytest.approx(result["customers"]["bill"].sum(), rel=1e-12)
+    assert revenue > 0
+
+
+def test_wholesale_cost_follows_system_energy(result):
+    s = result.scenario
+    energy_kwh = result["system_load"]["load_kw"].clip(lower=0).sum()  # hourly intervals
+    cost = -result["ledger"].query("item == 'wholesale_energy'")["amount"].sum()
+    assert cost == pytest.approx(energy_kwh * (1 + s.company.loss_share)
+                                 * s.company.wholesale_price_per_kwh, rel=1e-9)
+
+
+def test_capacity_cost_is_the_horizon_share_of_the_peak(result):
+    s = result.scenario
+    peak = result["system_load"]["load_kw"].max()
+    cost = -result["ledger"].query("item == 'capacity'")["amount"].sum()
+    assert cost == pytest.approx(peak * s.company.capacity_cost_per_kw_year * 45 / 365, rel=1e-9)
+    months = result["ledger"].query("item == 'capacity'")["month"].tolist()
+    assert months == ["2025-01", "2025-02"]
+
+
+def test_npv_discounts_the_margin(result):
+    assert result.summary["company_npv"] < result.summary["company_margin"]
+    assert result.summary["company_npv"] > 0.98 * result.summary["company_margin"]

@@ -1,0 +1,81 @@
+"""Loads: energy balance in every interval, annual energy, shapes, and the smoothing of peaks."""
+
+import numpy as np
+import pytest
+from gridvalue.simulation import metrics
+from gridvalue.simulation.model import GridValueModel
+from gridvalue.simulation.profiles import CLASS_INDEX, load_shapes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), households=st.integers(0, 120),
+       enterprises=st.integers(1, 40), microgrids=st.integers(0, 4),
+       intervals=st.sampled_from([24, 96]), start_day=st.integers(0, 364))
+def test_system_load_is_the_sum_of_customer_net_loads(seed, households, enterprises,
+                                                      microgrids, intervals, start_day):
+    """In every interval the system load equals the sum of customer net loads."""
+    model = GridValueModel("baseline", seed=seed, overrides={
+        "population.households": households, "population.enterprises": enterprises,
+        "population.microgrids": microgrids, "meta.intervals_per_day": intervals,
+        "meta.days": 3, "meta.start_date": str(np.datetime64("2025-01-01") + start_day)})
+    for day in range(3):
+        model.steps += 1
+        net_kw = model.operate(day)
+        transformer_kw, feeder_kw, system_kw = model.topology.aggregate(net_kw)
+        np.testing.assert_allclose(system_kw, net_kw.sum(axis=0), rtol=1e-10, atol=1e-9)
+        np.testing.assert_allclose(feeder_kw.sum(axis=0), system_kw, rtol=1e-10, atol=1e-9)
+        np.testing.assert_allclose(transformer_kw.sum(axis=0), system_kw, rtol=1e-10, atol=1e-9)
+
+
+def test_bdew_h0_full_load_hours_match_the_published_figure():
+    shapes = load_shapes(np.datetime64("2025-01-01").item(), 365, 96)
+    flh = metrics.full_load_hours(shapes[CLASS_INDEX["h0"]].ravel(), 0.25)
+    assert flh == pytest.approx(4700, rel=0.02)  # REFERENCES.md: aggregate BDEW h0 about 4,700 h
+    for k in range(shapes.shape[0]):  # every shape delivers exactly one annual kWh per kWh
+        assert shapes[k].sum() * 0.25 == pytest.approx(1.0, rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def household_year():
+    """One year of hourly loads of 1,000 households without PV: (1000, 8760)."""
+    model = GridValueModel("baseline", seed=3, overrides={
+        "population.households": 1000, "population.enterprises": 0,
+        "population.microgrids": 0, "population.household_pv_share": 0.0})
+    loads = np.empty((1000, 365 * 24))
+    for day in range(365):
+        loads[:, day * 24:(day + 1) * 24] = model.loads.gross_kw(model.customers, day)
+    return model, loads
+
+
+def test_expected_annual_energy_is_the_annual_kwh(household_year):
+    model, loads = household_year
+    ratio = loads.sum() / model.customers["annual_kwh"].sum()
+    assert ratio == pytest.approx(1.0, abs=0.01)
+
+
+def test_aggregation_smooths_peaks(household_year):
+    """A household's full-load hours are far below those of many households summed (REFERENCES:
+    about 1,200 h single vs about 4,700 h aggregate for static h0; h0_dyn aggregates lower)."""
+    _, loads = household_year
+    single = np.median([metrics.full_load_hours(row, 1.0) for row in loads])
+    aggregate = metrics.full_load_hours(loads.sum(axis=0), 1.0)
+    assert 1000 < single < 1450
+    assert aggregate > 3000 and aggregate > 2.5 * single
+    # mean coincidence factor over disjoint groups of n households
+    factors = [np.mean([metrics.coincidence_factor(loads[i:i + n]) for i in range(0, 1000, n)])
+               for n in (1, 3, 10, 30, 100)]
+    assert factors[0] == 1.0
+    assert all(b < a for a, b in zip(factors, factors[1:], strict=False)), factors
+    assert metrics.coincidence_factor(loads) < 0.45
+
+
+def test_pv_lowers_midday_net_load_and_follows_the_seasons():
+    model = GridValueModel("baseline", overrides={"meta.days": 365})
+    pv = model.loads.pv_kw(np.array([1.0]), 0)  # 1 kWp on 1 January
+    assert pv[0, :5].max() == 0.0 and pv[0, 12] > 0
+    yearly = sum(model.loads.pv_kw(np.array([1.0]), d).sum() for d in range(365))
+    assert yearly == pytest.approx(1200, rel=0.1)  # kWh/kWp/yr default yield
+    june = model.loads.pv_kw_per_kwp[170].sum()
+    assert june > 1.3 * model.loads.pv_kw_per_kwp[0].sum()
