@@ -19,6 +19,12 @@ class CustomerAgent(mesa.Agent):
     export_kwh = Column("customers")
     bill = Column("customers")
     peak_kw = Column("customers")
+    default_hazard_per_year = Column("customers")
+    discount_rate_per_year = Column("customers")
+    efficiency_potential_share = Column("customers")
+    credit_score = Column("customers")
+    service_paid = Column("customers")
+    service_received = Column("customers")
 
     def __init__(self, model: mesa.Model, row: int, customer: int):
         super().__init__(model)

@@ -11,9 +11,7 @@ class EnterpriseUser(CustomerAgent):
     sector_code = Column(column="sector")
     size_class_code = Column(column="size_class")
     roof_kwp = Column()
-    default_hazard_per_year = Column()
     flexibility_share = Column()
-    discount_rate_per_year = Column()
 
     @property
     def sector(self) -> str:

@@ -33,6 +33,7 @@ class GridCompany(mesa.Agent):
         customers["import_kwh"] += imports_kwh
         customers["export_kwh"] += exports_kwh
         customers["bill"] += bills
+        customers["month_bill"] += bills
         self.ledger.book(date, ENERGY_SALES, "revenue", bills.sum())
         bought_kwh = (np.maximum(system_kw, 0.0).sum() * hours_per_interval
                       * (1.0 + self.finance.loss_share))

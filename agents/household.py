@@ -10,6 +10,4 @@ class Household(CustomerAgent):
     size_persons = Column()
     income_per_year = Column()
     roof_kwp = Column()
-    default_hazard_per_year = Column()
     flexibility_share = Column()
-    discount_rate_per_year = Column()

@@ -10,8 +10,6 @@ class Microgrid(CustomerAgent):
     members = Column()
     battery_power_kw = Column()
     battery_energy_kwh = Column()
-    default_hazard_per_year = Column()
-    discount_rate_per_year = Column()
 
     @property
     def battery_soc_kwh(self) -> float:

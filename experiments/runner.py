@@ -105,8 +105,7 @@ def customer_table(model: GridValueModel) -> pd.DataFrame:
     frame["feeder"] = model.topology.customer_feeder
     extras = []
     for name, table in model.tables.items():
-        extra = table.to_frame().drop(columns=["annual_kwh", "pv_kwp", "profile_class", "sector"],
-                                      errors="ignore")
+        extra = table.to_frame().drop(columns=["sector"], errors="ignore")
         if name == "enterprises":
             extra["size_class"] = pd.Categorical.from_codes(table["size_class"], SIZE_CLASSES)
         extra.index = extra.index + model.customer_offset[name]

@@ -12,7 +12,9 @@ from gridvalue.agents.grid_company import GridCompany
 from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation import metrics
+from gridvalue.simulation.credit import credit_scores
 from gridvalue.simulation.loads import LoadEngine
+from gridvalue.simulation.market import Market
 from gridvalue.simulation.network import Topology, build_graph, build_topology
 from gridvalue.simulation.population import (
     MICROGRID,
@@ -45,13 +47,18 @@ class GridValueModel(mesa.Model):
 
     Each step runs a fixed pipeline:
 
-    1. operate: every customer's demand for the day (vectorised), minus PV, plus microgrid
+    1. offer + decide (first day of each month): word of mouth spreads awareness, the company
+       contacts targeted customers who pass its credit screen, and every aware customer decides
+       on each open offer with the shared choice rule (agents/choice.py); signing a contract
+       books its capex and applies its effect (a retrofit lowers the load, PV is installed...).
+    2. operate: every customer's demand for the day (vectorised), minus PV, plus microgrid
        battery dispatch; aggregated to transformer, feeder and system load per interval.
-    2. settle: customers' bills; the company books energy sales, wholesale energy and the
-       capacity cost of the year's peak.
-    3. record: the day's KPIs into the Mesa DataCollector and the interval arrays.
+    3. settle: customers' bills; the company books energy sales, wholesale energy and the
+       capacity cost of the year's peak; on the last day of a month, every active contract's
+       cash for the month, then defaults, then contracts reaching their term.
+    4. record: the day's KPIs into the Mesa DataCollector and the interval arrays.
 
-    Later phases (observe, offer, decide) come with the data platform and the services.
+    The data platform's observe phase comes with the data-platform issue.
     """
 
     def __init__(self, scenario: "Scenario | str" = "baseline", seed: int | None = None,
@@ -82,8 +89,10 @@ class GridValueModel(mesa.Model):
         self._build_network()
         self.company = GridCompany(self, self.scenario.company, self.scenario.tariff,
                                    meta.start_date)
+        self._company_view()
         self._build_agents()
         self._build_records()
+        self.market = Market(self)
         self.running = True
 
     # ---- construction -------------------------------------------------------------------
@@ -92,17 +101,27 @@ class GridValueModel(mesa.Model):
         households = draw_households(self.scenario, self.streams)
         enterprises = draw_enterprises(self.scenario, self.streams)
         microgrids = draw_microgrids(self.scenario, self.streams, flh[CLASS_INDEX[MICROGRID_CLASS]])
+        self.customers = Table("customers", customer_columns(  # moves the shared columns
+            self.scenario, households, enterprises, microgrids))
         self.tables = {
             "households": Table("households", households),
             "enterprises": Table("enterprises", enterprises),
             "microgrids": Table("microgrids", microgrids),
         }
-        self.customers = Table("customers", customer_columns(
-            self.scenario, households, enterprises, microgrids))
         self.customer_offset = {"households": 0, "enterprises": len(self.tables["households"]),
                                 "microgrids": len(self.tables["households"])
                                 + len(self.tables["enterprises"])}
         self.class_full_load_hours = flh
+
+    def _company_view(self) -> None:
+        """What the company believes about each customer: credit score, savings potential."""
+        c, platform = self.customers, self.scenario.data_platform
+        rng = self.streams["platform"]
+        c["credit_score"] = credit_scores(c["default_hazard_per_year"],
+                                          platform.credit_score_noise_sd, rng)
+        sd = platform.savings_estimate_noise_sd
+        c["efficiency_estimate_share"] = c["efficiency_potential_share"] * np.exp(
+            sd * rng.standard_normal(len(c)) - 0.5 * sd**2)
 
     def _class_full_load_hours(self) -> np.ndarray:
         """Full-load hours of each shape class over the horizon (for design peaks)."""
@@ -157,19 +176,31 @@ class GridValueModel(mesa.Model):
     # ---- the daily pipeline -----------------------------------------------------------------
     def step(self) -> None:
         day = self.steps - 1  # Mesa counts the step before calling it
+        date = self.dates[day]
+        if date.day == 1 or day == 0:
+            for name in ("month_demand_kwh", "month_bill"):
+                self.customers[name][:] = 0.0
+            self.market.decide(day, date)
         customer_kw = self.operate(day)
+        for service in self.market.services:
+            service.observe_day(day, customer_kw)
         _, _, system_kw = self.aggregate(day, customer_kw)
-        self.company.settle_day(self.dates[day], day, customer_kw, system_kw,
-                                self.hours_per_interval)
+        self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval)
+        last_day = self.steps >= self.days
+        if last_day or (date + datetime.timedelta(days=1)).day == 1:
+            self.market.settle(date)
         self.datacollector.collect(self)
-        if self.steps >= self.days:
+        if last_day:
             self.running = False
 
     def operate(self, day: int) -> np.ndarray:
         """Net load of every customer for `day`, kW, (n_customers, T): demand - PV + battery."""
         customer_kw = self.loads.gross_kw(self.customers, day)
+        self.customers["month_demand_kwh"] += customer_kw.sum(axis=1) * self.hours_per_interval
         pv_kw = self.loads.pv_kw(self.customers["pv_kwp"][self._pv_rows], day)
         customer_kw[self._pv_rows] -= pv_kw
+        for service in self.market.services:
+            service.apply_load(day, customer_kw)
         rows = self._microgrid_rows
         battery_kw = np.zeros((0, customer_kw.shape[1]))
         if len(rows):

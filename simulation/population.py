@@ -71,6 +71,8 @@ def draw_households(scenario: Scenario, streams: Streams) -> dict[str, np.ndarra
         "discount_rate_per_year": _lognormal_with_mean(rng, p.household_discount_rate_mean,
                                                        0.5, n),
         "profile_class": np.full(n, CLASS_INDEX[scenario.profiles.household_profile], np.int16),
+        "efficiency_potential_share": _beta_with_mean(
+            rng, p.household_efficiency_potential_mean, 10.0, n),
     }
 
 
@@ -109,6 +111,8 @@ def draw_enterprises(scenario: Scenario, streams: Streams) -> dict[str, np.ndarr
         "discount_rate_per_year": _lognormal_with_mean(rng, p.enterprise_discount_rate_mean,
                                                        0.5, n),
         "profile_class": profile,
+        "efficiency_potential_share": _beta_with_mean(
+            rng, p.enterprise_efficiency_potential_mean, 10.0, n),
     }
 
 
@@ -132,13 +136,24 @@ def draw_microgrids(scenario: Scenario, streams: Streams,
         "discount_rate_per_year": _lognormal_with_mean(rng, p.enterprise_discount_rate_mean,
                                                        0.5, n),
         "profile_class": np.full(n, CLASS_INDEX[MICROGRID_CLASS], np.int16),
+        "efficiency_potential_share": np.zeros(n),
     }
+
+
+# Columns every type draws that live in the shared customer table (moved out of type tables).
+SHARED_COLUMNS = ("annual_kwh", "pv_kwp", "profile_class", "default_hazard_per_year",
+                  "discount_rate_per_year", "efficiency_potential_share")
+
+# Running totals per customer kept in the customer table (reset monthly where "month_").
+ACCUMULATORS = ("import_kwh", "export_kwh", "bill", "peak_kw", "service_paid",
+                "service_received", "service_saved_kwh", "month_demand_kwh", "month_bill")
 
 
 def customer_columns(scenario: Scenario, households: dict, enterprises: dict,
                      microgrids: dict) -> dict[str, np.ndarray]:
-    """The shared electrical columns of every customer, households first, then enterprises,
-    then microgrids (a customer's index in this table is its connection point)."""
+    """The shared columns of every customer, households first, then enterprises, then
+    microgrids (a customer's index in this table is its connection point). The shared
+    columns are moved out of the type tables given."""
     prof, tariff = scenario.profiles, scenario.tariff
     n_h, n_e, n_m = (len(t["annual_kwh"]) for t in (households, enterprises, microgrids))
     ctype = np.repeat(np.array([HOUSEHOLD, ENTERPRISE, MICROGRID], np.int8), [n_h, n_e, n_m])
@@ -156,20 +171,13 @@ def customer_columns(scenario: Scenario, households: dict, enterprises: dict,
         prof.household_interval_sigma / np.sqrt(np.maximum(members, 1)),
     ])
     n = n_h + n_e + n_m
-    return {
+    shared = {name: np.concatenate([t.pop(name) for t in (households, enterprises, microgrids)])
+              for name in SHARED_COLUMNS}
+    return shared | {
         "customer_type": ctype,
         "sector": sector,
         "type_row": np.concatenate([np.arange(n_h), np.arange(n_e), np.arange(n_m)]),
-        "profile_class": np.concatenate([t["profile_class"]
-                                         for t in (households, enterprises, microgrids)]),
-        "annual_kwh": np.concatenate([t["annual_kwh"]
-                                      for t in (households, enterprises, microgrids)]),
         "load_scale": np.ones(n),
         "interval_sigma": interval_sigma,
-        "pv_kwp": np.concatenate([t["pv_kwp"] for t in (households, enterprises, microgrids)]),
         "price_per_kwh": price,
-        "import_kwh": np.zeros(n),
-        "export_kwh": np.zeros(n),
-        "bill": np.zeros(n),
-        "peak_kw": np.zeros(n),
-    }
+    } | {name: np.zeros(n) for name in ACCUMULATORS}

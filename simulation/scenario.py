@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from gridvalue.simulation.schema import ScenarioError, Shares, build, param, table, to_dict
+from gridvalue.simulation.schema import (
+    ScenarioError,
+    Shares,
+    build,
+    param,
+    registry_table,
+    table,
+    to_dict,
+)
 
 A = "assumption"
 
@@ -115,6 +123,12 @@ class Population:
     existing_pv_roof_use_share: float = param(0.6, "share", A,
                                               "Installed PV as a share of roof potential",
                                               min=0, max=1)
+    enterprise_efficiency_potential_mean: float = param(
+        0.23, "share of energy", "LBNL/NAESCO ESCO database: median 23 % of the bill",
+        "Mean true savings potential of an enterprise retrofit (hidden)", min=0, max=0.9)
+    household_efficiency_potential_mean: float = param(
+        0.08, "share of energy", A, "Mean true savings potential of a household (hidden)",
+        min=0, max=0.9)
     household_default_hazard_mean: float = param(0.01, "1/yr", A,
                                                  "Mean hidden default hazard of a household",
                                                  min=0, max=1)
@@ -255,13 +269,44 @@ class Company:
 
 
 @dataclass(frozen=True)
-class DataPlatform:
-    """What the meter-data platform sees and infers (filled by the data-platform issue)."""
+class Market:
+    """How customers come to know and take offers (the shared choice rule)."""
+
+    social_graph: str = param("feeder", "-", A, "Whose adoption a customer sees: customers on its "
+                              "feeder, its transformer, or everyone (complete graph)",
+                              choices=("feeder", "transformer", "complete"))
+    small_world_links: int = param(2, "links/customer", A,
+                                   "Random long-range social links per customer (seeded)", min=0)
+    benefit_weight: float = param(
+        8.0, "1 per bill-year", A + " (logit rationality, cf. Power TAC)",
+        "How strongly an offer's NPV (in years of the customer's bill) moves acceptance; "
+        "0 switches the benefit term off (pure Bass diffusion)", min=0)
+    inertia: float = param(0.1, "bill-years", A + " (cf. Power TAC inertia)",
+                           "NPV an offer must bring before it helps acceptance (switching cost)",
+                           min=0)
+    word_of_mouth_per_year: float = param(
+        1.0, "1/yr", A, "Rate at which adopters make their neighbours aware of an offer", min=0)
+    initial_awareness_share: float = param(0.0, "share", A,
+                                           "Customers aware of every offer at the start",
+                                           min=0, max=1)
 
 
 @dataclass(frozen=True)
-class Services:
-    """Services on offer (filled by the service-catalogue issue)."""
+class DataPlatform:
+    """What the meter-data platform sees and infers (the data-platform issue fills the rest)."""
+
+    credit_score_noise_sd: float = param(
+        1.0, "sd of latent score", A + " (interim, until the data platform derives it)",
+        "Noise of the company's credit score around customers' true creditworthiness", min=0)
+    savings_estimate_noise_sd: float = param(
+        0.3, "log-sd", A + " (interim, until the data platform derives it)",
+        "Noise of the company's estimate of a customer's savings potential", min=0)
+
+
+def _service_params() -> dict:
+    from gridvalue.simulation.services import params_registry
+
+    return params_registry()
 
 
 @dataclass(frozen=True)
@@ -272,8 +317,9 @@ class Scenario:
     profiles: Profiles = table(Profiles, "Load and PV shapes and their noise")
     tariff: Tariff = table(Tariff, "Energy prices")
     company: Company = table(Company, "The grid company's finance")
+    market: Market = table(Market, "Awareness, imitation and choice")
     data_platform: DataPlatform = table(DataPlatform, "The meter-data platform")
-    services: Services = table(Services, "Services on offer")
+    services: dict = registry_table(_service_params, "Services on offer, by registered name")
 
     def to_dict(self) -> dict:
         return to_dict(self)

@@ -8,7 +8,7 @@ import dataclasses
 import datetime
 import math
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -41,6 +41,12 @@ def param(
 def table(cls: type, doc: str) -> Any:
     """A nested table (a dataclass) with its documentation."""
     return dataclasses.field(default_factory=cls, metadata={"doc": doc, "table": True})
+
+
+def registry_table(registry: "Callable[[], Mapping[str, type]]", doc: str) -> Any:
+    """A table of named sub-tables, each validated by the dataclass `registry()[name]`."""
+    return dataclasses.field(default_factory=dict,
+                             metadata={"doc": doc, "registry": registry})
 
 
 class Shares:
@@ -76,6 +82,11 @@ def _coerce(value: Any, kind: Any, path: str) -> Any:
         if not isinstance(value, str):
             raise ScenarioError(path, f"expected a string, got {_type_name(value)} {value!r}")
         return value
+    if typing.get_origin(kind) is tuple:
+        if not isinstance(value, list | tuple):
+            raise ScenarioError(path, f"expected a list, got {_type_name(value)} {value!r}")
+        item_kind = typing.get_args(kind)[0]
+        return tuple(_coerce(v, item_kind, f"{path}[{i}]") for i, v in enumerate(value))
     if kind is datetime.date:
         if isinstance(value, datetime.datetime):
             return value.date()
@@ -92,6 +103,10 @@ def _coerce(value: Any, kind: Any, path: str) -> Any:
 
 def _check_bounds(value: Any, meta: Mapping, path: str) -> None:
     choices = meta.get("choices")
+    if choices is not None and isinstance(value, tuple):
+        for i, item in enumerate(value):
+            _check_bounds(item, {"choices": choices}, f"{path}[{i}]")
+        return
     if choices is not None and value not in choices:
         allowed = ", ".join(repr(c) for c in choices)
         raise ScenarioError(path, f"must be one of {allowed}, got {value!r}")
@@ -120,6 +135,8 @@ def build(cls: type, data: Any, path: str) -> Any:
         where = _join(path, name)
         if f.metadata.get("table"):
             values[name] = build(hints[name], data.get(name, {}), where)
+        elif "registry" in f.metadata:
+            values[name] = _build_registry(f.metadata["registry"](), data.get(name, {}), where)
         elif name in data:
             value = _coerce(data[name], hints[name], where)
             _check_bounds(value, f.metadata, where)
@@ -133,14 +150,31 @@ def build(cls: type, data: Any, path: str) -> Any:
     return built
 
 
+def _build_registry(registry: Mapping[str, type], data: Any, path: str) -> dict:
+    if not isinstance(data, Mapping):
+        raise ScenarioError(path, f"expected a table, got {_type_name(data)}")
+    built = {}
+    for key, value in data.items():
+        if key not in registry:
+            raise ScenarioError(_join(path, key),
+                                f"unknown name (known: {', '.join(sorted(registry))})")
+        built[key] = build(registry[key], value, _join(path, key))
+    return built
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def to_dict(obj: Any) -> dict:
+def to_dict(obj: Any) -> Any:
     """The dataclass tree as nested plain dicts (dates stay dates, for TOML)."""
-    return {f.name: to_dict(getattr(obj, f.name)) if dataclasses.is_dataclass(getattr(obj, f.name))
-            else getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {k: to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return list(obj)
+    return obj
 
 
 def parameter_rows(cls: type, path: str = "") -> list[dict]:
@@ -151,6 +185,10 @@ def parameter_rows(cls: type, path: str = "") -> list[dict]:
         where = _join(path, f.name)
         if f.metadata.get("table"):
             rows.extend(parameter_rows(hints[f.name], where))
+            continue
+        if "registry" in f.metadata:
+            for name, sub_cls in sorted(f.metadata["registry"]().items()):
+                rows.extend(parameter_rows(sub_cls, _join(where, name)))
             continue
         rows.append({"parameter": where, "default": f.default, "unit": f.metadata.get("unit"),
                      "source": f.metadata.get("source"), "description": f.metadata.get("doc")})

@@ -1,0 +1,44 @@
+"""A growing struct-of-arrays book of contracts: terms, dates, status and cash to date."""
+
+import numpy as np
+
+ACTIVE, COMPLETED, DEFAULTED = 0, 1, 2
+STATUS_NAMES = ("active", "completed", "defaulted")
+
+
+class ContractBook:
+    """Contracts of one service. Core columns plus any service-specific float columns."""
+
+    CORE = {"customer": np.int64, "start_day": np.int64, "term_months": np.int64,
+            "months_settled": np.int64, "status": np.int8, "capex": float,
+            "received": float, "paid_out": float}
+
+    def __init__(self):
+        self.columns = {name: np.zeros(0, dtype=dtype) for name, dtype in self.CORE.items()}
+        self.n = 0
+
+    def add(self, customers: np.ndarray, start_day: int, term_months: int | np.ndarray,
+            capex: np.ndarray, **extra: np.ndarray) -> np.ndarray:
+        """Append contracts; return their row indices."""
+        k = len(customers)
+        new = {"customer": customers, "start_day": np.full(k, start_day),
+               "term_months": np.broadcast_to(term_months, (k,)), "months_settled": np.zeros(k),
+               "status": np.zeros(k), "capex": capex, "received": np.zeros(k),
+               "paid_out": np.zeros(k)} | extra
+        for name in set(self.columns) | set(new):
+            if name not in self.columns:
+                self.columns[name] = np.zeros(self.n)
+            values = np.asarray(new.get(name, np.zeros(k)), dtype=self.columns[name].dtype)
+            self.columns[name] = np.concatenate([self.columns[name], values])
+        rows = np.arange(self.n, self.n + k)
+        self.n += k
+        return rows
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def active(self) -> np.ndarray:
+        return np.flatnonzero(self.columns["status"] == ACTIVE)

@@ -1,0 +1,181 @@
+"""The market for services: awareness, targeting, screening, choice, contracts and their cash.
+
+Runs in the model's pipeline: `decide` on the first day of each month (offer + decide), and
+`settle` on the last day of each month (contract cash, defaults, term ends). Services supply
+what is specific to them (simulation/services/); this module does what is common.
+"""
+
+import datetime
+
+import numpy as np
+from gridvalue.agents.choice import acceptance_probability
+from gridvalue.simulation.contracts import COMPLETED, DEFAULTED
+from gridvalue.simulation.credit import monthly_default_probability
+from gridvalue.simulation.services import registry
+from gridvalue.simulation.services.base import Service
+from gridvalue.simulation.social import SocialGraph
+
+DT_YEARS = 1.0 / 12.0  # one decision period: a month
+ENERGY_SALES = "energy_sales"
+
+
+class Market:
+    """All services on offer in a run, with their awareness and adoption state."""
+
+    def __init__(self, model):
+        self.model = model
+        scenario = model.scenario
+        self.params = scenario.market
+        services = registry()
+        self.services: list[Service] = [services[name](params, model)
+                                        for name, params in scenario.services.items()]
+        n = len(model.customers)
+        rng = model.streams["social"]
+        topo = model.topology
+        if self.params.social_graph == "complete":
+            self.social = SocialGraph.complete(n)
+        else:
+            group = (topo.customer_feeder if self.params.social_graph == "feeder"
+                     else topo.customer_transformer)
+            self.social = SocialGraph(group, self.params.small_world_links, rng)
+        k = len(self.services)
+        start_aware = rng.random((k, n)) < self.params.initial_awareness_share
+        self.aware = start_aware
+        self.adopted = np.zeros((k, n), dtype=bool)  # ever signed, per service
+        self.contacted = np.zeros((k, n), dtype=bool)
+        self.holds_group: dict[str, np.ndarray] = {}
+        self._choices = model.streams["choices"]
+        self._defaults = model.streams["defaults"]
+        self.uptake_rows: list[dict] = []
+
+    # ---- first day of the month ----------------------------------------------------------
+    def decide(self, day: int, date: datetime.date) -> None:
+        """Word of mouth, targeted offers, then each aware customer decides."""
+        customers = self.model.customers
+        for k, service in enumerate(self.services):
+            p = service.params
+            share = self.social.neighbour_share(self.adopted[k])
+            wom = self._choices.random(len(share)) < self.params.word_of_mouth_per_year \
+                * DT_YEARS * share
+            eligible = service.eligible()
+            self.aware[k] |= wom & eligible
+            open_ = self._open(k, service, eligible)
+            self._target(k, service, open_, date)
+            candidates = np.flatnonzero(open_ & self.aware[k])
+            if len(candidates):
+                value = service.customer_value(candidates)
+                bill = np.maximum(customers["annual_kwh"][candidates]
+                                  * customers["price_per_kwh"][candidates], 1.0)
+                prob = acceptance_probability(
+                    np.ones(len(candidates), bool), share[candidates], value / bill,
+                    p.innovation_p_per_year, p.imitation_q_per_year, DT_YEARS,
+                    self.params.benefit_weight, self.params.inertia)
+                chosen = candidates[self._choices.random(len(candidates)) < prob]
+            else:
+                chosen = candidates
+            if len(chosen):
+                capex = service.sign(chosen, day)
+                self.adopted[k, chosen] = True
+                if service.exclusive_group:
+                    self._group(service.exclusive_group)[chosen] = True
+                self.model.company.ledger.book(date, service.name, "capex", -capex.sum())
+            self.uptake_rows.append({"date": date, "service": service.name,
+                                     "new_contracts": len(chosen),
+                                     "contracts_total": int(self.adopted[k].sum()),
+                                     "aware": int(self.aware[k].sum())})
+
+    def _group(self, name: str) -> np.ndarray:
+        if name not in self.holds_group:
+            self.holds_group[name] = np.zeros(len(self.model.customers), dtype=bool)
+        return self.holds_group[name]
+
+    def _open(self, k: int, service: Service, eligible: np.ndarray) -> np.ndarray:
+        """Customers the company may still sign: eligible, screened, not yet holding it."""
+        open_ = eligible & ~self.adopted[k]
+        open_ &= self.model.customers["credit_score"] >= service.params.score_threshold
+        if service.exclusive_group:
+            open_ &= ~self._group(service.exclusive_group)
+        return open_
+
+    def _target(self, k: int, service: Service, open_: np.ndarray, date) -> None:
+        """Contact up to `contacts_per_month` open customers not yet aware (random order)."""
+        pool = np.flatnonzero(open_ & ~self.aware[k])
+        n = min(service.params.contacts_per_month, len(pool))
+        if n == 0:
+            return
+        picked = self._choices.choice(pool, size=n, replace=False)
+        self.aware[k, picked] = True
+        self.contacted[k, picked] = True
+        self.model.company.ledger.book(date, service.name, "marketing",
+                                       -n * service.params.marketing_cost_per_contact)
+
+    # ---- last day of the month -----------------------------------------------------------
+    def settle(self, date: datetime.date) -> None:
+        """Contract cash for the month, then defaults, then contracts reaching their term."""
+        customers = self.model.customers
+        ledger = self.model.company.ledger
+        for service in self.services:
+            book = service.contracts
+            rows = book.active()
+            if len(rows) == 0:
+                continue
+            flows = service.settle_month(rows)
+            who = book["customer"][rows]
+            np.add.at(customers["service_paid"], who, flows.customer_pays)
+            np.add.at(customers["service_received"], who, flows.company_pays)
+            if len(flows.saved_kwh):
+                np.add.at(customers["service_saved_kwh"], who, flows.saved_kwh)
+            book["received"][rows] += flows.customer_pays
+            book["paid_out"][rows] += flows.company_pays + flows.opex
+            book["months_settled"][rows] += 1
+            ledger.book(date, service.name, "revenue", flows.customer_pays.sum())
+            ledger.book(date, service.name, "payments_to_customers", -flows.company_pays.sum())
+            ledger.book(date, service.name, "opex", -flows.opex.sum())
+            lost = flows.margin_lost.sum()
+            ledger.book(date, service.name, "margin_lost", -lost)
+            ledger.book(date, ENERGY_SALES, "margin_lost_to_services", lost)
+            if service.credit_exposed:
+                self._defaults_of(service, rows, date)
+            rows = book.active()
+            ended = rows[book["months_settled"][rows] >= book["term_months"][rows]]
+            book["status"][ended] = COMPLETED
+            service.on_end(ended)
+
+    def _defaults_of(self, service: Service, rows: np.ndarray, date) -> None:
+        book = service.contracts
+        hazard = self.model.customers["default_hazard_per_year"][book["customer"][rows]]
+        defaulted = rows[self._defaults.random(len(rows)) < monthly_default_probability(hazard)]
+        if len(defaulted) == 0:
+            return
+        loss = service.exposure(defaulted)
+        book["status"][defaulted] = DEFAULTED
+        service.on_default(defaulted)
+        self.model.company.ledger.book(date, service.name, "default_losses", -loss.sum())
+
+    # ---- results -----------------------------------------------------------------------------
+    def contract_table_rows(self) -> list[dict]:
+        rows = []
+        for service in self.services:
+            book = service.contracts
+            for i in range(len(book)):
+                rows.append({"service": service.name, "customer": int(book["customer"][i]),
+                             "start_day": int(book["start_day"][i]),
+                             "term_months": int(book["term_months"][i]),
+                             "months_settled": int(book["months_settled"][i]),
+                             "status": int(book["status"][i]), "capex": float(book["capex"][i]),
+                             "received": float(book["received"][i]),
+                             "paid_out": float(book["paid_out"][i])})
+        return rows
+
+    def remaining_value(self) -> dict[str, float]:
+        """Per service, expected net cash of active contracts after the horizon, discounted
+        to the start date at the company's rate."""
+        model = self.model
+        years = model.days / 365.0
+        factor = (1.0 + model.scenario.company.discount_rate_per_year) ** (-years)
+        out = {}
+        for service in self.services:
+            rows = service.contracts.active()
+            out[service.name] = float(service.remaining_value(rows).sum() * factor)
+        return out
+

@@ -1,0 +1,123 @@
+"""The service interface, its common parameters, and the registry.
+
+A service answers: who is eligible; what the offer is worth to each customer (NPV at the
+customer's own discount rate); what signing does (contracts, capex, load effects); and each
+month, what cash moves between customer, company and third parties, and what is lost when a
+customer defaults. The market (simulation/market.py) does the rest: awareness, targeting,
+screening, choice, defaults and booking.
+"""
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from gridvalue.simulation.contracts import ContractBook
+from gridvalue.simulation.schema import param
+
+A = "assumption"
+REGISTRY: dict[str, type["Service"]] = {}
+
+
+def register(cls: type["Service"]) -> type["Service"]:
+    """Class decorator: make a service selectable by its `name` in scenarios."""
+    if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
+        raise ValueError(f"two services named {cls.name!r}")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+@dataclass(frozen=True)
+class ServiceParams:
+    """Parameters every service has: marketing, screening, diffusion, term."""
+
+    contacts_per_month: int = param(40, "customers/month", A,
+                                    "Eligible customers the company contacts each month", min=0)
+    marketing_cost_per_contact: float = param(200.0, "CNY/contact", A,
+                                              "Cost of one marketing contact", min=0)
+    score_threshold: float = param(0.0, "score 0-100", A,
+                                   "Lowest credit score the company accepts (0: no screening)",
+                                   min=0, max=100)
+    innovation_p_per_year: float = param(
+        0.03, "1/yr", "Bass p, cross-category range 0.0007-0.03 (Chandrasekaran & Tellis 2007)",
+        "Base rate at which aware customers accept", min=0)
+    imitation_q_per_year: float = param(
+        0.38, "1/yr", "Bass q, cross-category range 0.38-0.53 (Chandrasekaran & Tellis 2007)",
+        "Added acceptance rate per unit share of neighbours who took the offer", min=0)
+    term_months: int = param(60, "months", "IEA: performance contracts run 2-20 years",
+                             "Contract term", min=1, max=360)
+
+
+@dataclass
+class MonthFlows:
+    """One month of a service's cash, per active contract (currency, all >= 0)."""
+
+    customer_pays: np.ndarray  # customer -> company (service revenue)
+    company_pays: np.ndarray  # company -> customer (guarantees, bills paid on their behalf)
+    opex: np.ndarray  # company -> third parties (maintenance, insurance, ...)
+    margin_lost: np.ndarray  # energy-sales margin the service takes from the company
+    saved_kwh: np.ndarray = field(default_factory=lambda: np.zeros(0))  # customers' savings
+
+
+class Service:
+    """Base class of every service. Subclasses set the class variables and the methods."""
+
+    name: ClassVar[str]
+    family: ClassVar[str]
+    Params: ClassVar[type] = ServiceParams
+    customer_types: ClassVar[tuple[int, ...]] = ()  # population.HOUSEHOLD, ENTERPRISE, ...
+    exclusive_group: ClassVar[str | None] = None  # one contract per customer in this group
+    credit_exposed: ClassVar[bool] = False  # whether defaults cost the company money
+
+    def __init__(self, params, model):
+        self.params = params
+        self.model = model
+        self.contracts = ContractBook()
+
+    # ---- who and what ---------------------------------------------------------------------
+    def eligible(self) -> np.ndarray:
+        """Boolean mask over all customers: who could take this service at all."""
+        ctype = self.model.customers["customer_type"]
+        return np.isin(ctype, self.customer_types)
+
+    def customer_value(self, customers: np.ndarray) -> np.ndarray:
+        """NPV of the offer to each customer, at the customer's discount rate (currency)."""
+        raise NotImplementedError
+
+    def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
+        """Create contracts for these customers; return the company's upfront capex each."""
+        raise NotImplementedError
+
+    # ---- each day (optional) ----------------------------------------------------------------
+    def apply_load(self, day: int, net_kw: np.ndarray) -> None:
+        """Change customers' net loads (n_customers, T) in place for the day, before batteries
+        and aggregation (e.g. company-owned PV generation). Default: no effect."""
+
+    def observe_day(self, day: int, net_kw: np.ndarray) -> None:
+        """See the day's final net loads (n_customers, T), e.g. to meter what a contract bills
+        per time-of-use period. Default: nothing."""
+
+    # ---- each month -----------------------------------------------------------------------
+    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+        """Cash of the month for the given active contract rows."""
+        raise NotImplementedError
+
+    def exposure(self, rows: np.ndarray) -> np.ndarray:
+        """What the company loses if these contracts default now (currency)."""
+        return np.zeros(len(rows))
+
+    def on_default(self, rows: np.ndarray) -> None:
+        """Effects of default beyond stopping payments (e.g. removing equipment)."""
+
+    def on_end(self, rows: np.ndarray) -> None:
+        """Effects of a contract reaching its term."""
+
+    def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Expected company net cash still to come from these active contracts after the
+        horizon, discounted to the horizon end (used for lifetime NPV)."""
+        return np.zeros(len(rows))
+
+
+def discount_factors(rate_per_year: np.ndarray, months: int) -> np.ndarray:
+    """(n, months) factors (1 + r)^(-m/12) for m = 1..months, one row per rate."""
+    m = np.arange(1, months + 1)
+    return (1.0 + np.asarray(rate_per_year, dtype=float))[:, None] ** (-m[None, :] / 12.0)
