@@ -3,6 +3,7 @@
 from typing import ClassVar
 
 import mesa
+
 from gridvalue.simulation.tables import Column
 
 

@@ -4,6 +4,7 @@ import datetime
 
 import mesa
 import numpy as np
+
 from gridvalue.simulation.ledger import Ledger
 from gridvalue.simulation.scenario import Company, Tariff
 

@@ -6,6 +6,7 @@ Usage: python benchmarks/validate_loads.py [SEED]
 import sys
 
 import numpy as np
+
 from gridvalue.simulation import metrics
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.profiles import CLASS_INDEX

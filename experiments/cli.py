@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args) -> int:
+    from tqdm import tqdm
+
     from gridvalue.experiments.runner import (
         check_out_dir,
         default_out_dir,
@@ -48,7 +50,6 @@ def _cmd_run(args) -> int:
         write_results,
     )
     from gridvalue.simulation.scenario import load_scenario
-    from tqdm import tqdm
 
     if args.seed is not None and args.seed < 0:
         raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
@@ -80,7 +81,12 @@ def format_summary(summary: dict, currency: str) -> str:
         "wholesale_cost": f"wholesale energy cost ({currency})",
         "capacity_cost": f"capacity cost of peak ({currency})",
         "company_margin": f"company margin ({currency})",
-        "company_npv": f"company NPV ({currency})",
+        "company_npv": f"company NPV over the horizon ({currency})",
+        "company_npv_lifetime": f"company NPV incl. contracts' remaining value ({currency})",
+        "contracts": "service contracts signed",
+        "contracts_defaulted": "service contracts defaulted",
+        "service_revenue": f"service revenue ({currency})",
+        "default_losses": f"default losses ({currency})",
     }
     width = max(len(v) for v in labels.values())
     lines = []

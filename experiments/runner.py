@@ -15,9 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import gridvalue
 import numpy as np
 import pandas as pd
+
+import gridvalue
+from gridvalue.agents.grid_company import ENERGY_SALES
+from gridvalue.experiments.screening import screening_curve
 from gridvalue.simulation import metrics
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.population import SECTORS, SIZE_CLASSES, TYPE_NAMES
@@ -25,7 +28,8 @@ from gridvalue.simulation.profiles import CLASSES
 from gridvalue.simulation.scenario import Scenario
 from gridvalue.simulation.schema import ScenarioError
 
-TABLES = ("daily", "feeders_daily", "system_load", "customers", "transformers", "ledger")
+TABLES = ("daily", "feeders_daily", "system_load", "customers", "transformers", "ledger",
+          "contracts", "uptake")
 
 
 @dataclass
@@ -49,6 +53,11 @@ def run_scenario(scenario: "Scenario | str" = "baseline", seed: int | None = Non
     model.run(progress)
     tables = model_tables(model)
     summary = summarise(model, tables)
+    report = model.scenario.report
+    if report.screening_service:
+        tables["screening"] = screening_curve(model.scenario, model.seed,
+                                              report.screening_service,
+                                              report.screening_thresholds)
     meta = {
         "scenario": model.scenario.meta.name,
         "seed": model.seed,
@@ -90,6 +99,8 @@ def model_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
         "customers": customer_table(model),
         "transformers": transformer_table(model),
         "ledger": model.company.ledger.to_frame(),
+        "contracts": model.market.contract_frame(),
+        "uptake": model.market.uptake_frame(),
     }
 
 
@@ -149,12 +160,20 @@ def summarise(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
         "max_feeder_peak_kw": float(model.feeder_peak_kw.max()),
         "transformers_over_rating": int((model.transformer_intervals_over > 0).sum()),
         "transformer_hours_over_rating": float(model.transformer_intervals_over.sum() * hours),
-        "energy_revenue": ledger.total(item="revenue"),
+        "energy_revenue": ledger.total(ENERGY_SALES, "revenue"),
         "wholesale_cost": -ledger.total(item="wholesale_energy"),
         "capacity_cost": -ledger.total(item="capacity"),
         "company_margin": ledger.total(),
         "company_npv": ledger.npv(model.scenario.company.discount_rate_per_year),
+        "company_npv_lifetime": ledger.npv(model.scenario.company.discount_rate_per_year)
+        + sum(model.market.remaining_value().values()),
+        "contracts": len(tables["contracts"]),
+        "contracts_defaulted": int((tables["contracts"]["status"] == "defaulted").sum()),
+        "service_revenue": ledger.total(item="revenue") - ledger.total(ENERGY_SALES, "revenue"),
+        "default_losses": -ledger.total(item="default_losses"),
         "customer_bill_total": float(model.customers["bill"].sum()),
+        "customer_service_paid": float(model.customers["service_paid"].sum()),
+        "customer_service_received": float(model.customers["service_received"].sum()),
         "peak_day": model.dates[peak_day].isoformat(),
         "peak_interval": peak_interval,
     }
@@ -179,8 +198,8 @@ def write_results(result: RunResult, out: Path, report: bool = True) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        for name in TABLES:
-            result.tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
+        for name, frame in result.tables.items():
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "scenario.toml").write_text(result.scenario.to_toml())
         (tmp / "meta.json").write_text(json.dumps(result.meta | {"summary": result.summary},
                                                   indent=2) + "\n")

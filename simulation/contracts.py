@@ -35,6 +35,8 @@ class ContractBook:
         return rows
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.columns and self.n == 0:
+            return np.zeros(0)  # an empty book has every column, empty
         return self.columns[name]
 
     def __len__(self) -> int:

@@ -30,9 +30,12 @@ class Ledger:
                          if (service_line is None or line == service_line)
                          and (item is None or it == item)))
 
-    def npv(self, discount_rate_per_year: float) -> float:
-        """Net present value at the start date, each month's flow discounted at its month end."""
+    def npv(self, discount_rate_per_year: float, service_line: str | None = None) -> float:
+        """Net present value at the start date, each month's flow discounted at its month end
+        (of one service line, or of everything)."""
         frame = self.to_frame()
+        if service_line is not None:
+            frame = frame[frame["service_line"] == service_line]
         if frame.empty:
             return 0.0
         monthly = frame.groupby("month")["amount"].sum()

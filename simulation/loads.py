@@ -6,6 +6,7 @@ Every noise factor has mean 1, so a customer's expected annual energy is its ann
 """
 
 import numpy as np
+
 from gridvalue.simulation.profiles import load_shapes, pv_clear_sky
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario

@@ -3,19 +3,27 @@
 Runs in the model's pipeline: `decide` on the first day of each month (offer + decide), and
 `settle` on the last day of each month (contract cash, defaults, term ends). Services supply
 what is specific to them (simulation/services/); this module does what is common.
+
+Common random numbers: every random draw is one uniform per customer per service and period,
+used by whoever needs it, so a policy run and its baseline with the same seed differ only
+where the policy changes what a customer faces.
 """
 
 import datetime
 
 import numpy as np
+import pandas as pd
+
 from gridvalue.agents.choice import acceptance_probability
-from gridvalue.simulation.contracts import COMPLETED, DEFAULTED
+from gridvalue.simulation.contracts import COMPLETED, DEFAULTED, STATUS_NAMES, ContractBook
 from gridvalue.simulation.credit import monthly_default_probability
+from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.services import registry
 from gridvalue.simulation.services.base import Service
 from gridvalue.simulation.social import SocialGraph
 
 DT_YEARS = 1.0 / 12.0  # one decision period: a month
+SEGMENTS = ("household", "industrial", "commercial", "agricultural", "microgrid")
 ENERGY_SALES = "energy_sales"
 
 
@@ -47,21 +55,26 @@ class Market:
         self._choices = model.streams["choices"]
         self._defaults = model.streams["defaults"]
         self.uptake_rows: list[dict] = []
+        ctype, sector = model.customers["customer_type"], model.customers["sector"]
+        self.segment = np.where(ctype == ENTERPRISE, 1 + sector,
+                                np.where(ctype == HOUSEHOLD, 0, len(SEGMENTS) - 1))
 
     # ---- first day of the month ----------------------------------------------------------
     def decide(self, day: int, date: datetime.date) -> None:
         """Word of mouth, targeted offers, then each aware customer decides."""
         customers = self.model.customers
+        n = len(customers)
         for k, service in enumerate(self.services):
             p = service.params
+            u_word, u_target, u_choice = self._choices.random((3, n))
             share = self.social.neighbour_share(self.adopted[k])
-            wom = self._choices.random(len(share)) < self.params.word_of_mouth_per_year \
-                * DT_YEARS * share
             eligible = service.eligible()
-            self.aware[k] |= wom & eligible
+            self.aware[k] |= eligible & (u_word < self.params.word_of_mouth_per_year
+                                         * DT_YEARS * share)
             open_ = self._open(k, service, eligible)
-            self._target(k, service, open_, date)
+            self._target(k, service, open_, u_target, date)
             candidates = np.flatnonzero(open_ & self.aware[k])
+            chosen = candidates
             if len(candidates):
                 value = service.customer_value(candidates)
                 bill = np.maximum(customers["annual_kwh"][candidates]
@@ -70,19 +83,37 @@ class Market:
                     np.ones(len(candidates), bool), share[candidates], value / bill,
                     p.innovation_p_per_year, p.imitation_q_per_year, DT_YEARS,
                     self.params.benefit_weight, self.params.inertia)
-                chosen = candidates[self._choices.random(len(candidates)) < prob]
-            else:
-                chosen = candidates
+                chosen = candidates[u_choice[candidates] < prob]
             if len(chosen):
                 capex = service.sign(chosen, day)
                 self.adopted[k, chosen] = True
                 if service.exclusive_group:
                     self._group(service.exclusive_group)[chosen] = True
                 self.model.company.ledger.book(date, service.name, "capex", -capex.sum())
-            self.uptake_rows.append({"date": date, "service": service.name,
-                                     "new_contracts": len(chosen),
-                                     "contracts_total": int(self.adopted[k].sum()),
-                                     "aware": int(self.aware[k].sum())})
+            self._record_uptake(date, service.name, k, eligible, chosen)
+
+    def _record_uptake(self, date, name: str, k: int, eligible: np.ndarray,
+                       chosen: np.ndarray) -> None:
+        """Per segment: eligible, aware, new and total contracts after this decision."""
+        seg, size = self.segment, len(SEGMENTS)
+        counts = {
+            "eligible": np.bincount(seg[eligible], minlength=size),
+            "aware": np.bincount(seg[self.aware[k] & eligible], minlength=size),
+            "new_contracts": np.bincount(seg[chosen], minlength=size),
+            "contracts_total": np.bincount(seg[self.adopted[k]], minlength=size),
+        }
+        for s, segment in enumerate(SEGMENTS):
+            if counts["eligible"][s]:
+                self.uptake_rows.append({"date": date, "service": name, "segment": segment}
+                                        | {key: int(v[s]) for key, v in counts.items()})
+
+    def uptake_frame(self) -> pd.DataFrame:
+        columns = ["date", "service", "segment", "eligible", "aware", "new_contracts",
+                   "contracts_total"]
+        frame = pd.DataFrame(self.uptake_rows, columns=columns)
+        frame["date"] = pd.to_datetime(frame["date"])
+        frame["uptake_share"] = frame["contracts_total"] / frame["eligible"]
+        return frame
 
     def _group(self, name: str) -> np.ndarray:
         if name not in self.holds_group:
@@ -97,13 +128,15 @@ class Market:
             open_ &= ~self._group(service.exclusive_group)
         return open_
 
-    def _target(self, k: int, service: Service, open_: np.ndarray, date) -> None:
-        """Contact up to `contacts_per_month` open customers not yet aware (random order)."""
+    def _target(self, k: int, service: Service, open_: np.ndarray, priority: np.ndarray,
+                date) -> None:
+        """Contact up to `contacts_per_month` open customers not yet aware, in the order of
+        `priority` (random until the data platform ranks customers)."""
         pool = np.flatnonzero(open_ & ~self.aware[k])
         n = min(service.params.contacts_per_month, len(pool))
         if n == 0:
             return
-        picked = self._choices.choice(pool, size=n, replace=False)
+        picked = pool[np.argsort(priority[pool], kind="stable")[:n]]
         self.aware[k, picked] = True
         self.contacted[k, picked] = True
         self.model.company.ledger.book(date, service.name, "marketing",
@@ -114,7 +147,8 @@ class Market:
         """Contract cash for the month, then defaults, then contracts reaching their term."""
         customers = self.model.customers
         ledger = self.model.company.ledger
-        for service in self.services:
+        u_default = self._defaults.random((len(self.services), len(customers)))
+        for k, service in enumerate(self.services):
             book = service.contracts
             rows = book.active()
             if len(rows) == 0:
@@ -135,16 +169,17 @@ class Market:
             ledger.book(date, service.name, "margin_lost", -lost)
             ledger.book(date, ENERGY_SALES, "margin_lost_to_services", lost)
             if service.credit_exposed:
-                self._defaults_of(service, rows, date)
+                self._defaults_of(service, rows, u_default[k], date)
             rows = book.active()
             ended = rows[book["months_settled"][rows] >= book["term_months"][rows]]
             book["status"][ended] = COMPLETED
             service.on_end(ended)
 
-    def _defaults_of(self, service: Service, rows: np.ndarray, date) -> None:
+    def _defaults_of(self, service: Service, rows: np.ndarray, u: np.ndarray, date) -> None:
         book = service.contracts
-        hazard = self.model.customers["default_hazard_per_year"][book["customer"][rows]]
-        defaulted = rows[self._defaults.random(len(rows)) < monthly_default_probability(hazard)]
+        who = book["customer"][rows]
+        hazard = self.model.customers["default_hazard_per_year"][who]
+        defaulted = rows[u[who] < monthly_default_probability(hazard)]
         if len(defaulted) == 0:
             return
         loss = service.exposure(defaulted)
@@ -153,19 +188,19 @@ class Market:
         self.model.company.ledger.book(date, service.name, "default_losses", -loss.sum())
 
     # ---- results -----------------------------------------------------------------------------
-    def contract_table_rows(self) -> list[dict]:
-        rows = []
+    def contract_frame(self) -> pd.DataFrame:
+        """Every contract of the run: service, customer, terms, status and cash to date."""
+        frames = []
         for service in self.services:
             book = service.contracts
-            for i in range(len(book)):
-                rows.append({"service": service.name, "customer": int(book["customer"][i]),
-                             "start_day": int(book["start_day"][i]),
-                             "term_months": int(book["term_months"][i]),
-                             "months_settled": int(book["months_settled"][i]),
-                             "status": int(book["status"][i]), "capex": float(book["capex"][i]),
-                             "received": float(book["received"][i]),
-                             "paid_out": float(book["paid_out"][i])})
-        return rows
+            frame = pd.DataFrame({name: book[name] for name in ContractBook.CORE})
+            frame.insert(0, "service", service.name)
+            frames.append(frame)
+        if not frames:
+            frames = [pd.DataFrame({"service": []} | {k: [] for k in ContractBook.CORE})]
+        out = pd.concat(frames, ignore_index=True)
+        out["status"] = pd.Categorical.from_codes(out["status"].astype(int), STATUS_NAMES)
+        return out
 
     def remaining_value(self) -> dict[str, float]:
         """Per service, expected net cash of active contracts after the horizon, discounted

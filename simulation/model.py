@@ -7,6 +7,7 @@ import functools
 import mesa
 import networkx as nx
 import numpy as np
+
 from gridvalue.agents.enterprise import EnterpriseUser
 from gridvalue.agents.grid_company import GridCompany
 from gridvalue.agents.household import Household

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD, MICROGRID
 from gridvalue.simulation.scenario import Network
 

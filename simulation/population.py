@@ -6,6 +6,7 @@ households, enterprises, microgrids.
 """
 
 import numpy as np
+
 from gridvalue.simulation.profiles import CLASS_INDEX, MICROGRID_CLASS
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario

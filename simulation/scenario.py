@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+
 from gridvalue.simulation.schema import (
     ScenarioError,
     Shares,
@@ -136,8 +137,9 @@ class Population:
         0.025, "1/yr", A + " (REFERENCES: 1-5 %/yr SME prior)",
         "Mean hidden default hazard of an enterprise", min=0, max=1)
     default_hazard_concentration: float = param(
-        8.0, "-", A, "Beta concentration of default hazards (lower = more spread)",
-        min=0, min_exclusive=True)
+        2.0, "-", "calibrated: screened borrowers' lifetime default 0-3 % (ACEEE U115)",
+        "Beta concentration of default hazards (lower: defaults concentrate in fewer "
+        "customers)", min=0, min_exclusive=True)
     household_flexibility_mean: float = param(0.10, "share", A,
                                               "Mean shiftable share of a household's daily energy",
                                               min=0, max=1)
@@ -303,6 +305,17 @@ class DataPlatform:
         "Noise of the company's estimate of a customer's savings potential", min=0)
 
 
+@dataclass(frozen=True)
+class Report:
+    """Extra analyses a run report includes."""
+
+    screening_service: str = param("", "-", "-", "Service whose credit threshold the report "
+                                   "sweeps (empty: no screening curve)")
+    screening_thresholds: tuple[float, ...] = param(
+        (), "score 0-100", "-", "Thresholds of the screening curve: the same scenario and seed "
+        "re-run at each", min=0, max=100)
+
+
 def _service_params() -> dict:
     from gridvalue.simulation.services import params_registry
 
@@ -320,6 +333,12 @@ class Scenario:
     market: Market = table(Market, "Awareness, imitation and choice")
     data_platform: DataPlatform = table(DataPlatform, "The meter-data platform")
     services: dict = registry_table(_service_params, "Services on offer, by registered name")
+    report: Report = table(Report, "Extra analyses in the run report")
+
+    def check(self, path: str) -> None:
+        name = self.report.screening_service
+        if name and name not in self.services:
+            raise ScenarioError("report.screening_service", f"{name!r} is not on offer")
 
     def to_dict(self) -> dict:
         return to_dict(self)

@@ -102,11 +102,11 @@ def _coerce(value: Any, kind: Any, path: str) -> Any:
 
 
 def _check_bounds(value: Any, meta: Mapping, path: str) -> None:
-    choices = meta.get("choices")
-    if choices is not None and isinstance(value, tuple):
+    if isinstance(value, tuple):
         for i, item in enumerate(value):
-            _check_bounds(item, {"choices": choices}, f"{path}[{i}]")
+            _check_bounds(item, meta, f"{path}[{i}]")
         return
+    choices = meta.get("choices")
     if choices is not None and value not in choices:
         allowed = ", ".join(repr(c) for c in choices)
         raise ScenarioError(path, f"must be one of {allowed}, got {value!r}")

@@ -1,6 +1,7 @@
 """Shared fixtures: small scenarios that run in well under a second."""
 
 import pytest
+
 from gridvalue.simulation.model import GridValueModel
 
 SMALL = {

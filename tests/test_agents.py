@@ -2,6 +2,7 @@
 
 import mesa
 import numpy as np
+
 from gridvalue.agents.enterprise import EnterpriseUser
 from gridvalue.agents.grid_company import GridCompany
 from gridvalue.agents.household import Household

@@ -8,6 +8,7 @@ import tomllib
 
 import pandas as pd
 import pytest
+
 from gridvalue.experiments.runner import TABLES
 
 SMALL = ["--set", "population.households=200", "--set", "population.enterprises=30",

@@ -1,6 +1,7 @@
 """The company's books: sales equal bills, energy and capacity costs follow the load."""
 
 import pytest
+
 from gridvalue.experiments.runner import run_scenario
 
 

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from gridvalue.simulation import metrics
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.profiles import CLASS_INDEX, load_shapes
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @settings(max_examples=12, deadline=None)

@@ -2,6 +2,7 @@
 
 import networkx as nx
 import numpy as np
+
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.network import STANDARD_KVA
 

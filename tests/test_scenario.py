@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+
 from gridvalue.simulation.scenario import load_scenario, packaged_scenarios
 from gridvalue.simulation.schema import ScenarioError
 

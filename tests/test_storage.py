@@ -1,10 +1,11 @@
 """Microgrid batteries: state of charge within limits, energy balance closed by the losses."""
 
 import numpy as np
-from gridvalue.simulation.storage import Batteries, dispatch_peak_shaving
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
+from gridvalue.simulation.storage import Batteries, dispatch_peak_shaving
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+
 from gridvalue.simulation.contracts import ContractBook
 from gridvalue.simulation.schema import param
 

@@ -10,6 +10,7 @@ the life of the measures; one efficiency contract per customer.
 from dataclasses import dataclass
 
 import numpy as np
+
 from gridvalue.simulation.population import ENTERPRISE
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (

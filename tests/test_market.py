@@ -1,0 +1,123 @@
+"""The market: the Bass reduction of the choice rule, money conservation, and screening."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gridvalue.agents.choice import acceptance_probability, benefit_multiplier
+from gridvalue.simulation.model import GridValueModel
+from gridvalue.simulation.services import registry
+from gridvalue.simulation.social import SocialGraph
+
+
+def bass_map(p: float, q: float, dt: float, periods: int) -> np.ndarray:
+    f = [0.0]
+    for _ in range(periods):
+        f.append(f[-1] + (p + q * f[-1]) * (1 - f[-1]) * dt)
+    return np.array(f[1:])
+
+
+def test_choice_rule_directions():
+    share = np.array([0.0, 0.5])
+    base = acceptance_probability(np.ones(2, bool), share, np.zeros(2), 0.1, 0.4, 1 / 12, 8, 0.1)
+    assert base[1] > base[0]  # imitation
+    assert (acceptance_probability(np.zeros(2, bool), share, np.zeros(2), 0.1, 0.4, 1 / 12, 8,
+                                   0.1) == 0).all()  # awareness gates
+    values = np.array([-0.5, 0.0, 0.2, 1.0])
+    g = benefit_multiplier(values, 8.0, 0.1)
+    assert (np.diff(g) > 0).all()  # rises with NPV
+    assert (benefit_multiplier(values, 8.0, 0.3) < g).all()  # falls with inertia
+    assert (benefit_multiplier(values, 0.0, 0.3) == 1).all()  # benefit off
+
+
+def test_bass_reduction_on_a_complete_graph():
+    """10,000 customers, complete graph, all aware, no benefit term: the seed-averaged adoption
+    curve follows F[k+1] = F[k] + (p + q F[k]) (1 - F[k]) dt within 0.01."""
+    p, q, months = 0.2, 2.0, 24
+    curves = []
+    for seed in range(3):
+        model = GridValueModel("ee_shared_savings", seed=seed, overrides={
+            "population.households": 0, "population.enterprises": 10000,
+            "population.microgrids": 0, "meta.days": 730,
+            "market.social_graph": "complete", "market.initial_awareness_share": 1.0,
+            "market.benefit_weight": 0.0,
+            "services.shared_savings.innovation_p_per_year": p,
+            "services.shared_savings.imitation_q_per_year": q})
+        model.run()
+        uptake = model.market.uptake_frame().groupby("date")
+        curves.append((uptake["contracts_total"].sum() / uptake["eligible"].sum()).to_numpy())
+    mean = np.mean(curves, axis=0)
+    expected = bass_map(p, q, 1 / 12, months)
+    assert len(mean) == months
+    assert np.abs(mean - expected).max() < 0.01, np.abs(mean - expected).max()
+    assert expected[-1] > 0.8  # the curve went through its S
+
+
+def test_complete_graph_share_excludes_self():
+    graph = SocialGraph.complete(5)
+    share = graph.neighbour_share(np.array([1, 1, 0, 0, 0], bool))
+    np.testing.assert_allclose(share, [0.25, 0.25, 0.5, 0.5, 0.5])
+
+
+def test_feeder_graph_share_counts_group_and_links():
+    group = np.array([0, 0, 0, 1, 1])
+    graph = SocialGraph(group, 0, np.random.default_rng(0))
+    share = graph.neighbour_share(np.array([1, 0, 0, 1, 0], bool))
+    np.testing.assert_allclose(share, [0.0, 0.5, 0.5, 0.0, 1.0])
+    linked = SocialGraph(group, 2, np.random.default_rng(1))
+    assert (np.asarray(linked.links.sum(axis=1)).ravel() == 2).all()
+    assert linked.links.diagonal().sum() == 0
+
+
+ALL_SERVICES = sorted(registry())
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), threshold=st.sampled_from([0.0, 30.0, 60.0]),
+       contacts=st.integers(5, 60), hazard=st.floats(0.0, 0.3))
+def test_money_is_conserved_every_month(seed, threshold, contacts, hazard):
+    """What customers pay for services equals the company's service revenue, every month;
+    what the company pays customers equals what customers receive."""
+    overrides = {"population.households": 150, "population.enterprises": 80,
+                 "population.microgrids": 3, "meta.days": 120,
+                 "population.enterprise_default_hazard_mean": hazard,
+                 "market.initial_awareness_share": 0.5}
+    for name in ALL_SERVICES:
+        overrides[f"services.{name}.innovation_p_per_year"] = 3.0  # contracts every run
+        overrides[f"services.{name}.contacts_per_month"] = contacts
+        overrides[f"services.{name}.score_threshold"] = threshold
+    model = GridValueModel("baseline", seed=seed, overrides=overrides)
+    paid = received = 0.0
+    checked = 0
+    while model.running:
+        model.step()
+        date = model.dates[model.steps - 1]
+        if model.steps < model.days and date.month == model.dates[model.steps].month:
+            continue
+        month = f"{date.year:04d}-{date.month:02d}"
+        ledger = model.company.ledger.to_frame()
+        ledger = ledger[ledger["month"] == month]
+        services = ledger[ledger["service_line"].isin(ALL_SERVICES)]
+        paid_now = model.customers["service_paid"].sum() - paid
+        received_now = model.customers["service_received"].sum() - received
+        revenue = services.query("item == 'revenue'")["amount"].sum()
+        payouts = -services.query("item == 'payments_to_customers'")["amount"].sum()
+        assert paid_now == pytest.approx(revenue, rel=1e-9, abs=1e-6)
+        assert received_now == pytest.approx(payouts, rel=1e-9, abs=1e-6)
+        paid += paid_now
+        received += received_now
+        checked += 1
+    assert checked == 4
+    assert paid > 0
+
+
+def test_paired_runs_share_their_random_numbers():
+    """Common random numbers: the baseline and a policy run with the same seed see the same
+    loads until the policy changes something."""
+    small = {"population.households": 200, "population.enterprises": 60, "meta.days": 20}
+    a = GridValueModel("baseline", seed=9, overrides=small).run()
+    b = GridValueModel("ee_shared_savings", seed=9, overrides=small).run()
+    households = slice(0, 200)  # the offer is for enterprises: households see the same draws
+    np.testing.assert_allclose(a.customers["import_kwh"][households],
+                               b.customers["import_kwh"][households])
