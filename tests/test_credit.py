@@ -1,0 +1,51 @@
+"""Credit: scores rank hazards, screening trades default losses against uptake."""
+
+import numpy as np
+import pytest
+
+from gridvalue.experiments.screening import screening_curve
+from gridvalue.simulation.credit import auc, credit_scores, monthly_default_probability
+from gridvalue.simulation.scenario import load_scenario
+
+
+def test_scores_rank_hazards_better_with_less_noise():
+    rng = np.random.default_rng(0)
+    hazard = rng.beta(0.05, 1.95, 20000)
+    defaulted = rng.random(20000) < hazard
+    aucs = [auc(credit_scores(hazard, noise, np.random.default_rng(1)), defaulted)
+            for noise in (3.0, 1.0, 0.3)]
+    assert 0.5 < aucs[0] < aucs[1] < aucs[2]
+    assert monthly_default_probability(np.array([0.12]))[0] == pytest.approx(
+        1 - 0.88 ** (1 / 12))
+
+
+@pytest.fixture(scope="module")
+def curve():
+    """The packaged credit_screening scenario with 1,000 enterprises, three seeds."""
+    scenario = load_scenario("credit_screening", {"population.households": 200,
+                                                  "population.enterprises": 1000})
+    thresholds = scenario.report.screening_thresholds
+    frames = [screening_curve(scenario, seed, "shared_savings", thresholds) for seed in range(3)]
+    return thresholds, sum(f.set_index("threshold") for f in frames) / len(frames)
+
+
+def test_tighter_screening_cuts_default_losses_and_uptake(curve):
+    _, mean = curve
+    assert (np.diff(mean["contracts"]) < 0).all()
+    assert (np.diff(mean["default_losses"]) <= 1e-9).all()
+    assert mean["default_losses"].iloc[0] > 0 and mean["default_losses"].iloc[-1] == 0
+
+
+def test_profit_maximising_threshold_is_interior(curve):
+    thresholds, mean = curve
+    profit = mean["line_npv_lifetime"]
+    best = profit.idxmax()
+    assert thresholds[0] < best < thresholds[-1]
+    assert profit[best] > profit.iloc[0] + 1e6 and profit[best] > profit.iloc[-1] + 1e6
+
+
+def test_screened_borrowers_lifetime_default_within_published_range(curve):
+    """ACEEE U115: default over programme life of EE loans 0-3 %."""
+    _, mean = curve
+    assert mean.loc[60.0, "lifetime_default_share"] < 0.03
+    assert mean.loc[0.0, "lifetime_default_share"] > mean.loc[60.0, "lifetime_default_share"]
