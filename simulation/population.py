@@ -181,4 +181,7 @@ def customer_columns(scenario: Scenario, households: dict, enterprises: dict,
         "load_scale": np.ones(n),
         "interval_sigma": interval_sigma,
         "price_per_kwh": price,
+        # set by services that install enabling technology (home energy management, smart
+        # thermostats, batteries); raises a customer's price response
+        "enabling_technology": np.zeros(n, dtype=bool),
     } | {name: np.zeros(n) for name in ACCUMULATORS}
