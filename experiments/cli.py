@@ -93,7 +93,7 @@ def format_summary(summary: dict, currency: str) -> str:
     for key, label in labels.items():
         value = summary[key]
         text = f"{value:,.3f}" if key == "load_factor" else (
-            f"{value:,.0f}" if isinstance(value, float) else str(value))
+            f"{round(value):,}" if isinstance(value, float) else str(value))
         lines.append(f"{label:<{width}}  {text:>16}")
     return "\n".join(lines)
 

@@ -9,6 +9,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from gridvalue.agents.grid_company import ENERGY_SALES  # noqa: E402
 
 FIGSIZE = (8, 3.4)
 
@@ -75,6 +78,57 @@ def _ledger_chart(result) -> str:
     return _png(fig)
 
 
+def _uptake_chart(result) -> str:
+    """Share of eligible customers holding each service, by segment, at each decision."""
+    uptake = result["uptake"]
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    for (service, segment), rows in uptake.groupby(["service", "segment"], sort=True):
+        ax.plot(rows["date"], 100 * rows["uptake_share"], marker=".",
+                label=f"{service} · {segment}")
+    ax.set(ylabel="uptake (% of eligible)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.autofmt_xdate()
+    return _png(fig)
+
+
+def _service_line_chart(result) -> str:
+    """Horizon totals of each service line by item (energy sales, far larger, left out; the
+    margin it loses to services is the `margin_lost` item here)."""
+    ledger = result["ledger"]
+    ledger = ledger[ledger["service_line"] != ENERGY_SALES]
+    lines = ledger.pivot_table(index="service_line", columns="item", values="amount",
+                               aggfunc="sum").fillna(0.0) / 1e6
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    y = np.arange(len(lines))
+    left_pos, left_neg = np.zeros(len(lines)), np.zeros(len(lines))
+    for item in lines.columns:
+        values = lines[item].to_numpy()
+        left = np.where(values >= 0, left_pos, left_neg)
+        ax.barh(y, values, left=left, label=item)
+        left_pos += np.maximum(values, 0)
+        left_neg += np.minimum(values, 0)
+    ax.scatter(lines.sum(axis=1), y, color="black", zorder=3, label="net")
+    ax.set_yticks(y, lines.index)
+    ax.set(xlabel=f"million {result.scenario.meta.currency} over the horizon")
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.legend(fontsize=7, ncol=2)
+    return _png(fig)
+
+
+def _screening_chart(result) -> str:
+    curve = result["screening"]
+    currency = result.scenario.meta.currency
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    ax.plot(curve["threshold"], curve["line_npv_lifetime"] / 1e6, marker="o",
+            label="service line lifetime NPV")
+    ax.plot(curve["threshold"], -curve["default_losses"] / 1e6, marker="s",
+            label="default losses (within horizon)")
+    ax.set(xlabel="credit-score threshold", ylabel=f"million {currency}")
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
 def _transformer_chart(result) -> str:
     tx = result["transformers"]
     fig, ax = plt.subplots(figsize=FIGSIZE)
@@ -94,7 +148,8 @@ def _summary_rows(summary: dict) -> str:
 
 
 def write_run_report(result, path: Path) -> Path:
-    """One HTML page: summary, peak-day load, daily peaks, monthly P&L, transformer loading."""
+    """One HTML page: summary, peak-day load, daily peaks, uptake by segment, monthly P&L, P&L
+    by service line, transformer loading, and the screening curve where the run has one."""
     meta = result.meta
     scenario = result.scenario.meta
     figures = [
@@ -103,6 +158,15 @@ def write_run_report(result, path: Path) -> Path:
         _figure("The company's monthly P&L by item", _ledger_chart(result)),
         _figure("Transformer loading: annual peak over rating", _transformer_chart(result)),
     ]
+    if len(result["uptake"]):
+        figures.insert(2, _figure("Service uptake over time by segment", _uptake_chart(result)))
+        figures.insert(4, _figure("The company's P&L by service line over the horizon "
+                                  "(energy sales apart)",
+                                  _service_line_chart(result)))
+    if "screening" in result.tables:
+        figures.append(_figure(
+            f"Credit screening: {result.scenario.report.screening_service} at each "
+            "score threshold (same seed)", _screening_chart(result)))
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>gridvalue run: {html.escape(scenario.name)}</title>
