@@ -35,8 +35,8 @@ from gridvalue.simulation.storage import (
     dispatch_price,
     expected_peak_kw,
 )
-from gridvalue.simulation.tariffs import TariffEngine
 from gridvalue.simulation.tables import Table
+from gridvalue.simulation.tariffs import TariffEngine
 
 # Peak of one customer over its share of the class's coincident peak, per unit of
 # interval noise sigma (households: 3,550 h / 1,200 h at sigma 0.43); sizing rule only.
