@@ -297,7 +297,8 @@ class Tariff:
                                          min=0, max=365)
     cpp_trigger_quantile: float = param(
         0.9, "quantile", A, "The company calls an event when its day-ahead forecast peak "
-        "exceeds this quantile of its planning forecast of daily peaks", min=0, max=1)
+        "exceeds this quantile of its planning forecast of daily peaks (raised to at least "
+        "1 - max events/365, so the budget goes to the highest days)", min=0, max=1)
     forecast_error_sd: float = param(0.03, "log-sd", A,
                                      "Error of the company's day-ahead system load forecast",
                                      min=0, max=1)

@@ -74,6 +74,7 @@ class TariffEngine:
         self.rows = np.zeros(0, dtype=np.int64)  # customers on time-varying prices today
         self.prices_per_kwh = np.zeros((0, self.T))  # their prices today
         self.is_event = False
+        self.forecast_today: np.ndarray | None = None
         self._multipliers = np.ones((len(TARIFF_KINDS), self.shapes.shape[0], self.T))
         self.offered: set[int] = set()  # packages services offer (CPP: events get called)
 
@@ -93,10 +94,14 @@ class TariffEngine:
         return expected * np.exp(sd * error - 0.5 * sd**2)
 
     def cpp_threshold_kw(self) -> float:
-        """The planning quantile of expected daily peaks over the horizon (set on first use)."""
+        """The planning quantile of expected daily peaks over the horizon (set on first use):
+        `cpp_trigger_quantile`, raised to 1 - events per year / 365 so that the yearly budget
+        of events goes to the highest days rather than the first ones."""
         if self._threshold_kw is None:
+            p = self.params
             daily_peaks = np.tensordot(self._class_energy(), self.shapes, axes=1).max(axis=1)
-            self._threshold_kw = float(np.quantile(daily_peaks, self.params.cpp_trigger_quantile))
+            quantile = max(p.cpp_trigger_quantile, 1.0 - p.cpp_max_events_per_year / 365.0)
+            self._threshold_kw = float(np.quantile(daily_peaks, quantile))
         return self._threshold_kw
 
     # ---- each day ---------------------------------------------------------------------------
@@ -108,8 +113,11 @@ class TariffEngine:
         self.is_event = False
         if day % 365 == 0:
             self._events_in_year = 0
+        self.forecast_today = None
+        if RTP in used or CPP in used or CPP in self.offered:
+            self.forecast_today = self.forecast_kw(day)
         if CPP in used or CPP in self.offered:
-            forecast = self.forecast_kw(day)
+            forecast = self.forecast_today
             if (forecast.max() > self.cpp_threshold_kw()
                     and self._events_in_year < self.params.cpp_max_events_per_year):
                 self.is_event = True
@@ -146,13 +154,16 @@ class TariffEngine:
             out[CPP] = (np.where(self._cpp_window, p.cpp_price_ratio, 1.0) if self.is_event
                         else 1.0 - p.cpp_off_event_discount_share)
         if RTP in kinds:
-            out[RTP] = self.wholesale_shape(day)
+            forecast = self.forecast_today if self.forecast_today is not None else \
+                self.forecast_kw(day)
+            out[RTP] = self.wholesale_shape(forecast)
         return out
 
-    def wholesale_shape(self, day: int) -> np.ndarray:
-        """(T,) real-time price multiplier of the day (forecast-load-weighted mean 1)."""
+    def wholesale_shape(self, forecast_kw: np.ndarray) -> np.ndarray:
+        """(T,) real-time price multiplier for a day-ahead forecast (forecast-weighted mean 1),
+        with interval noise from the wholesale stream."""
         p = self.params
-        forecast = np.maximum(self.forecast_kw(day), 1e-9)
+        forecast = np.maximum(forecast_kw, 1e-9)
         shape = (forecast / forecast.mean()) ** p.rtp_load_exponent
         noise = self.model.streams["wholesale"].standard_normal(self.T)
         shape *= np.exp(p.rtp_noise_sd * noise - 0.5 * p.rtp_noise_sd**2)
