@@ -35,7 +35,7 @@ def shift_and_scale(load_kw: np.ndarray, price_per_kwh: np.ndarray, flat_price_p
     change = weights - q
     moved = np.maximum(change, 0.0).sum(axis=1)
     cap = flexibility_share * energy
-    scale = np.where(moved > cap, cap / np.where(moved > 0, moved, 1.0), 1.0)
+    scale = np.divide(cap, moved, out=np.ones_like(moved), where=moved > cap)
     shifted = q + change * scale[:, None]
     new_mean = (shifted * price_per_kwh).sum(axis=1) / safe_energy
     ratio = np.where(flat_price_per_kwh > 0, new_mean / np.where(flat_price_per_kwh > 0,
