@@ -101,3 +101,14 @@ def test_residential_tou_cuts_the_peak_by_3_to_6_percent(residential_baselines, 
     print(f"ratio {ratio}: peak cut {np.mean(cuts):.4f}, energy {np.mean(energy):+.5f}")
     assert 0.03 <= np.mean(cuts) <= 0.06, cuts
     assert abs(np.mean(energy)) < 0.002
+
+
+@pytest.mark.parametrize("name", ["tou_pricing", "cpp_events", "realtime_pricing",
+                                  "battery_peak_shaving", "price_packages",
+                                  "home_energy_management"])
+def test_pricing_what_ifs_are_reproducible(name):
+    a = GridValueModel(name, seed=11, overrides=SMALL).run()
+    b = GridValueModel(name, seed=11, overrides=SMALL).run()
+    assert np.array_equal(a.system_kw, b.system_kw)
+    assert np.array_equal(a.customers["bill"], b.customers["bill"])
+    assert a.company.ledger.to_frame().equals(b.company.ledger.to_frame())
