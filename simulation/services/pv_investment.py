@@ -79,6 +79,8 @@ class PVInvestment(Service):
                                                          else ENTERPRISE))
             roof[rows] = model.tables[name]["roof_kwp"][c["type_row"][rows]]
         self.system_kwp = roof * params.roof_use_share
+        self._self_share = np.zeros(len(c))
+        self._estimated_scale = np.full(len(c), np.nan)  # load scale each estimate used
         self.dt = model.hours_per_interval
 
     # ---- who and what -----------------------------------------------------------------------
@@ -90,21 +92,26 @@ class PVInvestment(Service):
     def expected_kwh_year(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The company's estimate of each system's annual self-consumed and exported kWh:
         expected demand shape against the clear-sky PV shape on every 7th day of the horizon
-        (the customer's meter data), scaled to the annual PV yield."""
-        c, loads = self.model.customers, self.model.loads
-        days = np.arange(0, self.model.days, SAMPLE_EVERY_DAYS)
-        pv_shape = loads.pv_kw_per_kwp[days]  # (d, T) kW per kWp
-        self_share = np.empty(len(customers))
-        for start in range(0, len(customers), 500):  # bounded memory
-            who = customers[start:start + 500]
-            demand = (loads.shapes_kw_per_kwh[:, days, :][c["profile_class"][who]]
-                      * (c["annual_kwh"][who] * c["load_scale"][who])[:, None, None])
-            pv = self.system_kwp[who][:, None, None] * pv_shape[None]
-            self_share[start:start + 500] = (np.minimum(demand, pv).sum(axis=(1, 2))
-                                             / np.maximum(pv.sum(axis=(1, 2)), 1e-12))
+        (the customer's meter data), scaled to the annual PV yield. Cached per customer until
+        its load scale changes."""
+        c = self.model.customers
+        stale = customers[self._estimated_scale[customers] != c["load_scale"][customers]]
+        for start in range(0, len(stale), 500):  # bounded memory
+            who = stale[start:start + 500]
+            self._self_share[who] = self._self_consumption_share(who)
+            self._estimated_scale[who] = c["load_scale"][who]
         output = (self.system_kwp[customers]
                   * self.model.scenario.profiles.pv_specific_yield_kwh_per_kwp)
-        return output * self_share, output * (1.0 - self_share)
+        share = self._self_share[customers]
+        return output * share, output * (1.0 - share)
+
+    def _self_consumption_share(self, who: np.ndarray) -> np.ndarray:
+        c, loads = self.model.customers, self.model.loads
+        days = np.arange(0, self.model.days, SAMPLE_EVERY_DAYS)
+        demand = (loads.shapes_kw_per_kwh[:, days, :][c["profile_class"][who]]
+                  * (c["annual_kwh"][who] * c["load_scale"][who])[:, None, None])
+        pv = self.system_kwp[who][:, None, None] * loads.pv_kw_per_kwp[days][None]
+        return np.minimum(demand, pv).sum(axis=(1, 2)) / np.maximum(pv.sum(axis=(1, 2)), 1e-12)
 
     def _monthly_value_to_customer(self, customers, self_kwh, export_kwh) -> np.ndarray:
         raise NotImplementedError
