@@ -100,12 +100,18 @@ def test_bills_and_ledger_move_as_the_contracts_say(baseline, offered):
         np.testing.assert_allclose(
             book["received"], 0.85 * price * book["self_kwh"] + export_price * book["export_kwh"],
             rtol=1e-9)
-        # the company's line pays over the contracts' life
+        # a smaller discount is worth more to the company per kWp over the contracts' life
         rate = model.scenario.company.discount_rate_per_year
-        assert ledger.npv(rate, name) + model.market.remaining_value()[name] > 0
+
+        def lifetime_per_kwp(m):
+            line = m.company.ledger.npv(rate, name) + m.market.remaining_value()[name]
+            return line / m.market.services[0].contracts["kwp"].sum()
+
+        dearer = run(name, **{"services.pv_ppa.discount_share": 0.05})
+        assert lifetime_per_kwp(dearer) > lifetime_per_kwp(model) + 100  # CNY/kWp
     else:
         np.testing.assert_allclose(book["received"],
-                                   30.0 * book["kwp"] * book["months_settled"])
+                                   35.0 * book["kwp"] * book["months_settled"])
 
 
 def test_defaulted_panels_are_repossessed():

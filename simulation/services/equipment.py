@@ -116,6 +116,14 @@ class EquipmentDeal(Service):
         saved_kwh = c["month_demand_kwh"][who] * s / (1.0 - s)
         return saved_kwh, saved_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
 
+    def _expected_margin_per_month(self, rows: np.ndarray) -> np.ndarray:
+        """Energy-sales margin the equipment's saving takes in an average month."""
+        c, book = self.model.customers, self.contracts
+        who = book["customer"][rows]
+        s = book["saving_share"][rows]
+        saved_kwh = c["annual_kwh"][who] * c["load_scale"][who] / (1.0 - s) * s / 12.0
+        return saved_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
+
     def _book_value_back(self, rows: np.ndarray) -> np.ndarray:
         book = self.contracts
         return resale_value(book["capex"][rows], book["months_settled"][rows],
@@ -175,9 +183,11 @@ class EquipmentRental(EquipmentDeal):
         self._remove(rows)  # returned at the end of the term
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Rent less upkeep and the margin the saving takes, for the rest of the term."""
         book = self.contracts
         who = book["customer"][rows]
-        net = book["rent"][rows] - book["capex"][rows] * self.params.maintenance_share_per_year / 12
+        net = (book["rent"][rows] - self._expected_margin_per_month(rows)
+               - book["capex"][rows] * self.params.maintenance_share_per_year / 12)
         months = book["term_months"][rows] - book["months_settled"][rows]
         rate = self.model.scenario.company.discount_rate_per_year
         return net * surviving_discount_sum(
@@ -253,7 +263,8 @@ class EquipmentInstalments(EquipmentDeal):
         who = book["customer"][rows]
         months = book["term_months"][rows] - book["months_settled"][rows]
         rate = self.model.scenario.company.discount_rate_per_year
-        return book["instalment"][rows] * surviving_discount_sum(
+        net = book["instalment"][rows] - self._expected_margin_per_month(rows)
+        return net * surviving_discount_sum(
             months, rate, self.model.customers["default_hazard_per_year"][who])
 
 
