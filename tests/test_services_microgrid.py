@@ -5,6 +5,8 @@ import pytest
 
 from gridvalue.simulation.contracts import ACTIVE
 from gridvalue.simulation.model import GridValueModel
+from gridvalue.simulation.scenario import load_scenario
+from gridvalue.simulation.schema import ScenarioError
 
 SMALL = {"population.households": 100, "population.enterprises": 20,
          "population.microgrids": 30, "meta.days": 200, "meta.start_date": "2025-03-01",
@@ -99,3 +101,12 @@ def test_backup_sells_avoided_outage_cost(baseline):
     ledger = model.company.ledger
     assert ledger.total(name, "revenue") > -ledger.total(name, "opex") > 0
     np.testing.assert_allclose(model.customers["service_paid"][who], book["received"])
+
+
+def test_bad_microgrid_parameters_are_refused():
+    with pytest.raises(ScenarioError, match=f"services.{EMS}.managed_soc_min_share: must be "
+                                            "below managed_soc_max_share"):
+        load_scenario("microgrid_services", [f"services.{EMS}.managed_soc_min_share=0.99"])
+    with pytest.raises(ScenarioError, match="services.microgrid_backup.avoided_outage_share: "
+                                            "must be at most 1"):
+        load_scenario("microgrid_services", ["services.microgrid_backup.avoided_outage_share=2"])

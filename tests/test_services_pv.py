@@ -5,6 +5,8 @@ import pytest
 
 from gridvalue.simulation.contracts import DEFAULTED
 from gridvalue.simulation.model import GridValueModel
+from gridvalue.simulation.scenario import load_scenario
+from gridvalue.simulation.schema import ScenarioError
 
 SMALL = {"population.households": 300, "population.enterprises": 120, "meta.days": 200,
          "meta.start_date": "2025-03-01", "market.initial_awareness_share": 0.5}
@@ -140,3 +142,10 @@ def test_defaulted_panels_are_repossessed():
     kept = run("pv_ppa", seed=3, **{"population.enterprise_default_hazard_mean": 0.5,
                                     "services.pv_ppa.recovery_share": 0.5})
     assert -kept.company.ledger.total("pv_ppa", "default_losses") < loss
+
+
+def test_bad_pv_parameters_are_refused():
+    with pytest.raises(ScenarioError, match=r"services.pv_ppa.segments\[0\]: must be one of"):
+        load_scenario("pv_investment", ['services.pv_ppa.segments=["microgrid"]'])
+    with pytest.raises(ScenarioError, match="services.pv_lease.roof_use_share: must be"):
+        load_scenario("pv_investment", ["services.pv_lease.roof_use_share=0"])
