@@ -73,6 +73,9 @@ def test_company_books_storage_capex_and_gains_capacity(baseline, managed):
     # the managed sites' lower peaks lower the company's capacity cost
     assert ledger.total("energy_sales", "capacity") > base.total("energy_sales", "capacity")
     np.testing.assert_allclose(managed.batteries.power_kw[site], 1.5 * battery.power_kw[site])
+    # the microgrid agents see their bigger batteries
+    agent = managed.customer_agent(int(book["customer"][0]))
+    assert agent.battery_energy_kwh == pytest.approx(managed.batteries.energy_kwh[site[0]])
 
 
 def test_operations_only_contract_adds_no_storage(baseline):

@@ -169,6 +169,7 @@ class MicrogridEnergyManagement(Service):
         shadow_soc = b.soc_kwh[site].copy()
         b.energy_kwh[site] += added
         b.power_kw[site] += self.params.added_battery_share * self._original.power_kw[site]
+        self._sync_table(site)
         b.soc_min_share[site] = self.params.managed_soc_min_share
         b.soc_max_share[site] = self.params.managed_soc_max_share
         zero = np.zeros(len(customers))
@@ -198,6 +199,13 @@ class MicrogridEnergyManagement(Service):
         b.soc_min_share[site] = o.soc_min_share[site]
         b.soc_max_share[site] = o.soc_max_share[site]
         b.soc_kwh[site] = np.clip(b.soc_kwh[site], b.soc_min_kwh[site], b.soc_max_kwh[site])
+        self._sync_table(site)
+
+    def _sync_table(self, site: np.ndarray) -> None:
+        """Keep the microgrid agents' battery columns in step with the batteries."""
+        table, b = self.model.tables["microgrids"], self.model.batteries
+        table["battery_power_kw"][site] = b.power_kw[site]
+        table["battery_energy_kwh"][site] = b.energy_kwh[site]
 
     # ---- each day ---------------------------------------------------------------------------
     def apply_load(self, day: int, net_kw: np.ndarray) -> None:
