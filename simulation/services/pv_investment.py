@@ -74,9 +74,8 @@ class PVInvestment(Service):
         super().__init__(params, model)
         c = model.customers
         roof = np.zeros(len(c))
-        for name in ("households", "enterprises"):
-            rows = np.flatnonzero(c["customer_type"] == (HOUSEHOLD if name == "households"
-                                                         else ENTERPRISE))
+        for name, ctype in (("households", HOUSEHOLD), ("enterprises", ENTERPRISE)):
+            rows = np.flatnonzero(c["customer_type"] == ctype)
             roof[rows] = model.tables[name]["roof_kwp"][c["type_row"][rows]]
         self.system_kwp = roof * params.roof_use_share
         self._self_share = np.zeros(len(c))
