@@ -20,17 +20,11 @@ before, so flat scenarios give the same numbers to the last bit.
 
 import numpy as np
 
-from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
-from gridvalue.simulation.scenario import SEGMENT_NAMES, TARIFF_KINDS
+from gridvalue.simulation.scenario import TARIFF_KINDS
+from gridvalue.simulation.services.base import in_segments
 
 FLAT, TOU, CPP, RTP = range(4)
 PACKAGE = {name: code for code, name in enumerate(TARIFF_KINDS)}
-
-
-def customer_segments(customer_type: np.ndarray, sector: np.ndarray) -> np.ndarray:
-    """Segment code of each customer: index into scenario.SEGMENT_NAMES."""
-    return np.where(customer_type == ENTERPRISE, 1 + sector,
-                    np.where(customer_type == HOUSEHOLD, 0, len(SEGMENT_NAMES) - 1)).astype(int)
 
 
 def hour_mask(hours: tuple[int, ...], intervals_per_day: int) -> np.ndarray:
@@ -60,8 +54,7 @@ class TariffEngine:
         c = model.customers
         self.T = scenario.meta.intervals_per_day
         self.dt = 24.0 / self.T
-        segment = customer_segments(c["customer_type"], c["sector"])
-        on_kind = np.isin(segment, [SEGMENT_NAMES.index(s) for s in self.params.segments])
+        on_kind = in_segments(c, self.params.segments)
         c["tariff_package"] = np.where(on_kind, PACKAGE[self.params.kind], FLAT).astype(np.int8)
         self.shapes = model.loads.shapes_kw_per_kwh  # (classes, days, T), kW per annual kWh
         p = self.params
