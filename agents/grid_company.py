@@ -30,7 +30,8 @@ class GridCompany(mesa.Agent):
         customers = self.model.customers
         imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * hours_per_interval
         exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * hours_per_interval
-        bills = self.model.tariffs.bills(customer_kw, self.tariff.export_price_per_kwh)
+        bills = self.model.tariffs.bills(customer_kw, self.tariff.export_price_per_kwh,
+                                         imports_kwh, exports_kwh)
         customers["import_kwh"] += imports_kwh
         customers["export_kwh"] += exports_kwh
         customers["bill"] += bills

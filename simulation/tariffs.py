@@ -68,7 +68,7 @@ class TariffEngine:
         self.prices_per_kwh = np.zeros((0, self.T))  # their prices today
         self.is_event = False
         self.forecast_today: np.ndarray | None = None
-        self._multipliers = np.ones((len(TARIFF_KINDS), self.shapes.shape[0], self.T))
+        self.multipliers_today = np.ones((len(TARIFF_KINDS), self.shapes.shape[0], self.T))
         self.offered: set[int] = set()  # packages services offer (CPP: events get called)
 
     # ---- the company's forecast ---------------------------------------------------------------
@@ -120,9 +120,9 @@ class TariffEngine:
         if len(self.rows) == 0:
             self.prices_per_kwh = np.zeros((0, self.T))
             return
-        self._multipliers = self.multipliers(day, used)
+        self.multipliers_today = self.multipliers(day, used)
         c = self.model.customers
-        mult = self._multipliers[packages[self.rows], c["profile_class"][self.rows]]
+        mult = self.multipliers_today[packages[self.rows], c["profile_class"][self.rows]]
         self.prices_per_kwh = c["price_per_kwh"][self.rows, None] * mult
 
     def event_window(self, peak_interval: int) -> np.ndarray:
@@ -181,12 +181,17 @@ class TariffEngine:
         return out
 
     # ---- billing ----------------------------------------------------------------------------
-    def bills(self, customer_kw: np.ndarray, export_price_per_kwh: float) -> np.ndarray:
+    def bills(self, customer_kw: np.ndarray, export_price_per_kwh: float,
+              imports_kwh: np.ndarray | None = None,
+              exports_kwh: np.ndarray | None = None) -> np.ndarray:
         """Each customer's bill for the day: imports at its prices, exports at the export price.
-        Flat customers: imports kWh x flat price (the flat formula, bit for bit)."""
+        Flat customers: imports kWh x flat price (the flat formula, bit for bit). The day's
+        import and export kWh may be passed in when already computed."""
         c, dt = self.model.customers, self.dt
-        imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
-        exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
+        if imports_kwh is None:
+            imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
+        if exports_kwh is None:
+            exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
         bills = imports_kwh * c["price_per_kwh"] - exports_kwh * export_price_per_kwh
         if len(self.rows):
             rows = self.rows
