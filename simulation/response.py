@@ -28,20 +28,24 @@ def shift_and_scale(load_kw: np.ndarray, price_per_kwh: np.ndarray, flat_price_p
     q = np.maximum(load_kw, 0.0)
     energy = q.sum(axis=1)
     safe_energy = np.where(energy > 0, energy, 1.0)
-    mean_price = (q * price_per_kwh).sum(axis=1) / safe_energy
-    relative = price_per_kwh / np.where(mean_price > 0, mean_price, 1.0)[:, None]
-    weights = q * np.power(np.maximum(relative, 1e-12), substitution[:, None])
-    weights *= (energy / np.where(weights.sum(axis=1) > 0, weights.sum(axis=1), 1.0))[:, None]
-    change = weights - q
-    moved = np.maximum(change, 0.0).sum(axis=1)
+    mean_price = np.einsum("ij,ij->i", q, price_per_kwh) / safe_energy
+    load = price_per_kwh / np.where(mean_price > 0, mean_price, 1.0)[:, None]  # relative price
+    np.maximum(load, 1e-12, out=load)
+    np.power(load, substitution[:, None], out=load)
+    load *= q  # substitution weights
+    total = load.sum(axis=1)
+    load *= (energy / np.where(total > 0, total, 1.0))[:, None]
+    load -= q  # the shift
+    moved = np.maximum(load, 0.0).sum(axis=1)
     cap = flexibility_share * energy
-    scale = np.divide(cap, moved, out=np.ones_like(moved), where=moved > cap)
-    shifted = q + change * scale[:, None]
-    new_mean = (shifted * price_per_kwh).sum(axis=1) / safe_energy
+    load *= np.divide(cap, moved, out=np.ones_like(moved), where=moved > cap)[:, None]
+    load += q  # shifted load
+    new_mean = np.einsum("ij,ij->i", load, price_per_kwh) / safe_energy
     ratio = np.where(flat_price_per_kwh > 0, new_mean / np.where(flat_price_per_kwh > 0,
                                                                  flat_price_per_kwh, 1.0), 1.0)
     factor = np.power(np.maximum(ratio, 1e-12), daily)
-    return shifted * factor[:, None], factor
+    load *= factor[:, None]
+    return load, factor
 
 
 class DemandResponse:

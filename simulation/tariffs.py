@@ -195,6 +195,7 @@ class TariffEngine:
         bills = imports_kwh * c["price_per_kwh"] - exports_kwh * export_price_per_kwh
         if len(self.rows):
             rows = self.rows
-            energy_cost = (np.maximum(customer_kw[rows], 0.0) * self.prices_per_kwh).sum(axis=1)
+            energy_cost = np.einsum("ij,ij->i", np.maximum(customer_kw[rows], 0.0),
+                                    self.prices_per_kwh)
             bills[rows] = energy_cost * dt - exports_kwh[rows] * export_price_per_kwh
         return bills
