@@ -161,6 +161,8 @@ def summarise(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
         "load_factor": metrics.load_factor(load),
         "household_peak_kw": float(model.household_kw.max()),
         "cpp_event_days": len(model.tariffs.event_days),
+        "microgrid_import_mwh": float(model.customers["import_kwh"][ctype == 2].sum() / 1000.0),
+        "microgrid_export_mwh": float(model.customers["export_kwh"][ctype == 2].sum() / 1000.0),
         "max_feeder_peak_kw": float(model.feeder_peak_kw.max()),
         "transformers_over_rating": int((model.transformer_intervals_over > 0).sum()),
         "transformer_hours_over_rating": float(model.transformer_intervals_over.sum() * hours),
