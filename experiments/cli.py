@@ -105,6 +105,10 @@ def _cmd_compare(args) -> int:
         if getattr(base, field) != getattr(other, field):
             raise ScenarioError(args.scenario, f"its [{field}] differs from the baseline's: "
                                 "paired runs need the same network and customers")
+    for field in ("start_date", "days", "intervals_per_day"):
+        if getattr(base.meta, field) != getattr(other.meta, field):
+            raise ScenarioError(args.scenario, f"its meta.{field} differs from the baseline's: "
+                                "paired runs need the same horizon")
     first = base.meta.seed if args.seed is None else args.seed
     seeds = list(range(first, first + args.replicates))
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -104,5 +104,7 @@ def test_compare_refuses_unpaired_scenarios(tmp_path, gridvalue):
     proc = gridvalue("compare", "baseline", str(other))
     assert proc.returncode == 2 and "differs from the baseline" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bigger.toml"]
+    longer = gridvalue("compare", "baseline", "credit_screening")
+    assert longer.returncode == 2 and "meta.days differs" in longer.stderr
     unknown = gridvalue("compare", "baseline", "no_such_thing")
     assert unknown.returncode == 2 and "no packaged scenario named" in unknown.stderr
