@@ -1,4 +1,4 @@
-"""The `gridvalue` command line: run, scenarios, params.
+"""The `gridvalue` command line: run, scenarios, params, sweep, sensitivity.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
+
+    from gridvalue.experiments import sweep_cli
+
+    sweep_cli.add_parsers(sub)
 
     params = sub.add_parser("params", help="print the parameter table (defaults, units, sources)")
     params.add_argument("--format", choices=("markdown", "csv"), default="markdown")
@@ -114,6 +118,15 @@ def _cmd_params(args) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "params": _cmd_params}
+
+
+def _sweep_commands() -> dict:
+    from gridvalue.experiments.sweep_cli import COMMANDS as SWEEP_COMMANDS
+
+    return SWEEP_COMMANDS
+
+
+COMMANDS |= _sweep_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
