@@ -53,10 +53,11 @@ class SweepStore:
         self._plan = None
 
     # ---- opening ------------------------------------------------------------------------
-    @classmethod
-    def open(cls, root: Path, sweep, resume: bool = False) -> "SweepStore":
-        """The store of `sweep` at `root`: resumed when it holds the same sweep, created
-        (atomically) when absent; a folder holding anything else is refused."""
+    @staticmethod
+    def check(root: Path, sweep, resume: bool = False) -> bool:
+        """Whether `root` holds this sweep already (False: it can be created there); raises
+        ScenarioError for another sweep, a folder holding anything else, or a missing
+        sweep to `resume`."""
         root = Path(root)
         marker = root / "sweep.json"
         if marker.exists():
@@ -65,15 +66,22 @@ class SweepStore:
                 raise ScenarioError("--out", f"{root} holds a different sweep "
                                     f"({info['name']}, hash {info['hash'][:12]}); give another "
                                     "--out or remove it")
-            store = cls(root)
-            store._clean_temporaries()
-            return store
+            return True
         if resume:
             raise ScenarioError("--resume", f"no sweep to resume in {root}")
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise ScenarioError("--out", f"{root} already exists and is not a sweep folder")
-        cls._create(root, sweep)
-        return cls(root)
+        return False
+
+    @classmethod
+    def open(cls, root: Path, sweep, resume: bool = False) -> "SweepStore":
+        """The store of `sweep` at `root`: resumed when it holds the same sweep, created
+        (atomically) when absent; a folder holding anything else is refused."""
+        if not cls.check(root, sweep, resume):
+            cls._create(Path(root), sweep)
+        store = cls(root)
+        store._clean_temporaries()
+        return store
 
     @staticmethod
     def _create(root: Path, sweep) -> None:

@@ -12,8 +12,10 @@ the same file gives the same runs with any executor. `run_sweep` streams each ru
 a `SweepStore` as it finishes; nothing is held in memory.
 """
 
+import contextlib
 import dataclasses
 import datetime
+import functools
 import hashlib
 import itertools
 import json
@@ -336,9 +338,9 @@ def load_sweep(ref: "str | Path") -> Sweep:
     unknown = set(raw) - {"sweep", "set", "parameters"}
     if unknown:
         raise ScenarioError(sorted(unknown)[0], "unknown table (allowed: sweep, set, parameters)")
-    meta_raw = dict(raw.get("sweep", {})) if isinstance(raw.get("sweep"), dict) else raw["sweep"]
+    meta_raw = raw.get("sweep", {})
     if isinstance(meta_raw, dict):
-        meta_raw.setdefault("name", path.stem)
+        meta_raw = {"name": path.stem} | meta_raw
     meta = build(SweepMeta, meta_raw, "sweep")
     fixed = raw.get("set", {})
     if not isinstance(fixed, dict):
@@ -431,78 +433,89 @@ class Executor:
                 f"dask LocalCluster of {self.workers} workers"
         return "this process" if self.kind == "inline" else f"{self.workers} local processes"
 
-    def map(self, tasks: Iterable[dict]) -> Iterator[dict]:
-        """Result rows in completion order; at most a few tasks per worker in flight."""
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Callable[[Iterable[dict]], Iterator[dict]]]:
+        """Start the workers (or connect to the scheduler); yield a `map(tasks)` that gives
+        result rows in completion order, with a few tasks per worker in flight."""
         if self.kind == "inline":
-            return map(evaluate, tasks)
-        if self.kind == "pool":
-            return _pool_map(tasks, self.workers)
-        return _dask_map(tasks, self.workers, self.address)
+            yield lambda tasks: map(evaluate, tasks)
+        elif self.kind == "pool":
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(self.workers,
+                                     mp_context=multiprocessing.get_context("spawn")) as pool:
+                yield functools.partial(_pool_map, pool, self.workers)
+        else:
+            with _dask_client(self.workers, self.address) as client:
+                yield functools.partial(_dask_map, client)
 
 
-def _pool_map(tasks: Iterable[dict], workers: int) -> Iterator[dict]:
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+def _pool_map(pool, workers: int, tasks: Iterable[dict]) -> Iterator[dict]:
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     todo = iter(tasks)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending = {pool.submit(evaluate, t) for t in itertools.islice(todo, 4 * workers)}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                try:
-                    yield future.result()
-                except BrokenProcessPool:
-                    raise RuntimeError("a worker process died (out of memory?); finished runs "
-                                       "are stored: run the same command again to resume") \
-                        from None
-                for task in itertools.islice(todo, 1):
-                    pending.add(pool.submit(evaluate, task))
+    pending = {pool.submit(evaluate, t) for t in itertools.islice(todo, 4 * workers)}
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                raise RuntimeError("a worker process died (out of memory?); finished runs are "
+                                   "stored: run the same command again to resume") from None
+            for task in itertools.islice(todo, 1):
+                pending.add(pool.submit(evaluate, task))
 
 
-def _dask_map(tasks: Iterable[dict], workers: int, address: str) -> Iterator[dict]:
+@contextlib.contextmanager
+def _dask_client(workers: int, address: str):
     import logging
 
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, LocalCluster
 
-    todo = iter(tasks)
     if address:
         try:
-            client = Client(address, timeout="20s")
+            client = Client(address, timeout="10s")
         except OSError as exc:
             raise ScenarioError("--scheduler", f"cannot reach {address}: {exc}") from None
-        cluster = None
-    else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
-        client = Client(cluster)
-    try:
-        window = 4 * max(1, len(client.scheduler_info()["workers"]))
-        by_key: dict[str, dict] = {}
-        queue = as_completed()
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
+        yield client
 
-        def submit(task: dict) -> None:
-            future = client.submit(evaluate, task, pure=False)
-            by_key[future.key] = task
-            queue.add(future)
 
-        for task in itertools.islice(todo, window):
+def _dask_map(client, tasks: Iterable[dict]) -> Iterator[dict]:
+    from distributed import as_completed
+
+    todo = iter(tasks)
+    window = 4 * max(1, len(client.scheduler_info()["workers"]))
+    by_key: dict[str, dict] = {}
+    queue = as_completed()
+
+    def submit(task: dict) -> None:
+        future = client.submit(evaluate, task, pure=False)
+        by_key[future.key] = task
+        queue.add(future)
+
+    for task in itertools.islice(todo, window):
+        submit(task)
+    for future in queue:
+        task = by_key.pop(future.key)
+        try:
+            row = future.result()
+        except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: record it and go on
+            row = failed_row(task, f"{type(exc).__name__}: {exc}")
+        future.release()
+        yield row
+        for task in itertools.islice(todo, 1):
             submit(task)
-        for future in queue:
-            task = by_key.pop(future.key)
-            try:
-                row = future.result()
-            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: record and go on
-                row = failed_row(task, f"{type(exc).__name__}: {exc}")
-            future.release()
-            yield row
-            for task in itertools.islice(todo, 1):
-                submit(task)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 # ---- running a sweep ------------------------------------------------------------------------
@@ -517,21 +530,23 @@ def run_sweep(sweep: "Sweep | str | Path", out: "Path | str | None" = None,
     if not isinstance(sweep, Sweep):
         sweep = load_sweep(sweep)
     executor = executor or Executor()
-    store = SweepStore.open(Path(out) if out else Path("sweeps") / sweep.meta.name, sweep,
-                            resume=resume)
-    manifest = store.manifest()
-    finished = store.finished_runs()
-    todo = manifest[~manifest["run"].isin(finished)]
-    total, done, failed = len(manifest), len(finished), 0
-    if progress is not None:
-        progress(done, total, failed)
-    tasks = (sweep.task(row) for row in todo.to_dict("records"))
-    started = datetime.datetime.now(datetime.UTC)
-    for row in executor.map(tasks):
-        store.write(row)
-        done += row["status"] == "ok"
-        failed += row["status"] != "ok"
+    root = Path(out) if out else Path("sweeps") / sweep.meta.name
+    SweepStore.check(root, sweep, resume)  # refuse a wrong --out before starting workers
+    with executor.open() as evaluate_all:
+        store = SweepStore.open(root, sweep, resume=resume)
+        manifest = store.manifest()
+        finished = store.finished_runs()
+        todo = manifest[~manifest["run"].isin(finished)]
+        total, done, failed = len(manifest), len(finished), 0
         if progress is not None:
             progress(done, total, failed)
+        tasks = (sweep.task(row) for row in todo.to_dict("records"))
+        started = datetime.datetime.now(datetime.UTC)
+        for row in evaluate_all(tasks):
+            store.write(row)
+            done += row["status"] == "ok"
+            failed += row["status"] != "ok"
+            if progress is not None:
+                progress(done, total, failed)
     store.log_session(started, executor.describe(), done, failed)
     return store
