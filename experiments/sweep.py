@@ -485,10 +485,18 @@ def _dask_client(workers: int, address: str):
         finally:
             client.close()
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as client:
-        yield client
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    try:
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                Client(cluster) as client:
+            try:
+                yield client
+            finally:  # heartbeats racing the shutdown log closed streams: not news
+                quiet.setLevel(logging.CRITICAL)
+    finally:
+        quiet.setLevel(level)
 
 
 def _dask_map(client, tasks: Iterable[dict]) -> Iterator[dict]:
