@@ -130,7 +130,8 @@ class Sweep:
 
     def hash(self) -> str:
         """SHA-256 of what the runs depend on: same hash, same runs."""
-        spec = {"meta": to_dict(self.meta), "base": self.base,
+        meta = to_dict(dataclasses.replace(self.meta, description=""))
+        spec = {"meta": meta, "base": self.base,
                 "parameters": [dataclasses.asdict(p) | {"kind": p.kind.__name__}
                                for p in self.parameters]}
         text = json.dumps(spec, sort_keys=True, default=str)
@@ -356,12 +357,16 @@ def load_sweep(ref: "str | Path") -> Sweep:
         relative = path.parent if (scenario_ref.endswith(".toml") or "/" in scenario_ref) \
             else None
         try:
-            base = _merge(_resolve_raw(scenario_ref, relative, ()), fixed)
-            base.pop("extends", None)
+            base = _resolve_raw(scenario_ref, relative, ())
             scenario_from_dict(base)
         except ScenarioError as exc:
-            raise ScenarioError(f"set.{exc.field}" if fixed and not exc.field.startswith(
-                ("scenario", "/")) else f"sweep.scenario ({exc.field})", exc.problem) from None
+            where = "" if exc.field == "scenario" else f": {exc.field}"
+            raise ScenarioError(f"sweep.scenario{where}", exc.problem) from None
+        base = _merge(base, fixed)
+        try:
+            scenario_from_dict(base)
+        except ScenarioError as exc:
+            raise ScenarioError(f"set.{exc.field}", exc.problem) from None
         outputs_allowed = SUMMARY_OUTPUTS
     for i, name in enumerate(meta.outputs):
         if name not in outputs_allowed:
