@@ -68,8 +68,13 @@ def _scatter_chart(frame: pd.DataFrame, params: list[str], output: str) -> str:
     """Sampled designs: the output against each parameter (point means, bars: min-max over
     replicates), with a binned mean."""
     stats = _point_stats(frame, params, output)
-    fig, axes = plt.subplots(1, len(params), figsize=(8, 3), sharey=True, squeeze=False)
-    for ax, name in zip(axes[0], params, strict=True):
+    ncols = min(3, len(params))
+    nrows = -(-len(params) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(8, 2.6 * nrows), sharey=True,
+                             squeeze=False)
+    short = [p.rsplit(".", 1)[-1] for p in params]
+    labels = short if len(set(short)) == len(short) else params
+    for ax, name, label in zip(axes.flat, params, labels, strict=False):
         x = stats[name].to_numpy(dtype=float)
         ax.errorbar(x, stats["mean"], yerr=[stats["mean"] - stats["low"],
                                             stats["high"] - stats["mean"]],
@@ -81,9 +86,14 @@ def _scatter_chart(frame: pd.DataFrame, params: list[str], output: str) -> str:
             centres = [b.mid for b in binned.index]
             ax.plot(centres, binned.to_numpy(), color="black", linewidth=1.5,
                     label="binned mean")
-        ax.set_xlabel(name, fontsize=7)
-    axes[0][0].set_ylabel(output)
-    axes[0][-1].legend(fontsize=7)
+        ax.set_xlabel(label, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(params):]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel(output, fontsize=8)
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
     return _png(fig)
 
 

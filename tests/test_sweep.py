@@ -347,6 +347,8 @@ outputs = ["energy_revenue", "system_peak_kw"]
         assert table.loc[noise, "mu_star"] == 0.0
         assert table.loc[price, "mu_star"] > 0
     assert all(f.stat().st_size > 0 for f in files)
+    page = write_sweep_report(store).read_text()
+    assert page.count("<img") == 2  # each output against each parameter
     with pytest.raises(ScenarioError, match="--output: 'system_peak' is not an output"):
         sa.analyse(store, ["system_peak"])
 
