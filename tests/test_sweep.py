@@ -287,11 +287,13 @@ def test_sigkill_halfway_then_rerun_completes_every_run_once(tmp_path):
     proc.wait()
     killed_with = len(list((out / "runs").glob("r*.parquet")))
     assert 10 <= killed_with < 36
-    proc = gridvalue("sweep", str(path), "--out", str(out), "--workers", "2", "--quiet",
+    proc = gridvalue("sweep", str(path), "--out", str(out), "--workers", "2",
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stdout, stderr = proc.communicate(timeout=180)
     assert proc.returncode == 0, stderr
     assert "runs:    36 ok, 0 failed of 36" in stdout
+    assert f"resuming: {killed_with} of 36 runs already done" in stderr
+    assert "36/36" in stderr and "failed=0" in stderr  # the progress bar
     store = SweepStore(out)
     frame = store.read()
     assert sorted(frame["run"]) == list(range(36))  # every run, exactly once
