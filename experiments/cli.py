@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gridvalue.experiments import sweep_cli
 from gridvalue.simulation.schema import ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -34,8 +35,6 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
-
-    from gridvalue.experiments import sweep_cli
 
     sweep_cli.add_parsers(sub)
 
@@ -117,16 +116,8 @@ def _cmd_params(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "params": _cmd_params}
-
-
-def _sweep_commands() -> dict:
-    from gridvalue.experiments.sweep_cli import COMMANDS as SWEEP_COMMANDS
-
-    return SWEEP_COMMANDS
-
-
-COMMANDS |= _sweep_commands()
+COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "params": _cmd_params,
+            **sweep_cli.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:
