@@ -1,4 +1,4 @@
-"""The `gridvalue` command line: run, compare, scenarios, params.
+"""The `gridvalue` command line: run, compare, scenarios, params, sweep, sensitivity.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gridvalue.experiments import sweep_cli
 from gridvalue.simulation.schema import ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -50,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
+
+    sweep_cli.add_parsers(sub)
 
     params = sub.add_parser("params", help="print the parameter table (defaults, units, sources)")
     params.add_argument("--format", choices=("markdown", "csv"), default="markdown")
@@ -195,7 +198,7 @@ def _cmd_params(args) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "scenarios": _cmd_scenarios,
-            "params": _cmd_params}
+            "params": _cmd_params, **sweep_cli.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:
