@@ -25,12 +25,13 @@ class GridCompany(mesa.Agent):
 
     def settle_day(self, date: datetime.date, day: int, customer_kw: np.ndarray,
                    system_kw: np.ndarray, hours_per_interval: float) -> None:
-        """Bill every customer for the day, book sales, wholesale energy and capacity accrual."""
+        """Bill every customer for the day at its tariff's prices (simulation/tariffs.py), book
+        sales, wholesale energy and capacity accrual."""
         customers = self.model.customers
         imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * hours_per_interval
         exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * hours_per_interval
-        bills = (imports_kwh * customers["price_per_kwh"]
-                 - exports_kwh * self.tariff.export_price_per_kwh)
+        bills = self.model.tariffs.bills(customer_kw, self.tariff.export_price_per_kwh,
+                                         imports_kwh, exports_kwh)
         customers["import_kwh"] += imports_kwh
         customers["export_kwh"] += exports_kwh
         customers["bill"] += bills

@@ -1,4 +1,4 @@
-"""The `gridvalue` command line: run, scenarios, params, sweep, sensitivity.
+"""The `gridvalue` command line: run, compare, scenarios, params, sweep, sensitivity.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -34,6 +34,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="results folder (default: runs/NAME-seedN-TIME)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    compare = sub.add_parser("compare", help="paired runs of two scenarios over replicates: "
+                             "KPI means, deltas and 95 %% CIs, and a report")
+    compare.add_argument("baseline", help="packaged scenario name or .toml path")
+    compare.add_argument("scenario", help="packaged scenario name or .toml path")
+    compare.add_argument("--replicates", type=int, default=5,
+                         help="paired replicates; replicate r uses seed S+r for both (default 5)")
+    compare.add_argument("--seed", type=int, help="first seed (default: the baseline's meta.seed)")
+    compare.add_argument("--format", choices=("table", "json"), default="table")
+    compare.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="SECTION.FIELD=VALUE",
+                         help="override one parameter in both scenarios (repeatable)")
+    compare.add_argument("--out", type=Path,
+                         help="folder for report.html and compare.json "
+                              "(default: runs/compare-BASE-SCENARIO-TIME)")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar")
+
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
 
     sweep_cli.add_parsers(sub)
@@ -67,6 +83,71 @@ def _cmd_run(args) -> int:
     print(format_summary(result.summary, result.scenario.meta.currency))
     print(f"results: {out}")
     print(f"report:  {out / 'report.html'}")
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    import datetime
+    import os
+    import shutil
+
+    from tqdm import tqdm
+
+    import gridvalue
+    from gridvalue.experiments import compare
+    from gridvalue.experiments.runner import check_out_dir
+    from gridvalue.simulation.scenario import load_scenario
+
+    if args.replicates < 1:
+        raise ScenarioError("--replicates", f"must be at least 1, got {args.replicates}")
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+    base = load_scenario(args.baseline, args.overrides)
+    other = load_scenario(args.scenario, args.overrides)
+    for field in ("network", "population"):
+        if getattr(base, field) != getattr(other, field):
+            raise ScenarioError(args.scenario, f"its [{field}] differs from the baseline's: "
+                                "paired runs need the same network and customers")
+    for field in ("start_date", "days", "intervals_per_day"):
+        if getattr(base.meta, field) != getattr(other.meta, field):
+            raise ScenarioError(args.scenario, f"its meta.{field} differs from the baseline's: "
+                                "paired runs need the same horizon")
+    first = base.meta.seed if args.seed is None else args.seed
+    seeds = list(range(first, first + args.replicates))
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("runs") / f"compare-{base.meta.name}-{other.meta.name}-{stamp}"
+    check_out_dir(out)
+    hook = compare.FirstPair()
+    with tqdm(total=args.replicates, unit="pair", desc=f"{other.meta.name} vs {base.meta.name}",
+              disable=args.quiet, file=sys.stderr) as bar:
+        frame = compare.paired_replicates(base, other, seeds, on_pair=hook,
+                                          progress=lambda done: bar.update(done - bar.n))
+    summary = compare.summarise_pairs(frame)
+    info = {"baseline": base.meta.name, "scenario": other.meta.name,
+            "description": other.meta.description, "replicates": args.replicates,
+            "seeds": seeds, "version": gridvalue.__version__}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        (tmp / "compare.json").write_text(compare.to_json(summary) + "\n")
+        frame.to_csv(tmp / "replicates.csv", index=False)
+        compare.write_compare_report(summary, info, hook.curves, tmp / "report.html")
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if args.format == "json":
+        print(compare.to_json(summary))
+    else:
+        print(f"{other.meta.name} against {base.meta.name}: {args.replicates} paired "
+              f"replicates, seeds {seeds[0]}-{seeds[-1]}")
+        print(compare.format_table(summary))
+    sys.stdout.flush()
+    print(f"report: {out / 'report.html'}", file=sys.stderr)
     return 0
 
 
@@ -116,8 +197,8 @@ def _cmd_params(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "params": _cmd_params,
-            **sweep_cli.COMMANDS}
+COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "scenarios": _cmd_scenarios,
+            "params": _cmd_params, **sweep_cli.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

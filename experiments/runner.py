@@ -27,6 +27,7 @@ from gridvalue.simulation.population import SECTORS, SIZE_CLASSES, TYPE_NAMES
 from gridvalue.simulation.profiles import CLASSES
 from gridvalue.simulation.scenario import Scenario
 from gridvalue.simulation.schema import ScenarioError
+from gridvalue.simulation.tariffs import PACKAGE
 
 TABLES = ("daily", "feeders_daily", "system_load", "customers", "transformers", "ledger",
           "contracts", "uptake")
@@ -112,6 +113,7 @@ def customer_table(model: GridValueModel) -> pd.DataFrame:
     frame["customer_type"] = pd.Categorical.from_codes(c["customer_type"], TYPE_NAMES)
     frame["sector"] = pd.Categorical.from_codes(c["sector"], SECTORS)
     frame["profile_class"] = pd.Categorical.from_codes(c["profile_class"], CLASSES)
+    frame["tariff_package"] = pd.Categorical.from_codes(c["tariff_package"], list(PACKAGE))
     frame["transformer"] = model.topology.customer_transformer
     frame["feeder"] = model.topology.customer_feeder
     extras = []
@@ -157,6 +159,10 @@ def summarise(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
         "system_peak_time": str(tables["system_load"]["timestamp"].iloc[peak_at]),
         "energy_mwh": float(load.sum() * hours / 1000.0),
         "load_factor": metrics.load_factor(load),
+        "household_peak_kw": float(model.household_kw.max()),
+        "cpp_event_days": len(model.tariffs.event_days),
+        "microgrid_import_mwh": float(model.customers["import_kwh"][ctype == 2].sum() / 1000.0),
+        "microgrid_export_mwh": float(model.customers["export_kwh"][ctype == 2].sum() / 1000.0),
         "max_feeder_peak_kw": float(model.feeder_peak_kw.max()),
         "transformers_over_rating": int((model.transformer_intervals_over > 0).sum()),
         "transformer_hours_over_rating": float(model.transformer_intervals_over.sum() * hours),

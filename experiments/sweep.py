@@ -43,7 +43,8 @@ from gridvalue.simulation.schema import ScenarioError, build, param, to_dict
 # Numeric figures of `runner.summarise` a sweep can keep (a test keeps this list current).
 SUMMARY_OUTPUTS = (
     "households", "enterprises", "microgrids", "feeders", "transformers", "days",
-    "system_peak_kw", "energy_mwh", "load_factor", "max_feeder_peak_kw",
+    "system_peak_kw", "energy_mwh", "load_factor", "household_peak_kw", "cpp_event_days",
+    "microgrid_import_mwh", "microgrid_export_mwh", "max_feeder_peak_kw",
     "transformers_over_rating", "transformer_hours_over_rating", "energy_revenue",
     "wholesale_cost", "capacity_cost", "company_margin", "company_npv", "company_npv_lifetime",
     "contracts", "contracts_defaulted", "service_revenue", "default_losses",

@@ -74,8 +74,10 @@ class Market:
             open_ = self._open(k, service, eligible)
             self._target(k, service, open_, u_target, date)
             candidates = np.flatnonzero(open_ & self.aware[k])
-            chosen = candidates
-            if len(candidates):
+            chosen = service.enrol_by_default(open_, day)
+            if len(chosen):  # enrolled without a choice (they know: they got a letter)
+                self.aware[k, chosen] = True
+            elif len(candidates):
                 value = service.customer_value(candidates)
                 bill = np.maximum(customers["annual_kwh"][candidates]
                                   * customers["price_per_kwh"][candidates], 1.0)

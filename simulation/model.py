@@ -26,10 +26,18 @@ from gridvalue.simulation.population import (
     draw_microgrids,
 )
 from gridvalue.simulation.profiles import CLASS_INDEX, MICROGRID_CLASS
+from gridvalue.simulation.response import DemandResponse
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario, load_scenario
-from gridvalue.simulation.storage import Batteries, dispatch_peak_shaving
+from gridvalue.simulation.storage import (
+    Batteries,
+    annuity_factor,
+    dispatch_peak_shaving,
+    dispatch_price,
+    expected_peak_kw,
+)
 from gridvalue.simulation.tables import Table
+from gridvalue.simulation.tariffs import TariffEngine
 
 # Peak of one customer over its share of the class's coincident peak, per unit of
 # interval noise sigma (households: 3,550 h / 1,200 h at sigma 0.43); sizing rule only.
@@ -57,8 +65,12 @@ class GridValueModel(mesa.Model):
        contacts targeted customers who pass its credit screen, and every aware customer decides
        on each open offer with the shared choice rule (agents/choice.py); signing a contract
        books its capex and applies its effect (a retrofit lowers the load, PV is installed...).
-    2. operate: every customer's demand for the day (vectorised), minus PV, plus microgrid
-       battery dispatch; aggregated to transformer, feeder and system load per interval.
+    2. operate: the day's prices (simulation/tariffs.py; the company calls critical-peak
+       events from its day-ahead forecast), every customer's demand for the day (vectorised)
+       and its response to time-varying prices (simulation/response.py), minus PV, plus
+       microgrid battery dispatch (against the site's peak or its prices); aggregated to
+       transformer, feeder and system load per interval, with company batteries shaving
+       their transformers' peaks.
     3. settle: customers' bills; the company books energy sales, wholesale energy and the
        capacity cost of the year's peak; on the last day of a month, every active contract's
        cash for the month, then defaults, then contracts reaching their term.
@@ -104,7 +116,10 @@ class GridValueModel(mesa.Model):
         self.company = GridCompany(self, self.scenario.company, self.scenario.tariff,
                                    meta.start_date)
         self._company_view()
+        self.tariffs = TariffEngine(self)
+        self.response = DemandResponse(self)
         self._build_agents()
+        self._build_grid_batteries()
         self._build_records()
         self.market = Market(self)
         self.running = True
@@ -175,9 +190,33 @@ class GridValueModel(mesa.Model):
         self._microgrid_rows = np.flatnonzero(self.customers["customer_type"] == MICROGRID)
         self._pv_rows = np.flatnonzero(self.customers["pv_kwp"] > 0)
 
+    def _build_grid_batteries(self) -> None:
+        """Company batteries at the transformers with the highest expected peak over rating."""
+        s, topo, c = self.scenario.storage, self.topology, self.customers
+        count = min(s.grid_batteries, topo.n_transformers)
+        self.grid_battery_sites = np.zeros(0, dtype=np.int64)
+        self.grid_battery_capex = 0.0
+        if count == 0:
+            self.grid_batteries = None
+            return
+        expected = expected_peak_kw(topo.customer_to_transformer, c["profile_class"],
+                                    c["annual_kwh"] * c["load_scale"], self.loads.shapes_kw_per_kwh)
+        utilisation = expected / topo.transformer_rating_kw
+        self.grid_battery_sites = np.sort(np.argsort(-utilisation, kind="stable")[:count])
+        power = topo.transformer_rating_kw[self.grid_battery_sites] * s.grid_battery_power_share
+        energy = power * s.grid_battery_hours
+        p = self.scenario.population
+        self.grid_batteries = Batteries(
+            power_kw=power, energy_kwh=energy, soc_kwh=energy * 0.5,
+            roundtrip_efficiency=p.battery_roundtrip_efficiency,
+            soc_min_share=p.battery_soc_min_share, soc_max_share=p.battery_soc_max_share)
+        self.grid_battery_capex = float(energy.sum() * s.grid_battery_capex_per_kwh)
+
     def _build_records(self) -> None:
         T, topo = self.scenario.meta.intervals_per_day, self.topology
         self.system_kw = np.zeros((self.days, T))
+        self.household_kw = np.zeros((self.days, T))
+        self.grid_battery_losses_kwh = 0.0
         self.feeder_peak_kw = np.zeros((self.days, topo.n_feeders))
         self.feeder_energy_kwh = np.zeros((self.days, topo.n_feeders))
         self.transformer_peak_kw = np.zeros(topo.n_transformers)
@@ -195,6 +234,7 @@ class GridValueModel(mesa.Model):
             for name in ("month_demand_kwh", "month_bill"):
                 self.customers[name][:] = 0.0
             self.market.decide(day, date)
+        self.tariffs.start_day(day)
         customer_kw = self.operate(day)
         for service in self.market.services:
             service.observe_day(day, customer_kw)
@@ -203,13 +243,24 @@ class GridValueModel(mesa.Model):
         last_day = self.steps >= self.days
         if last_day or (date + datetime.timedelta(days=1)).day == 1:
             self.market.settle(date)
+            self._book_grid_batteries(date)
         self.datacollector.collect(self)
         if last_day:
             self.running = False
 
+    def _book_grid_batteries(self, date: datetime.date) -> None:
+        """A month of the company batteries' capital charge (annuity over their life)."""
+        if self.grid_battery_capex:
+            s, rate = self.scenario.storage, self.scenario.company.discount_rate_per_year
+            self.company.ledger.book(date, "grid_storage", "capex_annuity",
+                                     -self.grid_battery_capex
+                                     * annuity_factor(rate, s.grid_battery_life_years) / 12.0)
+
     def operate(self, day: int) -> np.ndarray:
-        """Net load of every customer for `day`, kW, (n_customers, T): demand - PV + battery."""
+        """Net load of every customer for `day`, kW, (n_customers, T): demand after price
+        response - PV + battery."""
         customer_kw = self.loads.gross_kw(self.customers, day)
+        self.response.apply(customer_kw)
         self.customers["month_demand_kwh"] += customer_kw.sum(axis=1) * self.hours_per_interval
         pv_kw = self.loads.pv_kw(self.customers["pv_kwp"][self._pv_rows], day)
         customer_kw[self._pv_rows] -= pv_kw
@@ -218,20 +269,44 @@ class GridValueModel(mesa.Model):
         rows = self._microgrid_rows
         battery_kw = np.zeros((0, customer_kw.shape[1]))
         if len(rows):
-            battery_kw, losses = dispatch_peak_shaving(self.batteries, customer_kw[rows],
-                                                       self.hours_per_interval)
+            if self.scenario.storage.microgrid_dispatch == "price":
+                battery_kw, losses = dispatch_price(self.batteries, customer_kw[rows],
+                                                    self.site_prices(rows),
+                                                    self.hours_per_interval)
+            else:
+                battery_kw, losses = dispatch_peak_shaving(self.batteries, customer_kw[rows],
+                                                           self.hours_per_interval)
             customer_kw[rows] += battery_kw
             self.battery_losses_kwh += float(losses.sum())
         self.customers["peak_kw"] = np.maximum(self.customers["peak_kw"], customer_kw.max(axis=1))
+        self.household_kw[day] = customer_kw[:len(self.tables["households"])].sum(axis=0)
         dt = self.hours_per_interval
         self.today = {"date": self.dates[day].isoformat(), "pv_kwh": float(pv_kw.sum() * dt),
                       "battery_discharge_kwh": float(np.maximum(-battery_kw, 0).sum() * dt)}
         return customer_kw
 
+    def site_prices(self, rows: np.ndarray) -> np.ndarray:
+        """Today's price per interval of the given customers (n, T)."""
+        tariffs = self.tariffs
+        prices = np.repeat(self.customers["price_per_kwh"][rows, None], tariffs.T, axis=1)
+        on = np.flatnonzero(np.isin(rows, tariffs.rows))
+        if len(on):
+            prices[on] = tariffs.prices_per_kwh[np.searchsorted(tariffs.rows, rows[on])]
+        return prices
+
     def aggregate(self, day: int, customer_kw: np.ndarray):
         """Aggregate up the feeders; record the day's interval and peak statistics."""
         topo, dt = self.topology, self.hours_per_interval
         transformer_kw, feeder_kw, system_kw = topo.aggregate(customer_kw)
+        if self.grid_batteries is not None:
+            sites = self.grid_battery_sites
+            battery_kw, losses = dispatch_peak_shaving(self.grid_batteries,
+                                                       transformer_kw[sites], dt)
+            transformer_kw[sites] += battery_kw
+            np.add.at(feeder_kw, topo.transformer_feeder[sites], battery_kw)
+            system_kw = feeder_kw.sum(axis=0)
+            self.grid_battery_losses_kwh += float(losses.sum())
+            self.today["battery_discharge_kwh"] += float(np.maximum(-battery_kw, 0).sum() * dt)
         tx_over = metrics.intervals_above(transformer_kw, topo.transformer_rating_kw)
         feeder_over = metrics.intervals_above(feeder_kw, topo.feeder_rating_kw)
         self.system_kw[day] = system_kw

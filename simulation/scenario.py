@@ -241,10 +241,20 @@ class Profiles:
                                 "Latitude for day length and PV season", min=-66, max=66)
 
 
+SEGMENT_NAMES = ("household", "industrial", "commercial", "agricultural", "microgrid")
+TARIFF_KINDS = ("flat", "tou", "cpp", "rtp")
+MIDDAY_AND_EVENING = (10, 11, 12, 13, 17, 18, 19, 20)
+FS = "Faruqui & Sergici (2010)"
+
+
 @dataclass(frozen=True)
 class Tariff:
-    kind: str = param("flat", "-", "-", "Tariff structure (more kinds in the pricing issue)",
-                      choices=("flat",))
+    kind: str = param("flat", "-", "-", "Tariff structure for the segments in `segments`: flat, "
+                      "time-of-use (tou), critical-peak (cpp) or real-time (rtp)",
+                      choices=TARIFF_KINDS)
+    segments: tuple[str, ...] = param(
+        SEGMENT_NAMES, "-", "-", "Segments billed on `kind`; the others stay on flat prices "
+        "(segment-differentiated packages)", choices=SEGMENT_NAMES)
     residential_price_per_kwh: float = param(
         0.56, "CNY/kWh", A + " (first-block residential prices 0.5-0.6 CNY/kWh)",
         "Household energy price", min=0)
@@ -255,6 +265,107 @@ class Tariff:
     microgrid_price_per_kwh: float = param(0.65, "CNY/kWh", A, "Microgrid import price", min=0)
     export_price_per_kwh: float = param(0.38, "CNY/kWh", A + " (coal benchmark price)",
                                         "Price paid for energy customers export", min=0)
+    summer_months: tuple[int, ...] = param((6, 7, 8, 9), "month", A,
+                                           "Months of the summer season (the rest is winter)",
+                                           min=1, max=12)
+    tou_peak_hours_summer: tuple[int, ...] = param(
+        MIDDAY_AND_EVENING, "hour of day", A + " (10-14 h and 17-21 h: the midday and evening "
+        "peaks of the h0 household shape)", "Hours in the TOU peak period in summer",
+        min=0, max=23)
+    tou_peak_hours_winter: tuple[int, ...] = param(
+        MIDDAY_AND_EVENING, "hour of day", A + " (10-14 h and 17-21 h: the midday and evening "
+        "peaks of the h0 household shape)", "Hours in the TOU peak period in winter",
+        min=0, max=23)
+    tou_peak_ratio_summer: float = param(
+        3.0, "peak/off-peak", FS + ": TOU ratios 2:1-4:1 give 3-6 % peak reduction",
+        "Peak over off-peak price in summer (revenue-neutral for the class's expected shape)",
+        min=1)
+    tou_peak_ratio_winter: float = param(
+        3.0, "peak/off-peak", FS + ": TOU ratios 2:1-4:1 give 3-6 % peak reduction",
+        "Peak over off-peak price in winter (revenue-neutral for the class's expected shape)",
+        min=1)
+    cpp_event_hours: int = param(4, "h", A + " (CPP events last 2-6 h)",
+                                 "Length of a critical-peak event, centred on the hour of the "
+                                 "forecast peak", min=1, max=24)
+    cpp_price_ratio: float = param(5.0, "x flat price", A + " (CPP event prices 3-10x)",
+                                   "Price during an event over the flat price", min=1)
+    cpp_off_event_discount_share: float = param(
+        0.03, "share", A + " (about revenue-neutral for 12 events of 4 h at 5x)",
+        "Discount on the flat price on days without an event", min=0, max=0.9)
+    cpp_max_events_per_year: int = param(12, "events/yr", A + " (CPP programmes call 10-15)",
+                                         "Most event days the company may call per 365 days",
+                                         min=0, max=365)
+    cpp_trigger_quantile: float = param(
+        0.9, "quantile", A, "The company calls an event when its day-ahead forecast peak "
+        "exceeds this quantile of its planning forecast of daily peaks (raised to at least "
+        "1 - max events/365, so the budget goes to the highest days)", min=0, max=1)
+    forecast_error_sd: float = param(0.03, "log-sd", A,
+                                     "Error of the company's day-ahead system load forecast",
+                                     min=0, max=1)
+    rtp_load_exponent: float = param(
+        2.0, "-", A, "Wholesale price shape: (forecast load / its mean) to this power, "
+        "normalised so the forecast load pays the flat price on average", min=0, max=10)
+    rtp_noise_sd: float = param(0.1, "log-sd", A,
+                                "Interval noise of the wholesale price shape", min=0, max=2)
+
+    def check(self, path: str) -> None:
+        if len(set(self.segments)) != len(self.segments):
+            raise ScenarioError(f"{path}.segments", "lists a segment twice")
+
+
+@dataclass(frozen=True)
+class Response:
+    """How customers answer time-varying prices (PRISM-style for households)."""
+
+    household_substitution_elasticity: float = param(
+        -0.095, "-", "PRISM (California SPP), non-CPP days", "Elasticity of the ratio of "
+        "consumption between intervals to their price ratio, households", max=0)
+    household_daily_elasticity: float = param(
+        -0.023, "-", "PRISM (California SPP), non-CPP days",
+        "Elasticity of daily energy to the day's average price, households", max=0)
+    household_cpp_substitution_elasticity: float = param(
+        -0.097, "-", "PRISM (California SPP), CPP days",
+        "Substitution elasticity of households on critical-peak event days", max=0)
+    household_cpp_daily_elasticity: float = param(
+        -0.016, "-", "PRISM (California SPP), CPP days",
+        "Daily elasticity of households on critical-peak event days", max=0)
+    enabling_substitution_boost: float = param(
+        -0.095, "-", FS + ": enabling technology about doubles the response (recalled)",
+        "Added to the substitution elasticity of a customer with enabling technology", max=0)
+    industrial_substitution_elasticity: float = param(
+        -0.01, "-", "Jessoe & Rapson (2015): C&I TOU barely moves load",
+        "Substitution elasticity, industry (continuous processes barely shift)", max=0)
+    commercial_substitution_elasticity: float = param(
+        0.0, "-", "Jessoe & Rapson (2015): commercial TOU about zero without enabling tech",
+        "Substitution elasticity, commerce", max=0)
+    agricultural_substitution_elasticity: float = param(
+        -0.3, "-", A + " (irrigation pumps shift freely within the day)",
+        "Substitution elasticity, farms", max=0)
+    enterprise_daily_elasticity: float = param(
+        0.0, "-", "Jessoe & Rapson (2015): no measurable C&I change",
+        "Daily elasticity, enterprises", max=0)
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Battery dispatch: microgrid batteries, and company batteries at transformers."""
+
+    microgrid_dispatch: str = param("site_peak", "-", A,
+                                    "Microgrid batteries shave the site's own peak or trade "
+                                    "against its price", choices=("site_peak", "price"))
+    grid_batteries: int = param(0, "batteries", A,
+                                "Company batteries, one at each of the transformers with the "
+                                "highest expected peak over rating", min=0)
+    grid_battery_power_share: float = param(0.3, "kW per kW rating", A,
+                                            "Battery power as a share of its transformer's "
+                                            "rating", min=0, max=5)
+    grid_battery_hours: float = param(2.0, "h", A, "Battery energy / power", min=0)
+    grid_battery_capex_per_kwh: float = param(
+        1000.0, "CNY/kWh", A + " (Li-ion storage systems about 800-1,500 CNY/kWh)",
+        "Installed cost of company batteries", min=0)
+    grid_battery_life_years: float = param(15.0, "yr", A, "Life over which battery capex is "
+                                           "charged to the ledger (annuity at the company's "
+                                           "discount rate)", min=1)
 
 
 @dataclass(frozen=True)
@@ -268,6 +379,10 @@ class Company:
         "at about 7.1 CNY/$", "Cost of the annual system peak", min=0)
     loss_share: float = param(0.05, "share", A, "Network losses as a share of energy delivered",
                               min=0, max=0.5)
+    deferral_cost_per_kw_year: float = param(
+        300.0, "CNY/kW/yr", "CPUC 2012 avoided distribution capacity 30.71-57.03 $/kW-yr at "
+        "about 7.1 CNY/$", "Value of a kW of peak relief on a transformer or feeder whose "
+        "rating binds (capacity deferral)", min=0)
 
 
 @dataclass(frozen=True)
@@ -328,7 +443,9 @@ class Scenario:
     network: Network = table(Network, "Synthetic radial distribution network")
     population: Population = table(Population, "Customers and their heterogeneity")
     profiles: Profiles = table(Profiles, "Load and PV shapes and their noise")
-    tariff: Tariff = table(Tariff, "Energy prices")
+    tariff: Tariff = table(Tariff, "Energy prices and their structure")
+    response: Response = table(Response, "Demand response to time-varying prices")
+    storage: Storage = table(Storage, "Battery dispatch and company batteries")
     company: Company = table(Company, "The grid company's finance")
     market: Market = table(Market, "Awareness, imitation and choice")
     data_platform: DataPlatform = table(DataPlatform, "The meter-data platform")

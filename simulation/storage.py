@@ -81,3 +81,65 @@ def dispatch_peak_shaving(batteries: Batteries, net_kw: np.ndarray,
         power[:, t] = charge - discharge
     np.clip(soc, soc_min, soc_max, out=soc)  # guards rounding only; limits hold by construction
     return power, losses
+
+
+def dispatch_price(batteries: Batteries, net_kw: np.ndarray, price_per_kwh: np.ndarray,
+                   hours_per_interval: float) -> tuple[np.ndarray, np.ndarray]:
+    """Dispatch one day against each site's prices (n, T), with day-ahead prices known.
+
+    Per row: charge in the cheapest intervals and discharge in the dearest, as many of each
+    as filling the usable capacity takes at full power, and only where the dear price times
+    the round-trip efficiency beats the cheap one. Discharge never exceeds the site's own
+    net import (no export from the battery). Same sign convention, limits and energy balance
+    as `dispatch_peak_shaving`; returns battery power (n, T) and losses (n,) in kWh.
+    """
+    eta = batteries.one_way_efficiency
+    dt = hours_per_interval
+    soc = batteries.soc_kwh
+    soc_min, soc_max, p_max = batteries.soc_min_kwh, batteries.soc_max_kwh, batteries.power_kw
+    n, T = net_kw.shape
+    power = np.zeros_like(net_kw)
+    losses = np.zeros(n)
+    if n == 0:
+        return power, losses
+    fill = np.divide(soc_max - soc_min, p_max * eta * dt, out=np.zeros(n), where=p_max > 0)
+    k = np.clip(np.ceil(fill), 1, max(T // 2, 1)).astype(int)
+    ordered = np.sort(price_per_kwh, axis=1)
+    low = ordered[np.arange(n), k - 1]
+    high = ordered[np.arange(n), T - k]
+    trade = high * batteries.roundtrip_efficiency > low
+    for t in range(T):
+        price, load = price_per_kwh[:, t], net_kw[:, t]
+        discharge = np.where(trade & (price >= high), np.minimum.reduce(
+            [p_max, np.maximum(soc - soc_min, 0.0) * eta / dt, np.maximum(load, 0.0)]), 0.0)
+        charge = np.where(trade & (price <= low) & (discharge == 0), np.minimum(
+            p_max, np.maximum(soc_max - soc, 0.0) / (eta * dt)), 0.0)
+        soc += charge * eta * dt - discharge * dt / eta
+        losses += charge * dt * (1.0 - eta) + discharge * dt * (1.0 / eta - 1.0)
+        power[:, t] = charge - discharge
+    np.clip(soc, soc_min, soc_max, out=soc)  # guards rounding only
+    return power, losses
+
+
+def annuity_factor(rate_per_year: float, years: float) -> float:
+    """Capital recovery factor: the yearly payment that repays 1 over `years` at `rate`."""
+    if rate_per_year == 0:
+        return 1.0 / years
+    return rate_per_year / (1.0 - (1.0 + rate_per_year) ** (-years))
+
+
+def expected_peak_kw(incidence, profile_class: np.ndarray, energy_kwh: np.ndarray,
+                     shapes_kw_per_kwh: np.ndarray, days_per_chunk: int = 31) -> np.ndarray:
+    """Peak of each group's expected load (noise-free class shapes x annual kWh) over the
+    horizon: what a planner sees before metering. incidence: (groups, customers) sparse."""
+    import scipy.sparse as sp
+
+    n_classes, days, _ = shapes_kw_per_kwh.shape
+    onehot = sp.csr_matrix((energy_kwh, (np.arange(len(energy_kwh)), profile_class)),
+                           shape=(len(energy_kwh), n_classes))
+    energy_by_class = np.asarray((incidence @ onehot).todense())
+    peak = np.zeros(incidence.shape[0])
+    for start in range(0, days, days_per_chunk):
+        chunk = shapes_kw_per_kwh[:, start:start + days_per_chunk, :].reshape(n_classes, -1)
+        np.maximum(peak, (energy_by_class @ chunk).max(axis=1), out=peak)
+    return peak

@@ -85,8 +85,8 @@ def test_packaged_sweeps_load():
      "parameters.population.households: must be at least 0, got -5"),
     ('[parameters]\n"meta.days" = { bounds = [1, 30] }',
      "parameters.meta.days: a grid design needs levels = [...]"),
-    ('[parameters]\n"tariff.kind" = { levels = ["flat", "rtp"] }',
-     "parameters.tariff.kind: must be one of 'flat', got 'rtp'"),
+    ('[parameters]\n"tariff.kind" = { levels = ["flat", "dynamic"] }',
+     "parameters.tariff.kind: must be one of 'flat', 'tou', 'cpp', 'rtp', got 'dynamic'"),
     ('[parameters]\n"meta.days" = { levels = [1, 1] }', "parameters.meta.days.levels: has a "
      "level twice"),
     ('[parameters]\n"population" = { levels = [1] }', "parameters.population: is a table"),

@@ -89,6 +89,12 @@ class Service:
         """Create contracts for these customers; return the company's upfront capex each."""
         raise NotImplementedError
 
+    def enrol_by_default(self, open_: np.ndarray, day: int) -> np.ndarray:
+        """Customers (indices into all customers, a subset of the `open_` mask) the company
+        signs without asking, e.g. default enrolment in a tariff with an opt-out; the market
+        signs them as if they had accepted. Default: nobody."""
+        return np.zeros(0, dtype=np.int64)
+
     # ---- each day (optional) ----------------------------------------------------------------
     def apply_load(self, day: int, net_kw: np.ndarray) -> None:
         """Change customers' net loads (n_customers, T) in place for the day, before batteries

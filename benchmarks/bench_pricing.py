@@ -1,0 +1,22 @@
+"""Wall time of one simulated year with and without time-varying prices, same customers.
+
+    .venv/bin/python benchmarks/bench_pricing.py [scale]   # scale x the baseline's customers
+"""
+
+import sys
+import time
+
+from gridvalue.simulation.model import GridValueModel
+
+
+def main(scale: int = 10) -> None:
+    size = {"population.households": 2000 * scale, "population.enterprises": 240 * scale,
+            "population.microgrids": 8 * scale}
+    for name in ("baseline", "tou_pricing", "realtime_pricing", "price_packages"):
+        start = time.perf_counter()
+        GridValueModel(name, seed=1, overrides=size).run()
+        print(f"{name:<20} {time.perf_counter() - start:6.2f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)

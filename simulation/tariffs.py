@@ -1,0 +1,201 @@
+"""Tariffs: flat, time-of-use, critical-peak and real-time prices as (customers, T) arrays.
+
+Each customer is on a package (`customers["tariff_package"]`: flat, tou, cpp or rtp), set for
+whole segments by the scenario's `[tariff]` (`kind` for the `segments` listed) or per customer
+by the `price_packages` service. A package is a price multiplier on the customer's flat price
+per interval, so segment price levels stay where the flat tariff puts them:
+
+- tou: peak hours by season at `ratio` x the off-peak price, the off-peak price set so that
+  the customer class's expected load shape of the day pays what it pays on flat prices;
+- cpp: `cpp_price_ratio` x the flat price for `cpp_event_hours` around the forecast peak of
+  event days, which the company calls from its own day-ahead forecast of the system load
+  (when the forecast peak tops a quantile of its planning forecast, at most
+  `cpp_max_events_per_year` per 365 days), and a small discount on all other days;
+- rtp: a wholesale price shape, (forecast system load / its mean) ^ k with interval noise,
+  normalised so that the forecast system load pays the flat price on average.
+
+Only customers on a time-varying package get price arrays; flat customers are billed as
+before, so flat scenarios give the same numbers to the last bit.
+"""
+
+import numpy as np
+
+from gridvalue.simulation.scenario import TARIFF_KINDS
+from gridvalue.simulation.services.base import in_segments
+
+FLAT, TOU, CPP, RTP = range(4)
+PACKAGE = {name: code for code, name in enumerate(TARIFF_KINDS)}
+
+
+def hour_mask(hours: tuple[int, ...], intervals_per_day: int) -> np.ndarray:
+    """(T,) boolean: intervals whose hour of day is in `hours`."""
+    hour_of = (np.arange(intervals_per_day) * 24 // intervals_per_day).astype(int)
+    return np.isin(hour_of, np.asarray(hours, dtype=int))
+
+
+def tou_multipliers(shapes: np.ndarray, peak: np.ndarray, ratio: float) -> np.ndarray:
+    """(classes, T) multipliers of one day: `ratio` in the peak, 1 off-peak, scaled so that
+    each class's shape of the day (classes, T) pays the flat price on average."""
+    energy = shapes.sum(axis=1)
+    peak_share = np.divide(shapes[:, peak].sum(axis=1), energy, out=np.zeros(len(energy)),
+                           where=energy > 0)
+    off_peak = 1.0 / (1.0 + (ratio - 1.0) * peak_share)
+    return off_peak[:, None] * np.where(peak, ratio, 1.0)[None, :]
+
+
+class TariffEngine:
+    """Packages, the company's day-ahead forecast, CPP events and each day's price arrays."""
+
+    def __init__(self, model):
+        self.model = model
+        scenario = model.scenario
+        self.params = scenario.tariff
+        self.dates = model.dates
+        c = model.customers
+        self.T = scenario.meta.intervals_per_day
+        self.dt = 24.0 / self.T
+        on_kind = in_segments(c, self.params.segments)
+        c["tariff_package"] = np.where(on_kind, PACKAGE[self.params.kind], FLAT).astype(np.int8)
+        self.shapes = model.loads.shapes_kw_per_kwh  # (classes, days, T), kW per annual kWh
+        p = self.params
+        self._peak = {True: hour_mask(p.tou_peak_hours_summer, self.T),
+                      False: hour_mask(p.tou_peak_hours_winter, self.T)}
+        self._cpp_window = np.zeros(self.T, dtype=bool)
+        self.event_days: list[int] = []
+        self._events_in_year = 0
+        self._threshold_kw = None
+        self.rows = np.zeros(0, dtype=np.int64)  # customers on time-varying prices today
+        self.prices_per_kwh = np.zeros((0, self.T))  # their prices today
+        self.is_event = False
+        self.forecast_today: np.ndarray | None = None
+        self.multipliers_today = np.ones((len(TARIFF_KINDS), self.shapes.shape[0], self.T))
+        self.offered: set[int] = set()  # packages services offer (CPP: events get called)
+
+    # ---- the company's forecast ---------------------------------------------------------------
+    def _class_energy(self) -> np.ndarray:
+        c = self.model.customers
+        return np.bincount(c["profile_class"], c["annual_kwh"] * c["load_scale"],
+                           minlength=self.shapes.shape[0])
+
+    def forecast_kw(self, day: int) -> np.ndarray:
+        """The company's day-ahead forecast of system demand on `day` (T,): expected class
+        shapes x the weather it forecasts, with a forecast error (its own stream)."""
+        loads = self.model.loads
+        expected = self._class_energy() @ self.shapes[:, day, :] * loads.weather_factor[day]
+        sd = self.params.forecast_error_sd
+        error = self.model.streams["forecast"].standard_normal(self.T)
+        return expected * np.exp(sd * error - 0.5 * sd**2)
+
+    def cpp_threshold_kw(self) -> float:
+        """The planning quantile of expected daily peaks over the horizon (set on first use):
+        `cpp_trigger_quantile`, raised to 1 - events per year / 365 so that the yearly budget
+        of events goes to the highest days rather than the first ones."""
+        if self._threshold_kw is None:
+            p = self.params
+            daily_peaks = np.tensordot(self._class_energy(), self.shapes, axes=1).max(axis=1)
+            quantile = max(p.cpp_trigger_quantile, 1.0 - p.cpp_max_events_per_year / 365.0)
+            self._threshold_kw = float(np.quantile(daily_peaks, quantile))
+        return self._threshold_kw
+
+    # ---- each day ---------------------------------------------------------------------------
+    def start_day(self, day: int) -> None:
+        """Decide today's event status and build the price arrays of the day."""
+        packages = self.model.customers["tariff_package"]
+        self.rows = np.flatnonzero(packages != FLAT)
+        used = np.unique(packages[self.rows])
+        self.is_event = False
+        if day % 365 == 0:
+            self._events_in_year = 0
+        self.forecast_today = None
+        if RTP in used or CPP in used or CPP in self.offered:
+            self.forecast_today = self.forecast_kw(day)
+        if CPP in used or CPP in self.offered:
+            forecast = self.forecast_today
+            if (forecast.max() > self.cpp_threshold_kw()
+                    and self._events_in_year < self.params.cpp_max_events_per_year):
+                self.is_event = True
+                self._events_in_year += 1
+                self.event_days.append(day)
+                self._cpp_window = self.event_window(int(forecast.argmax()))
+        if len(self.rows) == 0:
+            self.prices_per_kwh = np.zeros((0, self.T))
+            return
+        self.multipliers_today = self.multipliers(day, used)
+        c = self.model.customers
+        mult = self.multipliers_today[packages[self.rows], c["profile_class"][self.rows]]
+        self.prices_per_kwh = c["price_per_kwh"][self.rows, None] * mult
+
+    def event_window(self, peak_interval: int) -> np.ndarray:
+        """(T,) intervals of an event: `cpp_event_hours` centred on the forecast peak."""
+        length = max(1, round(self.params.cpp_event_hours / self.dt))
+        start = int(np.clip(peak_interval - length // 2, 0, self.T - length))
+        window = np.zeros(self.T, dtype=bool)
+        window[start:start + length] = True
+        return window
+
+    def multipliers(self, day: int, kinds=TARIFF_KINDS) -> np.ndarray:
+        """(packages, classes, T) price multipliers on the flat price for `day`."""
+        p = self.params
+        n_classes = self.shapes.shape[0]
+        out = np.ones((len(TARIFF_KINDS), n_classes, self.T))
+        kinds = {PACKAGE[k] if isinstance(k, str) else int(k) for k in kinds}
+        if TOU in kinds:
+            summer = self.dates[day].month in p.summer_months
+            ratio = p.tou_peak_ratio_summer if summer else p.tou_peak_ratio_winter
+            out[TOU] = tou_multipliers(self.shapes[:, day, :], self._peak[summer], ratio)
+        if CPP in kinds:
+            out[CPP] = (np.where(self._cpp_window, p.cpp_price_ratio, 1.0) if self.is_event
+                        else 1.0 - p.cpp_off_event_discount_share)
+        if RTP in kinds:
+            forecast = self.forecast_today if self.forecast_today is not None else \
+                self.forecast_kw(day)
+            out[RTP] = self.wholesale_shape(forecast)
+        return out
+
+    def wholesale_shape(self, forecast_kw: np.ndarray) -> np.ndarray:
+        """(T,) real-time price multiplier for a day-ahead forecast (forecast-weighted mean 1),
+        with interval noise from the wholesale stream."""
+        p = self.params
+        forecast = np.maximum(forecast_kw, 1e-9)
+        shape = (forecast / forecast.mean()) ** p.rtp_load_exponent
+        noise = self.model.streams["wholesale"].standard_normal(self.T)
+        shape *= np.exp(p.rtp_noise_sd * noise - 0.5 * p.rtp_noise_sd**2)
+        return shape * forecast.sum() / (shape * forecast).sum()
+
+    def expected_multipliers(self, day: int) -> np.ndarray:
+        """(packages, classes, T) multipliers a customer can expect on a typical day like
+        `day` (CPP: the off-event discount plus the chance of an event; RTP: the shape of the
+        planning forecast without noise) — what the company offers packages on."""
+        p = self.params
+        out = np.ones((len(TARIFF_KINDS), self.shapes.shape[0], self.T))
+        summer = self.dates[day].month in p.summer_months
+        ratio = p.tou_peak_ratio_summer if summer else p.tou_peak_ratio_winter
+        out[TOU] = tou_multipliers(self.shapes[:, day, :], self._peak[summer], ratio)
+        chance = min(p.cpp_max_events_per_year / 365.0, 1.0)
+        expected = np.maximum(self._class_energy() @ self.shapes[:, day, :], 1e-9)
+        window = self.event_window(int(expected.argmax()))
+        out[CPP] = ((1.0 - chance) * (1.0 - p.cpp_off_event_discount_share)
+                    + chance * np.where(window, p.cpp_price_ratio, 1.0))
+        shape = (expected / expected.mean()) ** p.rtp_load_exponent
+        out[RTP] = shape * expected.sum() / (shape * expected).sum()
+        return out
+
+    # ---- billing ----------------------------------------------------------------------------
+    def bills(self, customer_kw: np.ndarray, export_price_per_kwh: float,
+              imports_kwh: np.ndarray | None = None,
+              exports_kwh: np.ndarray | None = None) -> np.ndarray:
+        """Each customer's bill for the day: imports at its prices, exports at the export price.
+        Flat customers: imports kWh x flat price (the flat formula, bit for bit). The day's
+        import and export kWh may be passed in when already computed."""
+        c, dt = self.model.customers, self.dt
+        if imports_kwh is None:
+            imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
+        if exports_kwh is None:
+            exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
+        bills = imports_kwh * c["price_per_kwh"] - exports_kwh * export_price_per_kwh
+        if len(self.rows):
+            rows = self.rows
+            energy_cost = np.einsum("ij,ij->i", np.maximum(customer_kw[rows], 0.0),
+                                    self.prices_per_kwh)
+            bills[rows] = energy_cost * dt - exports_kwh[rows] * export_price_per_kwh
+        return bills

@@ -1,0 +1,110 @@
+"""`gridvalue compare`: paired replicates, t-intervals of paired differences, JSON, report,
+bad input."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from gridvalue.experiments.cli import main
+from gridvalue.experiments.compare import (
+    COLUMNS,
+    paired_replicates,
+    summarise_pairs,
+    t_interval,
+)
+from gridvalue.simulation.scenario import load_scenario
+
+SMALL = {"population.households": 300, "population.enterprises": 40,
+         "population.microgrids": 2, "meta.days": 20}
+SMALL_ARGS = [a for k, v in SMALL.items() for a in ("--set", f"{k}={v}")]
+
+
+class Proc:
+    def __init__(self, returncode, captured):
+        self.returncode, self.stdout, self.stderr = returncode, captured.out, captured.err
+
+
+@pytest.fixture
+def gridvalue(capsys, monkeypatch, tmp_path):
+    """The command in-process (the CLI's subprocess behaviour is tested in test_cli.py)."""
+    monkeypatch.chdir(tmp_path)
+
+    def call(*args):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        return Proc(code, capsys.readouterr())
+
+    return call
+
+
+def test_t_interval_of_paired_differences():
+    d = np.array([1.0, 2.0, 4.0, 3.0])
+    low, high = t_interval(d)
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2.0
+    assert (low, high) == pytest.approx((2.5 - half, 2.5 + half))
+    assert all(np.isnan(t_interval(np.array([1.0]))))
+
+
+def test_paired_replicates_share_seeds_and_a_policy_shows_up():
+    base = load_scenario("baseline", SMALL)
+    other = load_scenario("tou_pricing", SMALL)
+    frame = paired_replicates(base, other, [5, 6])
+    summary = summarise_pairs(frame).set_index("kpi")
+    assert list(summary.reset_index().columns) == list(COLUMNS)
+    assert set(frame["seed"]) == {5, 6}
+    # the households' peak falls in every replicate; a baseline against itself is exactly 0
+    assert summary.loc["household_peak_kw", "ci_high"] < 0
+    same = summarise_pairs(paired_replicates(base, base, [5, 6])).set_index("kpi")
+    assert (same["delta"] == 0).all()
+    assert same.loc["deferral_value", "scenario"] == 0
+
+
+def test_compare_cli_json_and_report(tmp_path, gridvalue):
+    out = tmp_path / "cmp"
+    proc = gridvalue("compare", "baseline", "tou_pricing", "--replicates", "2", "--seed", "3",
+                     "--format", "json", "--out", str(out), "--quiet", *SMALL_ARGS)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert all(set(r) == set(COLUMNS) for r in rows)
+    kpis = {r["kpi"]: r for r in rows}
+    for kpi in ("system_peak_kw", "energy_kwh", "load_factor", "uptake", "company_npv",
+                "customer_bill_total", "peak_reduction_kw", "deferral_value"):
+        assert kpi in kpis
+    row = kpis["household_peak_kw"]
+    assert row["delta"] == pytest.approx(row["scenario"] - row["baseline"])
+    assert row["ci_low"] <= row["delta"] <= row["ci_high"]
+    assert kpis["peak_reduction_kw"]["delta_pct"] is None
+    assert (out / "report.html").read_text().startswith("<!doctype html>")
+    assert json.loads((out / "compare.json").read_text()) == rows
+    table = gridvalue("compare", "baseline", "tou_pricing", "--replicates", "1",
+                      "--out", str(tmp_path / "t"), "--quiet", *SMALL_ARGS)
+    assert table.returncode == 0 and "household_peak_kw" in table.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--replicates", "0"], "--replicates: must be at least 1"),
+    (["--seed", "-1"], "--seed: must be at least 0"),
+    (["--format", "xml"], "invalid choice"),
+    (["--set", "tariff.tou_peak_ratio_winter=0.5"], "tariff.tou_peak_ratio_winter: must be"),
+])
+def test_compare_bad_input_is_one_line_exit_2_nothing_written(tmp_path, gridvalue, args,
+                                                             message):
+    proc = gridvalue("compare", "baseline", "tou_pricing", "--out", str(tmp_path / "x"), *args)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_refuses_unpaired_scenarios(tmp_path, gridvalue):
+    other = tmp_path / "bigger.toml"
+    other.write_text('extends = "baseline"\n[population]\nhouseholds = 100\n')
+    proc = gridvalue("compare", "baseline", str(other))
+    assert proc.returncode == 2 and "differs from the baseline" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bigger.toml"]
+    longer = gridvalue("compare", "baseline", "credit_screening")
+    assert longer.returncode == 2 and "meta.days differs" in longer.stderr
+    unknown = gridvalue("compare", "baseline", "no_such_thing")
+    assert unknown.returncode == 2 and "no packaged scenario named" in unknown.stderr

@@ -1,0 +1,107 @@
+"""Household price packages and home energy management against the baseline, same seed."""
+
+import numpy as np
+import pytest
+
+from gridvalue.simulation.model import GridValueModel
+from gridvalue.simulation.tariffs import FLAT
+
+HOUSEHOLDS = 600
+SMALL = {"population.households": HOUSEHOLDS, "population.enterprises": 60,
+         "population.microgrids": 2, "meta.days": 120, "market.initial_awareness_share": 0.5}
+
+
+def run(services: dict | None = None, seed: int = 4, **extra):
+    overrides = SMALL | extra
+    for name, params in (services or {}).items():
+        overrides |= {f"services.{name}.{k}": v for k, v in params.items()}
+    return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return run()
+
+
+@pytest.fixture(scope="module")
+def packages():
+    return run({"price_packages": {"innovation_p_per_year": 2.0}})
+
+
+def test_packages_enrol_bill_and_shift(baseline, packages):
+    service = packages.market.services[0]
+    book = service.contracts
+    who = book["customer"]
+    c, b = packages.customers, baseline.customers
+    assert 50 <= len(book) < HOUSEHOLDS
+    assert (c["tariff_package"][who] != FLAT).all()
+    # each got the package that bills its metered shape least: it expects to save
+    assert (book["expected_saving_share"] > 0).all()
+    # enrolled households pay less than on flat prices with the same seed
+    assert c["bill"][who].sum() < b["bill"][who].sum()
+    # the others see exactly what they saw
+    others = np.setdiff1d(np.arange(HOUSEHOLDS), who)
+    np.testing.assert_array_equal(c["import_kwh"][others], b["import_kwh"][others])
+    # energy barely changes (shifting conserves it; only the daily term moves it)
+    assert c["import_kwh"][who].sum() == pytest.approx(b["import_kwh"][who].sum(), rel=0.01)
+
+
+def test_packages_ledger(baseline, packages):
+    ledger = packages.company.ledger
+    assert ledger.total("price_packages", "opex") < 0
+    assert ledger.total("price_packages", "marketing") < 0
+    assert ledger.total("price_packages", "revenue") == 0.0
+    # energy sales lose what the enrolled pay less, and the line carries it as margin lost
+    lost = -ledger.total("price_packages", "margin_lost")
+    assert lost > 0
+    assert ledger.total("energy_sales", "margin_lost_to_services") == pytest.approx(lost)
+    assert ledger.total("energy_sales", "revenue") < baseline.company.ledger.total(
+        "energy_sales", "revenue")
+
+
+def test_default_enrolment_gives_3_to_5_times_opt_in():
+    """Faruqui et al. (2014), 'Smart by Default': the baseline town, one year, the service's
+    defaults otherwise."""
+    uptake = {}
+    for enrolment in ("opt_in", "default"):
+        model = GridValueModel("baseline", seed=0, overrides={
+            "services.price_packages.enrolment": enrolment}).run()
+        uptake[enrolment] = len(model.market.services[0].contracts) / 2000
+    ratio = uptake["default"] / uptake["opt_in"]
+    assert 3.0 <= ratio <= 5.0, uptake
+    assert 0.7 <= uptake["default"] <= 0.95
+
+
+def test_home_energy_management(baseline):
+    model = run({"home_energy_management": {"innovation_p_per_year": 3.0}})
+    book = model.market.services[0].contracts
+    who = book["customer"]
+    c, b = model.customers, baseline.customers
+    assert len(book) >= 20
+    assert c["enabling_technology"][who].all()
+    # subscribers use about the behavioural savings share less (those signed in month 1)
+    early = who[book["start_day"][: len(who)] == 0]
+    ratio = c["import_kwh"][early].sum() / b["import_kwh"][early].sum()
+    assert ratio == pytest.approx(0.94, abs=0.01)
+    ledger = model.company.ledger
+    assert ledger.total("home_energy_management", "revenue") == pytest.approx(
+        c["service_paid"].sum())
+    assert ledger.total("home_energy_management", "capex") == pytest.approx(-300.0 * len(book))
+    assert ledger.total("home_energy_management", "margin_lost") < 0
+
+
+def test_home_energy_management_raises_the_price_response(baseline):
+    """On a TOU tariff, subscribers (enabling technology) shift more: their bills fall by
+    more than the behavioural savings alone bring on flat prices."""
+    tou = {"tariff.kind": "tou", "tariff.segments": ["household"]}
+    hem = {"home_energy_management": {"innovation_p_per_year": 3.0}}
+    flat_hem, tou_hem, tou_plain = run(hem), run(hem, **tou), run(**tou)
+    who = flat_hem.market.services[0].contracts["customer"]
+    assert np.array_equal(who, tou_hem.market.services[0].contracts["customer"])
+
+    def bills(model):
+        return model.customers["bill"][who].sum()
+
+    flat_ratio = bills(flat_hem) / bills(baseline)
+    tou_ratio = bills(tou_hem) / bills(tou_plain)
+    assert tou_ratio < flat_ratio - 0.002
