@@ -1,4 +1,4 @@
-"""The `gridvalue` command line: run, scenarios, params.
+"""The `gridvalue` command line: run, scenarios, params, viz.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -34,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
+
+    viz = sub.add_parser("viz", help="start the interactive web view (Solara) of a scenario")
+    viz.add_argument("scenario", nargs="?", default="baseline",
+                     help="packaged scenario name or path to a .toml file (default: baseline)")
+    viz.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
+                     "127.0.0.1, this machine only)")
+    viz.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
 
     params = sub.add_parser("params", help="print the parameter table (defaults, units, sources)")
     params.add_argument("--format", choices=("markdown", "csv"), default="markdown")
@@ -106,6 +113,12 @@ def _cmd_scenarios(args) -> int:
     return 0
 
 
+def _cmd_viz(args) -> int:
+    from gridvalue.viz.server import serve
+
+    return serve(args.scenario, args.host, args.port)
+
+
 def _cmd_params(args) -> int:
     from gridvalue.simulation.parameters import parameter_table
 
@@ -113,7 +126,8 @@ def _cmd_params(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "params": _cmd_params}
+COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "params": _cmd_params,
+            "viz": _cmd_viz}
 
 
 def main(argv: list[str] | None = None) -> int:

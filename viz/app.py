@@ -27,9 +27,8 @@ from gridvalue.viz.components import (
     ScenarioPicker,
 )
 from gridvalue.viz.levers import apply, levers_for, parse_text
+from gridvalue.viz.server import SCENARIO_ENV
 from gridvalue.viz.session import Session
-
-SCENARIO_ENV = "GRIDVALUE_VIZ_SCENARIO"
 
 
 @functools.cache

@@ -26,8 +26,9 @@ ITEM_COLOURS = {"revenue": "#2da44e", "capex": "#cf222e", "marketing": "#fb8f44"
 SIZE = (6.2, 3.1)
 
 
-def _figure(size=SIZE) -> tuple[Figure, object]:
-    fig = Figure(figsize=size, dpi=100, layout="constrained")
+def _figure(size=SIZE, **margins) -> tuple[Figure, object]:
+    fig = Figure(figsize=size, dpi=100)
+    fig.subplots_adjust(**({"left": 0.1, "right": 0.98, "top": 0.9, "bottom": 0.17} | margins))
     ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=8)
@@ -69,7 +70,7 @@ def peak_day(snap: Snapshot) -> Figure:
 
 def uptake(snap: Snapshot) -> Figure:
     """Share of eligible customers holding each service, by segment, month by month."""
-    fig, ax = _figure()
+    fig, ax = _figure(bottom=0.2)
     frame = snap.uptake
     if not snap.services:
         _empty(ax, "No services on offer in this scenario")
@@ -92,7 +93,7 @@ def uptake(snap: Snapshot) -> Figure:
 
 def pnl(snap: Snapshot) -> Figure:
     """The company's cash to date by service line and item, change against the baseline."""
-    fig, ax = _figure()
+    fig, ax = _figure(left=0.17, bottom=0.36, top=0.95)
     table = snap.pnl_delta
     if table.empty or not len(table.columns):
         _empty(ax, "No change against the baseline yet")
@@ -118,8 +119,8 @@ def pnl(snap: Snapshot) -> Figure:
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#d0d7de", linewidth=0.6)
     ax.set_xlabel(f"{unit} {snap.currency} to date, against the baseline", fontsize=8)
-    ax.legend(fontsize=7, frameon=False, ncol=3, loc="upper center",
-              bbox_to_anchor=(0.5, -0.25))
+    ax.legend(fontsize=7, frameon=False, ncol=4, loc="upper center",
+              bbox_to_anchor=(0.45, -0.2))
     return fig
 
 
@@ -132,18 +133,17 @@ def bills(snap: Snapshot) -> Figure:
     if not moved.any():
         _empty(ax, "No customer's bill has changed yet")
         return fig
-    values, colours, labels = [], [], []
-    for s, segment in enumerate(SEGMENTS):
-        rows = change[moved & (snap.segment == s)]
-        if len(rows):
-            values.append(rows)
-            colours.append(SEGMENT_COLOURS[segment])
-            labels.append(f"{segment} ({len(rows)})")
     low, high = np.percentile(change[moved], [1, 99])
     span = max(abs(low), abs(high), 0.5)
     bins = np.linspace(-span, span, 31)
-    ax.hist([np.clip(v, -span, span) for v in values], bins=bins, stacked=True,
-            color=colours, label=labels)
+    stacked = np.zeros(len(bins) - 1)
+    for s, segment in enumerate(SEGMENTS):
+        rows = change[moved & (snap.segment == s)]
+        if len(rows):
+            counts, _ = np.histogram(np.clip(rows, -span, span), bins=bins)
+            ax.stairs(stacked + counts, bins, baseline=stacked, fill=True,
+                      color=SEGMENT_COLOURS[segment], label=f"{segment} ({len(rows)})")
+            stacked = stacked + counts
     ax.axvline(0, color=BASELINE, linewidth=0.8)
     mean_all = float(change.mean())
     ax.set_title(f"{moved.sum()} customers' cost changed; mean over all customers "
@@ -158,8 +158,8 @@ def bills(snap: Snapshot) -> Figure:
 def network(snap: Snapshot, layout: NetworkLayout, colour_by: str) -> Figure:
     """The feeder network, one marker per transformer (size: customers served), coloured by
     the uptake share of its customers or by its loading (peak to date over rating)."""
-    fig = Figure(figsize=(4.6, 4.1), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
+    fig = Figure(figsize=(4.6, 4.1), dpi=100)
+    ax = fig.add_axes((0.02, 0.2, 0.96, 0.78))
     ax.set_aspect("equal")
     ax.axis("off")
     ax.add_collection(LineCollection(layout.segments, colors="#afb8c1", linewidths=0.7,
@@ -178,7 +178,8 @@ def network(snap: Snapshot, layout: NetworkLayout, colour_by: str) -> Figure:
                         linewidths=0.5, zorder=2)
     ax.scatter([0], [0], marker="s", s=60, color="#24292f", zorder=3)
     ax.autoscale_view()
-    bar = fig.colorbar(points, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02)
+    bar = fig.colorbar(points, cax=fig.add_axes((0.15, 0.12, 0.7, 0.03)),
+                       orientation="horizontal")
     bar.set_label(label, fontsize=8)
     bar.ax.tick_params(labelsize=7)
     return fig

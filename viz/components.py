@@ -150,7 +150,8 @@ def ChartCard(title: str, note: str, draw: Callable, snap: Snapshot, extra: tupl
     figure = solara.use_memo(lambda: draw(snap, *extra), dependencies=[snap, *extra])
     with solara.Card(margin=0):
         solara.Text(title, classes=["gv-card-title"])
-        solara.FigureMatplotlib(figure, dependencies=[figure], format="png", dpi=100)
+        solara.FigureMatplotlib(figure, dependencies=[figure], format="png", dpi=100,
+                                pil_kwargs={"compress_level": 1})
         solara.Text(note, classes=["gv-card-note"])
 
 

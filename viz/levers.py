@@ -110,7 +110,8 @@ def parse_text(lever: BoundLever, text: str | None) -> Any:
         raise ScenarioError(lever.path, "is empty; type a value")
     if lever.lever.kind == "choice":
         if text not in [str(c) for c in lever.lever.choices]:
-            raise ScenarioError(lever.path, f"must be one of {', '.join(map(str, lever.lever.choices))}, got {text!r}")
+            allowed = ", ".join(map(str, lever.lever.choices))
+            raise ScenarioError(lever.path, f"must be one of {allowed}, got {text!r}")
         return next(c for c in lever.lever.choices if str(c) == text)
     try:
         value = tomllib.loads(f"v = {text.replace(',', '')}")["v"]

@@ -44,13 +44,16 @@ class Session:
         twin = self.twin
         if twin is None:
             return
-        last = time.perf_counter()
+        last, wait = time.perf_counter(), self.publish_every_s
 
         def on_day(day: int) -> None:
-            nonlocal last
-            if time.perf_counter() - last >= self.publish_every_s:
+            # redraw now and then; never spend more than about half the time redrawing
+            nonlocal last, wait
+            now = time.perf_counter()
+            if now - last >= wait:
                 publish(snapshot.take(twin), self.layout)
                 last = time.perf_counter()
+                wait = max(self.publish_every_s, last - now)
 
         done, stop = 0, _Stop(keep_going)
         while done < days and not twin.finished and not stop.is_set():
