@@ -48,7 +48,8 @@ def _choices(start: str) -> tuple[list[str], dict[str, str]]:
 
 
 @solara.component
-def Page():
+def Page(session: Session | None = None):
+    """The whole page. `session` is for tests; by default each browser session makes its own."""
     start = os.environ.get(SCENARIO_ENV, "baseline")
     names, descriptions = _choices(start)
     ref = solara.use_reactive(start)
@@ -57,7 +58,8 @@ def Page():
     errors = solara.use_reactive({})
     step_size = solara.use_reactive("1 month")
     view = solara.use_reactive(None)  # (Snapshot, NetworkLayout) last published
-    session = solara.use_memo(Session, dependencies=[])
+    given = session
+    session = solara.use_memo(lambda: given or Session(), dependencies=[])
 
     try:
         scenario = apply(ref.value, overrides.value)

@@ -14,15 +14,14 @@ from gridvalue.viz.levers import BoundLever, format_value
 from gridvalue.viz.snapshot import Snapshot
 
 STEP_SIZES = {"1 day": 1, "1 week": 7, "1 month": 30}
+TONES = {"good": "#1a7f37", "bad": "#cf222e"}
 
 CSS = """
 .gv-kpi { padding: 14px 18px !important; min-height: 118px; }
-.gv-kpi-label { font-size: 0.78rem; text-transform: uppercase; letter-spacing: 0.04em;
-  color: #57606a; }
-.gv-kpi-value { font-size: 1.65rem; font-weight: 600; color: #24292f; line-height: 1.3; }
-.gv-kpi-note { font-size: 0.78rem; color: #57606a; }
-.gv-good { color: #1a7f37 !important; }
-.gv-bad { color: #cf222e !important; }
+.gv-kpi-label { display: block; font-size: 0.78rem; text-transform: uppercase;
+  letter-spacing: 0.04em; color: #57606a; }
+.gv-kpi-value { display: block; font-size: 1.65rem; font-weight: 600; line-height: 1.3; }
+.gv-kpi-note { display: block; font-size: 0.78rem; color: #57606a; }
 .gv-table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
 .gv-table th { text-align: right; color: #57606a; font-weight: 600; padding: 4px 10px;
   border-bottom: 1px solid #d0d7de; }
@@ -92,8 +91,7 @@ def _money(value: float, currency: str) -> str:
 def KpiCard(label: str, value: str, note: str, tone: str = ""):
     with solara.Card(margin=0, classes=["gv-kpi"]):
         solara.Text(label, classes=["gv-kpi-label"])
-        solara.HTML(tag="div", unsafe_innerHTML=html.escape(value),
-                    classes=["gv-kpi-value"] + ([f"gv-{tone}"] if tone else []))
+        solara.Text(value, classes=["gv-kpi-value"], style={"color": TONES.get(tone, "#24292f")})
         solara.Text(note, classes=["gv-kpi-note"])
 
 
