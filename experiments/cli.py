@@ -36,8 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
 
     viz = sub.add_parser("viz", help="start the interactive web view (Solara) of a scenario")
-    viz.add_argument("scenario", nargs="?", default="baseline",
-                     help="packaged scenario name or path to a .toml file (default: baseline)")
+    viz.add_argument("scenario", nargs="?", default="ee_shared_savings",
+                     help="packaged scenario name or path to a .toml file the page opens with "
+                     "(default: ee_shared_savings; the baseline twin is always there)")
     viz.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
                      "127.0.0.1, this machine only)")
     viz.add_argument("--port", type=int, default=8765, help="port (default: 8765)")

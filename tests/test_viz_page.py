@@ -1,5 +1,7 @@
 """The page without a browser: `solara.render`, real models, real worker threads."""
 
+import time
+
 import ipyvuetify as v
 import ipywidgets as widgets
 import pytest
@@ -134,3 +136,27 @@ def test_a_bad_value_shows_a_message_and_changes_nothing(page, label, text, mess
               else "60")
     rc.find(v.Btn, class_="gv-step", disabled=False).wait_for(timeout=WAIT_S)
     assert not alerts(rc)
+
+
+def test_a_run_does_not_block_and_can_be_stopped(monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, "ee_shared_savings")  # 2,248 customers, 365 days
+    session = Session(publish_every_s=0.2)
+    box, rc = solara.render(solara.AppLayout(children=[Page(session)]), handle_error=False)
+    try:
+        status(rc, "Day 0 of 365")
+        stop = rc.find(v.Btn, class_="gv-stop").widget
+        assert stop.disabled
+        rc.find(v.Btn, class_="gv-run").widget.click()
+        # the page renders progress while the worker thread steps
+        deadline = time.monotonic() + WAIT_S
+        while "running" not in rc.find(v.Html, class_="gv-status").widget.children[0]:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert not stop.disabled
+        stop.click()
+        rc.find(v.Btn, class_="gv-stop", disabled=True).wait_for(timeout=WAIT_S)
+        day = session.twin.day
+        assert 0 < day < 365
+        status(rc, f"Day {day} of 365 · {session.twin.policy.dates[day - 1].isoformat()}")
+    finally:
+        rc.close()

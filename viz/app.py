@@ -15,7 +15,6 @@ import solara.lab
 
 from gridvalue.simulation.scenario import load_scenario, packaged_scenarios
 from gridvalue.simulation.schema import ScenarioError
-from gridvalue.viz import snapshot
 from gridvalue.viz.components import (
     CSS,
     STEP_SIZES,
@@ -27,7 +26,7 @@ from gridvalue.viz.components import (
     ScenarioPicker,
 )
 from gridvalue.viz.levers import apply, levers_for, parse_text
-from gridvalue.viz.server import SCENARIO_ENV
+from gridvalue.viz.server import DEFAULT_SCENARIO, SCENARIO_ENV
 from gridvalue.viz.session import Session
 
 
@@ -50,7 +49,7 @@ def _choices(start: str) -> tuple[list[str], dict[str, str]]:
 @solara.component
 def Page(session: Session | None = None):
     """The whole page. `session` is for tests; by default each browser session makes its own."""
-    start = os.environ.get(SCENARIO_ENV, "baseline")
+    start = os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO)
     names, descriptions = _choices(start)
     ref = solara.use_reactive(start)
     overrides = solara.use_reactive({})
@@ -128,10 +127,7 @@ def Page(session: Session | None = None):
         task("advance", days=STEP_SIZES[step_size.value])
 
     def on_stop():
-        if task.pending:
-            task.cancel()
-        if session.twin is not None:
-            view.set((snapshot.take(session.twin), session.layout))
+        session.request_stop()  # the worker stops after the day it is on and shows it
 
     def on_reset():
         if scenario is not None:

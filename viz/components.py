@@ -111,7 +111,8 @@ def KpiCards(snap: Snapshot):
     with solara.ColumnsResponsive(default=12, small=6, large=3, gutters_dense=True):
         KpiCard("Peak reduction", f"{snap.peak_reduction_pct:.2f} %",
                 "system peak to date, vs baseline", _tone(snap.peak_reduction_pct))
-        KpiCard("Company NPV", _money(snap.npv_delta, cur), lifetime, _tone(snap.npv_delta))
+        KpiCard("Company NPV vs baseline", _money(snap.npv_delta, cur), lifetime,
+                _tone(snap.npv_delta))
         KpiCard("Service uptake", uptake,
                 f"{snap.contracts:,} contracts; share of eligible customers"
                 if snap.services else "no services on offer")

@@ -11,6 +11,8 @@ from gridvalue.simulation.schema import ScenarioError
 
 APP = "gridvalue.viz.app"
 SCENARIO_ENV = "GRIDVALUE_VIZ_SCENARIO"  # the scenario the page opens with
+# The page opens on a what-if: the baseline against its own twin shows no difference.
+DEFAULT_SCENARIO = "ee_shared_savings"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -29,8 +31,9 @@ def command(host: str, port: int) -> list[str]:
 
 
 def environment(scenario: str) -> dict[str, str]:
-    """The server's environment: the scenario to open with, and no telemetry."""
-    return os.environ | {SCENARIO_ENV: scenario, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    """The server's environment: the scenario to open with; no telemetry, no banner."""
+    return os.environ | {SCENARIO_ENV: scenario, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+                         "SOLARA_THEME_SHOW_BANNER": "False"}
 
 
 def check(scenario: str, port: int) -> str:
@@ -43,7 +46,8 @@ def check(scenario: str, port: int) -> str:
     return scenario
 
 
-def serve(scenario: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+def serve(scenario: str = DEFAULT_SCENARIO, host: str = DEFAULT_HOST,
+          port: int = DEFAULT_PORT) -> int:
     """Run the server in the foreground until it stops (Ctrl-C); return its exit code."""
     scenario = check(scenario, port)
     shown = f"[{host}]" if ":" in host else host

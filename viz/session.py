@@ -3,6 +3,7 @@ sends (rebuild, advance). Pure Python, no UI: the page runs these in a worker th
 shows what `publish` hands it.
 """
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -24,6 +25,11 @@ class Session:
         self.layout: NetworkLayout | None = None
         self._layout_key: tuple | None = None
         self.publish_every_s = publish_every_s
+        self._stop = threading.Event()
+
+    def request_stop(self) -> None:
+        """Ask a running `advance` to stop after the current day (it still publishes)."""
+        self._stop.set()
 
     def rebuild(self, scenario: Scenario, to_day: int, keep_going: KeepGoing,
                 publish: Publish) -> None:
@@ -40,7 +46,11 @@ class Session:
         self.advance(min(to_day, twin.days), keep_going, publish)
 
     def advance(self, days: int, keep_going: KeepGoing, publish: Publish) -> None:
-        """Step the twin up to `days` days, publishing a snapshot now and then and at the end."""
+        """Step the twin up to `days` days, publishing a snapshot now and then and at the end.
+
+        `keep_going()` false means this command was superseded: stop without publishing.
+        """
+        self._stop.clear()
         twin = self.twin
         if twin is None:
             return
@@ -55,18 +65,8 @@ class Session:
                 last = time.perf_counter()
                 wait = max(self.publish_every_s, last - now)
 
-        done, stop = 0, _Stop(keep_going)
-        while done < days and not twin.finished and not stop.is_set():
+        done = 0
+        while done < days and not twin.finished and not self._stop.is_set() and keep_going():
             done += twin.advance(1, on_day)
         if keep_going():
             publish(snapshot.take(twin), self.layout)
-
-
-class _Stop:
-    """A stop signal read from a `keep_going()` callable (Event-like for Twin.advance)."""
-
-    def __init__(self, keep_going: KeepGoing):
-        self.keep_going = keep_going
-
-    def is_set(self) -> bool:
-        return not self.keep_going()
