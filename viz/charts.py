@@ -4,7 +4,10 @@ Each function returns a `matplotlib.figure.Figure`; Solara shows it as an image.
 network uses positions computed once (viz/layout.py) and one marker per transformer.
 """
 
+import hashlib
+
 import numpy as np
+import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
@@ -24,6 +27,33 @@ ITEM_COLOURS = {"revenue": "#2da44e", "capex": "#cf222e", "marketing": "#fb8f44"
                 "margin_lost_to_services": "#57ab5a", "wholesale_energy": "#54aeff",
                 "capacity": "#0550ae"}
 SIZE = (6.2, 3.1)
+
+
+def data_key(*parts) -> str:
+    """A digest of the data a chart draws: the page redraws a chart only when it changes."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, pd.DataFrame):
+            digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
+            digest.update(repr(list(part.columns)).encode())
+        elif isinstance(part, np.ndarray):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        else:
+            digest.update(repr(part).encode())
+    return digest.hexdigest()
+
+
+def key(draw, snap: Snapshot, *extra) -> str:
+    """The data key of chart function `draw` for this snapshot."""
+    parts = {
+        peak_day: (snap.peak_day, snap.peak_day_policy_kw, snap.peak_day_baseline_kw),
+        uptake: (snap.services, snap.uptake),
+        pnl: (snap.pnl_delta,),
+        bills: (snap.bill_change_pct.round(2),),
+        network: (snap.transformer_uptake_share, snap.transformer_loading.round(3)),
+    }[draw]
+    extra = [e.transformer_xy if isinstance(e, NetworkLayout) else e for e in extra]
+    return data_key(draw.__name__, snap.scenario, snap.currency, *parts, *extra)
 
 
 def _figure(size=SIZE, **margins) -> tuple[Figure, object]:

@@ -145,8 +145,9 @@ def Comparison(snap: Snapshot):
 
 @solara.component
 def ChartCard(title: str, note: str, draw: Callable, snap: Snapshot, extra: tuple = ()):
-    """A chart redrawn only when its snapshot changes."""
-    figure = solara.use_memo(lambda: draw(snap, *extra), dependencies=[snap, *extra])
+    """A chart redrawn only when the data it draws changes."""
+    figure = solara.use_memo(lambda: draw(snap, *extra),
+                             dependencies=[charts.key(draw, snap, *extra)])
     with solara.Card(margin=0):
         solara.Text(title, classes=["gv-card-title"])
         solara.FigureMatplotlib(figure, dependencies=[figure], format="png", dpi=100,
