@@ -6,7 +6,15 @@ import pytest
 
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
-from gridvalue.viz.levers import LEVERS, Lever, apply, format_value, levers_for, parse_text
+from gridvalue.viz.levers import (
+    LEVERS,
+    Lever,
+    apply,
+    check_range,
+    format_value,
+    levers_for,
+    parse_text,
+)
 
 
 def paths(scenario):
@@ -101,3 +109,23 @@ def test_valid_overrides_reach_the_scenario():
                                            "population.households": 500})
     assert scenario.services["shared_savings"].contacts_per_month == 123
     assert scenario.population.households == 500
+
+
+def test_a_choice_lever_accepts_only_its_choices():
+    lever = Lever("Social graph (-)", "market.social_graph", "choice",
+                  choices=("feeder", "transformer", "complete"))
+    bound = levers_for(load_scenario("baseline"), (lever,))
+    assert [b.path for b in bound] == ["market.social_graph"]
+    assert parse_text(bound[0], "complete") == "complete"
+    with pytest.raises(ScenarioError, match="must be one of feeder, transformer, complete"):
+        parse_text(bound[0], "ring")
+
+
+def test_the_view_keeps_sizes_it_can_redraw_quickly(bound):
+    households = bound["population.households"]
+    value = parse_text(households, "200000")
+    apply("ee_shared_savings", {households.path: value})  # the schema takes it
+    with pytest.raises(ScenarioError, match="population.households: must be at most 100000 "
+                                            "in the view, got 200000"):
+        check_range(households, value)
+    check_range(households, 100_000)

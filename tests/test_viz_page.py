@@ -117,6 +117,8 @@ def test_a_parameter_change_keeps_the_day(page):
     ("Households (customers)", "-5", "population.households: must be at least 0, got -5"),
     ("Households (customers)", "", "population.households: is empty; type a value"),
     ("Households (customers)", "lots", "expected a whole number, got 'lots'"),
+    ("Households (customers)", "200000",
+     "population.households: must be at most 100000 in the view, got 200000"),
     ("Company's share of savings, first month (0-1)", "1.5",
      "services.shared_savings.share_start: must be at most 1, got 1.5"),
     ("Horizon (days)", "0", "meta.days: must be at least 1, got 0"),
@@ -160,3 +162,17 @@ def test_a_run_does_not_block_and_can_be_stopped(monkeypatch):
         status(rc, f"Day {day} of 365 · {session.twin.policy.dates[day - 1].isoformat()}")
     finally:
         rc.close()
+
+
+def test_the_scenario_picker_switches_scenario_and_levers(page):
+    rc, session = page
+    assert rc.find(v.TextField, label="Marketing contacts (customers/month)").widgets
+    picker = rc.find(v.Select, label="Scenario").widget
+    assert "baseline" in picker.items and "credit_screening" in picker.items
+    picker.v_model = "baseline"
+    rc.find(v.Html, children=["Today's business: flat prices, no services, 2,248 customers on "
+                              "a synthetic feeder network, one year"]).wait_for(timeout=WAIT_S)
+    status(rc, "Day 0 of 365")
+    assert session.twin.scenario.meta.name == "baseline"
+    assert not rc.find(v.TextField, label="Marketing contacts (customers/month)").widgets
+    assert kpi(rc, "Service uptake") == "–"

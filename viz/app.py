@@ -25,7 +25,7 @@ from gridvalue.viz.components import (
     RunControls,
     ScenarioPicker,
 )
-from gridvalue.viz.levers import apply, levers_for, parse_text
+from gridvalue.viz.levers import apply, check_range, levers_for, parse_text
 from gridvalue.viz.server import DEFAULT_SCENARIO, SCENARIO_ENV
 from gridvalue.viz.session import Session
 
@@ -98,8 +98,8 @@ def Page(session: Session | None = None):
         errors.set({})
         try:
             rebuild(apply(name, {}))
-        except ScenarioError as exc:
-            errors.set({"scenario": str(exc)})
+        except ScenarioError:
+            pass  # shown as the page's error line
 
     levers = {lever.path: lever for lever in levers_for(scenario)} if scenario else {}
 
@@ -108,7 +108,8 @@ def Page(session: Session | None = None):
         try:
             value = parse_text(lever, text)
             changed = overrides.value | {path: value}
-            new_scenario = apply(ref.value, changed)
+            new_scenario = apply(ref.value, changed)  # the schema's message comes first
+            check_range(lever, value)
         except ScenarioError as exc:
             texts.set(texts.value | {path: text})
             errors.set(errors.value | {path: str(exc)})

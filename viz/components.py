@@ -44,12 +44,26 @@ def ScenarioPicker(names: list[str], value: str, descriptions: dict[str, str],
     solara.Text(descriptions.get(value, ""), classes=["gv-description"])
 
 
+def hint(lever: BoundLever) -> str:
+    """The line under a field: its scenario path and the range it suggests."""
+    low, high = lever.lever.low, lever.lever.high
+    if low is not None and high is not None:
+        return f"{lever.path} · {low:,g} to {high:,g}"
+    if low is not None:
+        return f"{lever.path} · at least {low:,g}"
+    return lever.path
+
+
 @solara.component
 def LeverField(lever: BoundLever, text: str, error: str,
                on_text: Callable[[str, str], None], disabled: bool = False):
     """A typed field; a value the schema rejects shows its one-line message under it."""
+    if lever.lever.kind == "choice":
+        solara.Select(lever.label, values=[str(c) for c in lever.lever.choices], value=text,
+                      on_value=lambda t: on_text(lever.path, t), disabled=disabled)
+        return
     solara.InputText(lever.label, value=text, on_value=lambda t: on_text(lever.path, t),
-                     error=error or False, message=None if error else lever.path,
+                     error=error or False, message=None if error else hint(lever),
                      disabled=disabled, dense=True)
 
 

@@ -26,14 +26,14 @@ class Lever:
     label: str
     path: str
     kind: str  # "int", "float" or "choice"
-    low: float | None = None  # the range the control suggests; the schema has the last word
-    high: float | None = None
+    low: float | None = None  # the range the view accepts (keeps it responsive); the scenario
+    high: float | None = None  # schema still checks every value
     choices: tuple = ()
     group: str = "Scenario"
 
 
 LEVERS: tuple[Lever, ...] = (
-    Lever("Horizon (days)", "meta.days", "int", 1, 3650),
+    Lever("Horizon (days)", "meta.days", "int", 1, 3660),
     Lever("Seed (-)", "meta.seed", "int", 0, None),
     Lever("Households (customers)", "population.households", "int", 0, 100_000,
           group="Population"),
@@ -129,6 +129,15 @@ def parse_text(lever: BoundLever, text: str | None) -> Any:
         if not math.isfinite(value):
             raise ScenarioError(lever.path, f"must be a finite number, got {text!r}")
     return value
+
+
+def check_range(lever: BoundLever, value: Any) -> None:
+    """The view's own range (after the schema has accepted the value): ScenarioError."""
+    low, high = lever.lever.low, lever.lever.high
+    if low is not None and value < low:
+        raise ScenarioError(lever.path, f"must be at least {low:g} in the view, got {value!r}")
+    if high is not None and value > high:
+        raise ScenarioError(lever.path, f"must be at most {high:g} in the view, got {value!r}")
 
 
 def format_value(value: Any) -> str:
