@@ -70,9 +70,7 @@ def _figure(size=SIZE, **margins) -> tuple[Figure, object]:
 def _empty(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", color=BASELINE, fontsize=10,
             transform=ax.transAxes)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
+    ax.axis("off")
 
 
 def peak_day(snap: Snapshot) -> Figure:
@@ -83,7 +81,7 @@ def peak_day(snap: Snapshot) -> Figure:
         return fig
     h = snap.hours
     base, pol = snap.peak_day_baseline_kw / 1000, snap.peak_day_policy_kw / 1000
-    ax.plot(h, base, color=BASELINE, linewidth=2, linestyle="--", label="baseline")
+    ax.plot(h, base, color=BASELINE, linewidth=2, linestyle="--", label="baseline twin")
     ax.plot(h, pol, color=POLICY, linewidth=2, label=snap.scenario)
     ax.fill_between(h, pol, base, where=pol < base, color=GOOD, alpha=0.25, interpolate=True,
                     label="shaved")

@@ -96,6 +96,8 @@ def RunControls(on_run, on_step, on_reset, on_stop, step_size: str,
 
 
 def _money(value: float, currency: str) -> str:
+    if round(value) == 0:
+        return f"0 {currency}"
     if abs(value) >= 1e6:
         return f"{value / 1e6:+,.2f} M {currency}"
     return f"{value:+,.0f} {currency}"
@@ -138,7 +140,7 @@ def KpiCards(snap: Snapshot):
 def comparison_html(snap: Snapshot) -> str:
     """The side-by-side table: policy, baseline and the difference."""
     head = (f"<tr><th>to day {snap.day:,}</th><th>{html.escape(snap.scenario)}</th>"
-            "<th>baseline</th><th>difference</th></tr>")
+            "<th>baseline twin</th><th>difference</th></tr>")
     body = []
     for row in snap.rows:
         def fmt(v, digits=row.digits):
