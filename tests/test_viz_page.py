@@ -36,7 +36,10 @@ def page(tmp_path, monkeypatch):
 
 
 def status(rc, text: str):
+    """Wait for the status line to read `text`, then for the worker thread's render that set
+    it to finish (it renders the rest of the page after the status line)."""
     rc.find(v.Html, class_="gv-status", children=[text]).wait_for(timeout=WAIT_S)
+    time.sleep(0.3)
 
 
 def field(rc, label: str):
@@ -109,6 +112,7 @@ def test_a_parameter_change_keeps_the_day(page):
     rc.find(v.TextField, v_model="60").wait_for(timeout=WAIT_S)
     rc.find(v.Btn, class_="gv-step", disabled=False).wait_for(timeout=WAIT_S)
     status(rc, "Day 30 of 60 · 2025-01-30")
+    assert not alerts(rc)
     assert session.twin.scenario.services["shared_savings"].score_threshold == 60.0
     assert session.twin.day == 30
 
