@@ -180,3 +180,16 @@ def test_the_scenario_picker_switches_scenario_and_levers(page):
     assert session.twin.scenario.meta.name == "baseline"
     assert not rc.find(v.TextField, label="Marketing contacts (customers/month)").widgets
     assert kpi(rc, "Service uptake") == "–"
+
+
+def test_a_bad_scenario_file_shows_one_line(tmp_path, monkeypatch):
+    path = tmp_path / "bad.toml"
+    path.write_text('extends = "baseline"\n[population]\nhouseholds = -1\n')
+    monkeypatch.setenv(SCENARIO_ENV, str(path))
+    box, rc = solara.render(solara.AppLayout(children=[Page(Session())]), handle_error=False)
+    try:
+        rc.find(v.Alert, children=["Cannot load the scenario: population.households: "
+                                   "must be at least 0, got -1"]).wait_for(timeout=WAIT_S)
+        assert not rc.find(v.ProgressLinear).widgets
+    finally:
+        rc.close()

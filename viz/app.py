@@ -64,7 +64,7 @@ def Page(session: Session | None = None):
         scenario = apply(ref.value, overrides.value)
         page_error = ""
     except ScenarioError as exc:
-        scenario, page_error = None, f"gridvalue: error: {exc}"
+        scenario, page_error = None, f"Cannot load the scenario: {exc}"
 
     def work(command: str, days: int = 0, scenario=None, to_day: int = 0):
         def publish(snap, layout):
@@ -149,13 +149,16 @@ def Page(session: Session | None = None):
                 solara.Text("Levers", classes=["gv-card-title"])
                 LeverPanel(list(levers.values()), texts.value, errors.value, on_text)
         with solara.Column(gap="8px"):
-            for message in [page_error, *errors.value.values()]:
-                if message:
-                    solara.Error(f"Not applied: {message}", dense=True)
+            if page_error:
+                solara.Error(page_error, dense=True)
+            for message in errors.value.values():
+                solara.Error(f"Not applied: {message}", dense=True)
             if task.error:
                 solara.Error(f"The run stopped: {type(task.exception).__name__}: "
                              f"{task.exception}", dense=True)
             if snap is None:
+                if page_error:
+                    return
                 solara.ProgressLinear(True)
                 solara.Text("Building the scenario and its baseline twin…")
                 return
