@@ -1,4 +1,4 @@
-"""The `gridvalue` command line: run, scenarios, params, viz.
+"""The `gridvalue` command line: run, scenarios, params, sweep, sensitivity, viz.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gridvalue.experiments import sweep_cli
 from gridvalue.simulation.schema import ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -34,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
+
+    sweep_cli.add_parsers(sub)
 
     viz = sub.add_parser("viz", help="start the interactive web view (Solara) of a scenario")
     viz.add_argument("scenario", nargs="?", default="ee_shared_savings",
@@ -128,7 +131,7 @@ def _cmd_params(args) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "params": _cmd_params,
-            "viz": _cmd_viz}
+            **sweep_cli.COMMANDS, "viz": _cmd_viz}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ import functools
 import mesa
 import networkx as nx
 import numpy as np
+import tomli_w
 
 from gridvalue.agents.enterprise import EnterpriseUser
 from gridvalue.agents.grid_company import GridCompany
@@ -39,6 +40,10 @@ DAILY_KPIS = ("system_peak_kw", "system_min_kw", "energy_kwh", "load_factor", "p
               "transformers_over_rating", "feeder_intervals_over_rating")
 
 
+def _toml_value(value) -> str:
+    return tomli_w.dumps({"v": value}).partition("=")[2].strip()
+
+
 def _today(model: "GridValueModel", name: str):
     return model.today[name]
 
@@ -63,7 +68,15 @@ class GridValueModel(mesa.Model):
     """
 
     def __init__(self, scenario: "Scenario | str" = "baseline", seed: int | None = None,
-                 rng=None, overrides: "dict | list | None" = None):
+                 rng=None, overrides: "dict | list | None" = None, **params):
+        """`params` are flat overrides for `mesa.batch_run` and notebooks: `meta__days=30`
+        sets `meta.days` (`__` stands for the dot), merged after `overrides`."""
+        if params:
+            flat = {k.replace("__", "."): v for k, v in params.items()}
+            if isinstance(overrides, list):
+                overrides = overrides + [f"{k}={_toml_value(v)}" for k, v in flat.items()]
+            else:
+                overrides = dict(overrides or {}) | flat
         if isinstance(scenario, Scenario):
             if overrides:
                 raise ValueError("overrides need a scenario name or path, not a Scenario")

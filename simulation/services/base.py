@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from gridvalue.simulation.contracts import ContractBook
+from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.schema import param
 
 A = "assumption"
@@ -122,3 +123,41 @@ def discount_factors(rate_per_year: np.ndarray, months: int) -> np.ndarray:
     """(n, months) factors (1 + r)^(-m/12) for m = 1..months, one row per rate."""
     m = np.arange(1, months + 1)
     return (1.0 + np.asarray(rate_per_year, dtype=float))[:, None] ** (-m[None, :] / 12.0)
+
+
+SEGMENT_NAMES = ("household", "industrial", "commercial", "agricultural", "microgrid")
+
+
+def segment_codes(customers) -> np.ndarray:
+    """Each customer's segment, an index into SEGMENT_NAMES (enterprises by sector)."""
+    ctype, sector = customers["customer_type"], customers["sector"]
+    return np.where(ctype == ENTERPRISE, 1 + sector,
+                    np.where(ctype == HOUSEHOLD, 0, len(SEGMENT_NAMES) - 1))
+
+
+def in_segments(customers, segments: tuple[str, ...]) -> np.ndarray:
+    """Boolean mask of the customers in the named segments."""
+    return np.isin(segment_codes(customers), [SEGMENT_NAMES.index(s) for s in segments])
+
+
+def unit_energy_cost(model) -> float:
+    """What one kWh delivered costs the company: wholesale energy plus network losses."""
+    company = model.scenario.company
+    return company.wholesale_price_per_kwh * (1.0 + company.loss_share)
+
+
+def surviving_discount_sum(months: np.ndarray, rate_per_year: float,
+                           hazard_per_year: np.ndarray) -> np.ndarray:
+    """sum_{k=1..months} ((1 - hazard) / (1 + rate))^(k/12): discounted months a contract
+    still pays, given its annual default hazard (vectorised geometric series)."""
+    x = ((1.0 - np.clip(hazard_per_year, 0.0, 1.0)) / (1.0 + rate_per_year)) ** (1.0 / 12.0)
+    months = np.asarray(months, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(x < 1.0, x * (1.0 - x**months) / (1.0 - x), months)
+    return out
+
+
+def resale_value(capex: np.ndarray, age_months: np.ndarray, life_months: float,
+                 recovery_share: float) -> np.ndarray:
+    """What repossessed equipment brings back: a share of its straight-line book value."""
+    return recovery_share * capex * np.clip(1.0 - age_months / life_months, 0.0, 1.0)

@@ -1,0 +1,189 @@
+"""The results store of a sweep: one Parquet file per run, written atomically, and a manifest.
+
+    OUT/sweep.json         the sweep's hash, parameters, outputs and a log of its sessions
+    OUT/sweep.toml         the sweep file as given
+    OUT/manifest.parquet   every planned run: run, point, replicate, seed, parameter values
+    OUT/runs/r000123.parquet   one row per finished run: the manifest's columns, the outputs,
+                           status ("ok" or "failed"), error, wall_seconds
+
+A run's file is written to a hidden temporary name, flushed to disk and renamed, so a file is
+either whole or absent. Re-opening the same sweep resumes it: runs whose file says "ok" are
+skipped, failed and missing ones run again and overwrite their own file (never a second row).
+Read the results with `SweepStore.read()` (pandas) or `SweepStore.duckdb()` (DuckDB over
+`runs/*.parquet`).
+"""
+
+import datetime
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+import gridvalue
+from gridvalue.simulation.schema import ScenarioError
+
+ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
+
+
+def _write_atomic(path: Path, write) -> None:
+    """Write through `write(file)` to a hidden temporary name, fsync, then rename into place."""
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class SweepStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+        self.info = json.loads((self.root / "sweep.json").read_text())
+        self.schema = pa.schema([(name, ARROW_TYPES[kind]) for name, kind in
+                                 self.info["columns"]])
+        self._plan = None
+
+    # ---- opening ------------------------------------------------------------------------
+    @staticmethod
+    def check(root: Path, sweep, resume: bool = False) -> bool:
+        """Whether `root` holds this sweep already (False: it can be created there); raises
+        ScenarioError for another sweep, a folder holding anything else, or a missing
+        sweep to `resume`."""
+        root = Path(root)
+        marker = root / "sweep.json"
+        if marker.exists():
+            info = json.loads(marker.read_text())
+            if info["hash"] != sweep.hash():
+                raise ScenarioError("--out", f"{root} holds a different sweep "
+                                    f"({info['name']}, hash {info['hash'][:12]}); give another "
+                                    "--out or remove it")
+            return True
+        if resume:
+            raise ScenarioError("--resume", f"no sweep to resume in {root}")
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise ScenarioError("--out", f"{root} already exists and is not a sweep folder")
+        return False
+
+    @classmethod
+    def open(cls, root: Path, sweep, resume: bool = False) -> "SweepStore":
+        """The store of `sweep` at `root`: resumed when it holds the same sweep, created
+        (atomically) when absent; a folder holding anything else is refused."""
+        if not cls.check(root, sweep, resume):
+            cls._create(Path(root), sweep)
+        store = cls(root)
+        store._clean_temporaries()
+        return store
+
+    @staticmethod
+    def _create(root: Path, sweep) -> None:
+        manifest = sweep.manifest()
+        param_kinds = [(p.path, p.kind.__name__) for p in sweep.parameters]
+        columns = ([("run", "int"), ("point", "int"), ("replicate", "int"), ("seed", "int")]
+                   + param_kinds + [(o, "float") for o in sweep.outputs]
+                   + [("status", "str"), ("error", "str"), ("wall_seconds", "float")])
+        info = {
+            "name": sweep.meta.name, "hash": sweep.hash(), "source": sweep.source,
+            "model": sweep.meta.model, "design": sweep.meta.design,
+            "replicates": sweep.meta.replicates, "seed": sweep.meta.seed,
+            "points": int(manifest["point"].nunique()), "runs": len(manifest),
+            "parameters": [{"path": p.path, "kind": p.kind.__name__, "levels": list(p.levels),
+                            "bounds": list(p.bounds) if p.bounds else None}
+                           for p in sweep.parameters],
+            "outputs": list(sweep.outputs), "columns": columns, "problem": sweep.problem()
+            if sweep.meta.design in ("sobol", "morris") else None,
+            "morris_levels": sweep.meta.morris_levels,
+            "gridvalue_version": gridvalue.__version__,
+            "created_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "sessions": [],
+        }
+        root.parent.mkdir(parents=True, exist_ok=True)
+        tmp = root.parent / f".{root.name}.partial-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        (tmp / "runs").mkdir(parents=True)
+        try:
+            manifest.to_parquet(tmp / "manifest.parquet", index=False)
+            shutil.copyfile(sweep.source, tmp / "sweep.toml")
+            (tmp / "sweep.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
+            if root.exists():
+                root.rmdir()
+            os.replace(tmp, root)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def _clean_temporaries(self) -> None:
+        for tmp in self.runs_dir.glob(".*.tmp-*"):
+            tmp.unlink(missing_ok=True)
+
+    # ---- writing ------------------------------------------------------------------------
+    def manifest(self):
+        import pandas as pd
+
+        if self._plan is None:
+            self._plan = pd.read_parquet(self.root / "manifest.parquet")
+        return self._plan
+
+    def path_of(self, run: int) -> Path:
+        return self.runs_dir / f"r{run:06d}.parquet"
+
+    def write(self, result: dict) -> Path:
+        """Store one run's result row (its manifest columns added), atomically."""
+        plan = self.manifest()
+        row = plan.iloc[int(result["run"])].to_dict() | result
+        table = pa.Table.from_pylist([{name: row.get(name) for name in self.schema.names}],
+                                     schema=self.schema)
+        path = self.path_of(int(result["run"]))
+        _write_atomic(path, lambda f: pq.write_table(table, f))
+        return path
+
+    def log_session(self, started: datetime.datetime, executor: str, ok: int,
+                    failed: int) -> None:
+        """Append this session to sweep.json (atomically)."""
+        self.info["sessions"].append({
+            "started_utc": started.isoformat(timespec="seconds"),
+            "finished_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "executor": executor, "runs_ok_total": ok, "runs_failed_this_session": failed})
+        text = (json.dumps(self.info, indent=2, default=str) + "\n").encode()
+        _write_atomic(self.root / "sweep.json", lambda f: f.write(text))
+
+    # ---- reading ------------------------------------------------------------------------
+    def _dataset(self) -> ds.Dataset:
+        return ds.dataset(self.runs_dir, format="parquet", schema=self.schema)
+
+    def finished_runs(self) -> set[int]:
+        """Runs whose stored result is ok."""
+        table = self._dataset().to_table(columns=["run", "status"],
+                                         filter=ds.field("status") == "ok")
+        return set(table.column("run").to_pylist())
+
+    def read(self, failed: bool = True):
+        """Every stored run as one pandas DataFrame, sorted by run (failed runs too unless
+        `failed=False`)."""
+        frame = self._dataset().to_table().to_pandas()
+        if not failed:
+            frame = frame[frame["status"] == "ok"]
+        return frame.sort_values("run", ignore_index=True)
+
+    def duckdb(self, connection=None):
+        """A DuckDB relation over runs/*.parquet (`.df()`, `.filter(...)`, SQL via
+        `duckdb.sql("select ... from rel")`); columns named by dotted path need "quotes"."""
+        import duckdb
+
+        con = connection or duckdb.connect()
+        return con.read_parquet(str(self.runs_dir / "*.parquet"))
+
+    def status(self) -> dict:
+        frame = self._dataset().to_table(columns=["status"]).to_pandas()
+        ok = int((frame["status"] == "ok").sum())
+        failed = int((frame["status"] != "ok").sum())
+        return {"runs": self.info["runs"], "ok": ok, "failed": failed,
+                "missing": self.info["runs"] - ok - failed}

@@ -1,0 +1,362 @@
+"""Equipment management for enterprises and farms: rental, instalment sale, and the on-site
+maintenance subscription ("electric nanny").
+
+Rental and instalments replace old motors, pumps and fans with efficient ones. The equipment
+is sized to the energy it serves: kW = served share x annual kWh / operating hours; it costs
+`cost_per_kw` and saves `efficiency_gain_share` of the energy it serves, which lowers the
+customer's load. Each customer's served share is its own (drawn once from the service's
+stream; the customer knows it, the company prices per kW). One equipment deal per customer.
+
+The maintenance subscription lowers the customer's expected on-site outage losses:
+avoided loss = outage hours/yr x avoided share x mean load kW x the customer's outage cost
+per kWh unserved; the customer's value is the avoided loss minus the fee.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
+from gridvalue.simulation.schema import param
+from gridvalue.simulation.services.base import (
+    MonthFlows,
+    Service,
+    ServiceParams,
+    discount_factors,
+    in_segments,
+    register,
+    resale_value,
+    segment_codes,
+    surviving_discount_sum,
+    unit_energy_cost,
+)
+
+A = "assumption"
+ENTERPRISE_SEGMENTS = ("industrial", "commercial", "agricultural")
+SEGMENTS = ("household",) + ENTERPRISE_SEGMENTS
+HOURS_PER_YEAR = 8760.0
+
+
+@dataclass(frozen=True)
+class EquipmentParams(ServiceParams):
+    segments: tuple[str, ...] = param(ENTERPRISE_SEGMENTS, "-", "-",
+                                      "Customer segments offered the deal", choices=SEGMENTS)
+    served_share_mean: float = param(
+        0.5, "share of energy", "IEA (Waide & Brunner 2011): motor systems use about 70 % of "
+        "industry's electricity, 45 % of all (recalled)",
+        "Mean share of a customer's energy that the replaced equipment serves", min=0, max=1)
+    operating_hours_per_year: float = param(4000.0, "h/yr", A,
+                                            "Full-load hours of the equipment (sizes its kW)",
+                                            min=0, min_exclusive=True)
+    cost_per_kw: float = param(1500.0, "CNY/kW", A + " (efficient motor with drive, installed)",
+                               "What the company pays for the equipment", min=0)
+    efficiency_gain_share: float = param(
+        0.15, "share", A + " (motor upgrades save 2-5 %, variable-speed drives on pumps and "
+        "fans 20-50 %)", "Share of the served energy the new equipment saves", min=0, max=0.9)
+    life_years: float = param(15.0, "yr", A, "Equipment life (book value falls linearly)",
+                              min=0, min_exclusive=True)
+    recovery_share: float = param(0.5, "share", A + " (movable equipment resells)",
+                                  "Share of book value recovered when equipment is repossessed",
+                                  min=0, max=1)
+
+
+class EquipmentDeal(Service):
+    """Sizing, efficiency gain and repossession shared by rental and instalments."""
+
+    family = "equipment"
+    customer_types = (ENTERPRISE, HOUSEHOLD)
+    exclusive_group = "equipment"
+    credit_exposed = True
+
+    def __init__(self, params, model):
+        super().__init__(params, model)
+        n, mean = len(model.customers), params.served_share_mean
+        rng = model.streams[f"service:{self.name}"]  # own stream: shifts no other draws
+        self.served_share = (rng.beta(mean * 10.0, (1.0 - mean) * 10.0, n)
+                             if 0.0 < mean < 1.0 else np.full(n, mean))
+
+    def eligible(self) -> np.ndarray:
+        return in_segments(self.model.customers, self.params.segments)
+
+    def _equipment_kw(self, customers: np.ndarray) -> np.ndarray:
+        c = self.model.customers
+        return (self.served_share[customers] * c["annual_kwh"][customers]
+                * c["load_scale"][customers] / self.params.operating_hours_per_year)
+
+    def _saving_share(self, customers: np.ndarray) -> np.ndarray:
+        return self.served_share[customers] * self.params.efficiency_gain_share
+
+    def _annual_savings_value(self, customers: np.ndarray) -> np.ndarray:
+        c = self.model.customers
+        return (self._saving_share(customers) * c["annual_kwh"][customers]
+                * c["load_scale"][customers] * c["price_per_kwh"][customers])
+
+    def _install(self, customers: np.ndarray, day: int, **extra) -> np.ndarray:
+        kw = self._equipment_kw(customers)
+        capex = kw * self.params.cost_per_kw
+        saving = self._saving_share(customers)
+        self.model.customers["load_scale"][customers] *= 1.0 - saving
+        self.contracts.add(customers, day, self.params.term_months, capex, equipment_kw=kw,
+                           saving_share=saving, removed=np.zeros(len(customers)), **extra)
+        return capex
+
+    def _remove(self, rows: np.ndarray) -> None:
+        """Take the equipment back: the customer's old load returns."""
+        book = self.contracts
+        rows = rows[book["removed"][rows] == 0]
+        who = book["customer"][rows]
+        self.model.customers["load_scale"][who] /= 1.0 - book["saving_share"][rows]
+        book["removed"][rows] = 1.0
+
+    def _month_savings(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """kWh the equipment saved this month, and the energy-sales margin they cost."""
+        c, book = self.model.customers, self.contracts
+        who = book["customer"][rows]
+        s = book["saving_share"][rows]
+        saved_kwh = c["month_demand_kwh"][who] * s / (1.0 - s)
+        return saved_kwh, saved_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
+
+    def _expected_margin_per_month(self, rows: np.ndarray) -> np.ndarray:
+        """Energy-sales margin the equipment's saving takes in an average month."""
+        c, book = self.model.customers, self.contracts
+        who = book["customer"][rows]
+        s = book["saving_share"][rows]
+        saved_kwh = c["annual_kwh"][who] * c["load_scale"][who] / (1.0 - s) * s / 12.0
+        return saved_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
+
+    def _book_value_back(self, rows: np.ndarray) -> np.ndarray:
+        book = self.contracts
+        return resale_value(book["capex"][rows], book["months_settled"][rows],
+                            self.params.life_years * 12.0, self.params.recovery_share)
+
+    def on_default(self, rows: np.ndarray) -> None:
+        self._remove(rows)  # repossessed
+
+
+@dataclass(frozen=True)
+class RentalParams(EquipmentParams):
+    rent_share_per_year: float = param(
+        0.28, "share of cost/yr", A + " (recovers the cost in about 4 years)",
+        "Annual rent as a share of the equipment's cost (maintenance included)", min=0)
+    maintenance_share_per_year: float = param(
+        0.03, "share of cost/yr", A, "Upkeep the company pays on rented equipment; the "
+        "customer saves as much on its old equipment", min=0)
+    term_months: int = param(60, "months", A, "Rental term; the equipment then goes back",
+                             min=1, max=360)
+
+
+@register
+class EquipmentRental(EquipmentDeal):
+    """The company owns and maintains the equipment; the customer pays a monthly rent."""
+
+    name = "equipment_rental"
+    Params = RentalParams
+
+    def _rent(self, customers: np.ndarray) -> np.ndarray:
+        return (self._equipment_kw(customers) * self.params.cost_per_kw
+                * self.params.rent_share_per_year / 12.0)
+
+    def customer_value(self, customers: np.ndarray) -> np.ndarray:
+        p = self.params
+        upkeep_saved = self._equipment_kw(customers) * p.cost_per_kw * p.maintenance_share_per_year
+        monthly = (self._annual_savings_value(customers) + upkeep_saved) / 12.0 \
+            - self._rent(customers)
+        rate = self.model.customers["discount_rate_per_year"][customers]
+        return monthly * discount_factors(rate, p.term_months).sum(axis=1)
+
+    def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
+        return self._install(customers, day, rent=self._rent(customers))
+
+    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+        book = self.contracts
+        saved_kwh, margin = self._month_savings(rows)
+        opex = book["capex"][rows] * self.params.maintenance_share_per_year / 12.0
+        return MonthFlows(book["rent"][rows], np.zeros(len(rows)), opex, margin, saved_kwh)
+
+    def exposure(self, rows: np.ndarray) -> np.ndarray:
+        book = self.contracts
+        unrecovered = np.maximum(book["capex"][rows]
+                                 - (book["received"][rows] - book["paid_out"][rows]), 0.0)
+        return np.maximum(unrecovered - self._book_value_back(rows), 0.0)
+
+    def on_end(self, rows: np.ndarray) -> None:
+        self._remove(rows)  # returned at the end of the term
+
+    def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Rent less upkeep and the margin the saving takes, for the rest of the term."""
+        book = self.contracts
+        who = book["customer"][rows]
+        net = (book["rent"][rows] - self._expected_margin_per_month(rows)
+               - book["capex"][rows] * self.params.maintenance_share_per_year / 12)
+        months = book["term_months"][rows] - book["months_settled"][rows]
+        rate = self.model.scenario.company.discount_rate_per_year
+        return net * surviving_discount_sum(
+            months, rate, self.model.customers["default_hazard_per_year"][who])
+
+
+@dataclass(frozen=True)
+class InstalmentParams(EquipmentParams):
+    segments: tuple[str, ...] = param(ENTERPRISE_SEGMENTS, "-", "-",
+                                      "Customer segments offered the deal (households buy "
+                                      "efficient appliances)", choices=SEGMENTS)
+    markup_share: float = param(0.10, "share", A, "Company's markup on the equipment's cost",
+                                min=0)
+    interest_rate_per_year: float = param(
+        0.06, "1/yr", A + " (a little above China's 1-yr loan prime rate, 3.45 % in 2024)",
+        "Interest the instalments carry", min=0, max=1)
+    term_months: int = param(36, "months", A, "Instalment period", min=1, max=360)
+
+
+@register
+class EquipmentInstalments(EquipmentDeal):
+    """The company sells the equipment on equal monthly instalments; the customer owns it and
+    keeps its savings for the equipment's life. The unpaid balance is a credit exposure."""
+
+    name = "equipment_instalments"
+    Params = InstalmentParams
+
+    def _instalment(self, principal: np.ndarray) -> np.ndarray:
+        i, n = self.params.interest_rate_per_year / 12.0, self.params.term_months
+        return principal / n if i == 0 else principal * i / (1.0 - (1.0 + i) ** -n)
+
+    def _price(self, customers: np.ndarray) -> np.ndarray:
+        return (self._equipment_kw(customers) * self.params.cost_per_kw
+                * (1.0 + self.params.markup_share))
+
+    def customer_value(self, customers: np.ndarray) -> np.ndarray:
+        p = self.params
+        rate = self.model.customers["discount_rate_per_year"][customers]
+        life = int(round(p.life_years * 12))
+        savings = self._annual_savings_value(customers) / 12.0 * discount_factors(
+            rate, life).sum(axis=1)
+        payments = self._instalment(self._price(customers)) * discount_factors(
+            rate, p.term_months).sum(axis=1)
+        return savings - payments
+
+    def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
+        price = self._price(customers)
+        return self._install(customers, day, principal=price,
+                             instalment=self._instalment(price))
+
+    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+        saved_kwh, margin = self._month_savings(rows)
+        zero = np.zeros(len(rows))
+        return MonthFlows(self.contracts["instalment"][rows], zero, zero, margin, saved_kwh)
+
+    def balance(self, rows: np.ndarray) -> np.ndarray:
+        """Unpaid principal after the instalments settled so far."""
+        book = self.contracts
+        i = self.params.interest_rate_per_year / 12.0
+        k = book["months_settled"][rows]
+        p, a = book["principal"][rows], book["instalment"][rows]
+        if i == 0:
+            return np.maximum(p - a * k, 0.0)
+        grown = (1.0 + i) ** k
+        return np.maximum(p * grown - a * (grown - 1.0) / i, 0.0)
+
+    def exposure(self, rows: np.ndarray) -> np.ndarray:
+        """The receivable less what the repossessed equipment brings back."""
+        return np.maximum(self.balance(rows) - self._book_value_back(rows), 0.0)
+
+    def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        book = self.contracts
+        who = book["customer"][rows]
+        months = book["term_months"][rows] - book["months_settled"][rows]
+        rate = self.model.scenario.company.discount_rate_per_year
+        net = book["instalment"][rows] - self._expected_margin_per_month(rows)
+        return net * surviving_discount_sum(
+            months, rate, self.model.customers["default_hazard_per_year"][who])
+
+
+@dataclass(frozen=True)
+class MaintenanceParams(ServiceParams):
+    segments: tuple[str, ...] = param(ENTERPRISE_SEGMENTS, "-", "-",
+                                      "Customer segments offered the subscription",
+                                      choices=SEGMENTS)
+    outage_hours_per_year: float = param(
+        10.0, "h/yr", A + " (on-site faults; rural supply interruptions in China run about "
+        "10 h/yr, recalled)", "Expected outage hours a year from faults on the customer's own "
+        "installation", min=0)
+    avoided_outage_share: float = param(0.5, "share", A,
+                                        "Share of those outage hours the care avoids",
+                                        min=0, max=1)
+    outage_cost_industrial_per_kwh: float = param(
+        30.0, "CNY/kWh unserved", A + " (C&I interruption costs run tens of times the "
+        "energy price, LBNL ICE calculator, recalled)", "Industrial customers' cost of "
+        "energy not served", min=0)
+    outage_cost_commercial_per_kwh: float = param(
+        40.0, "CNY/kWh unserved", A, "Commercial customers' cost of energy not served", min=0)
+    outage_cost_agricultural_per_kwh: float = param(
+        25.0, "CNY/kWh unserved", A + " (irrigation, cold chain, livestock ventilation)",
+        "Farms' cost of energy not served", min=0)
+    outage_cost_household_per_kwh: float = param(
+        10.0, "CNY/kWh unserved", A, "Households' cost of energy not served", min=0)
+    fee_per_site_month: float = param(10.0, "CNY/month", A, "Fixed part of the monthly fee",
+                                      min=0)
+    fee_per_kw_month: float = param(5.0, "CNY/kW/month", A,
+                                    "Fee per kW of the customer's mean load", min=0)
+    cost_per_site_month: float = param(8.0, "CNY/month", A,
+                                       "Company's cost per site (inspections, travel)", min=0)
+    cost_per_kw_month: float = param(2.0, "CNY/kW/month", A,
+                                     "Company's cost per kW of mean load (repairs, parts)",
+                                     min=0)
+    term_months: int = param(36, "months", A, "Subscription term (then it ends)",
+                             min=1, max=360)
+
+
+@register
+class MaintenanceSubscription(Service):
+    """On-site care ("electric nanny"): a monthly fee for fewer on-site outages. No capex, no
+    credit exposure (a customer that stops paying loses the care)."""
+
+    name = "maintenance_subscription"
+    family = "equipment"
+    Params = MaintenanceParams
+    customer_types = (ENTERPRISE, HOUSEHOLD)
+
+    def eligible(self) -> np.ndarray:
+        return in_segments(self.model.customers, self.params.segments)
+
+    def _mean_kw(self, customers: np.ndarray) -> np.ndarray:
+        c = self.model.customers
+        return c["annual_kwh"][customers] * c["load_scale"][customers] / HOURS_PER_YEAR
+
+    def avoided_loss_per_month(self, customers: np.ndarray) -> np.ndarray:
+        """The customer's expected outage loss the care avoids (currency/month)."""
+        p = self.params
+        cost = np.array([p.outage_cost_household_per_kwh, p.outage_cost_industrial_per_kwh,
+                         p.outage_cost_commercial_per_kwh, p.outage_cost_agricultural_per_kwh,
+                         0.0])[segment_codes(self.model.customers)[customers]]
+        return (p.outage_hours_per_year * p.avoided_outage_share * self._mean_kw(customers)
+                * cost / 12.0)
+
+    def _fee(self, customers: np.ndarray) -> np.ndarray:
+        return self.params.fee_per_site_month + self.params.fee_per_kw_month * self._mean_kw(
+            customers)
+
+    def customer_value(self, customers: np.ndarray) -> np.ndarray:
+        rate = self.model.customers["discount_rate_per_year"][customers]
+        monthly = self.avoided_loss_per_month(customers) - self._fee(customers)
+        return monthly * discount_factors(rate, self.params.term_months).sum(axis=1)
+
+    def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
+        cost = self.params.cost_per_site_month + self.params.cost_per_kw_month * self._mean_kw(
+            customers)
+        self.contracts.add(customers, day, self.params.term_months, np.zeros(len(customers)),
+                           fee=self._fee(customers), cost=cost,
+                           avoided_loss=self.avoided_loss_per_month(customers),
+                           loss_avoided_to_date=np.zeros(len(customers)))
+        return np.zeros(len(customers))
+
+    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+        book = self.contracts
+        book["loss_avoided_to_date"][rows] += book["avoided_loss"][rows]
+        zero = np.zeros(len(rows))
+        return MonthFlows(book["fee"][rows], zero, book["cost"][rows], zero, zero)
+
+    def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        book = self.contracts
+        months = book["term_months"][rows] - book["months_settled"][rows]
+        rate = self.model.scenario.company.discount_rate_per_year
+        return (book["fee"][rows] - book["cost"][rows]) * surviving_discount_sum(
+            months, rate, np.zeros(len(rows)))

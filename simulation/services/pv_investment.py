@@ -1,0 +1,259 @@
+"""Customer PV investment: company-owned PV on customers' roofs.
+
+The company sizes a system from the customer's roof potential, pays the capex and the O&M,
+and keeps ownership for the term. Two contracts share the machinery:
+
+- `pv_ppa` (power purchase agreement, the usual C&I rooftop deal): the customer buys the
+  output it uses at a discount to its tariff; the surplus is the company's, exported at the
+  export price (the export credit on the customer's grid bill is passed through to it).
+- `pv_lease` (the usual household deal): the customer pays a fixed monthly lease per kWp and
+  keeps all the output (what it uses lowers its bill, the surplus earns it the export price).
+
+The PV output lowers the customer's net load at midday (`apply_load`). At the end of the term
+the system passes to the customer and keeps generating. A defaulting customer's panels are
+repossessed: they stop generating and bring back a share of their book value.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gridvalue.simulation.contracts import DEFAULTED
+from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
+from gridvalue.simulation.schema import param
+from gridvalue.simulation.services.base import (
+    MonthFlows,
+    Service,
+    ServiceParams,
+    discount_factors,
+    in_segments,
+    register,
+    resale_value,
+    surviving_discount_sum,
+    unit_energy_cost,
+)
+
+A = "assumption"
+SEGMENTS = ("household", "industrial", "commercial", "agricultural")
+SAMPLE_EVERY_DAYS = 7  # days sampled for the self-consumption estimate
+
+
+@dataclass(frozen=True)
+class PVParams(ServiceParams):
+    segments: tuple[str, ...] = param(("industrial", "commercial", "agricultural"), "-", "-",
+                                      "Customer segments offered the system", choices=SEGMENTS)
+    roof_use_share: float = param(0.6, "share", A + " (as population.existing_pv_roof_use_share)",
+                                  "System size as a share of the roof's PV potential",
+                                  min=0, max=1, min_exclusive=True)
+    min_kwp: float = param(2.0, "kWp", A, "Smallest system worth installing", min=0)
+    capex_per_kwp: float = param(
+        3200.0, "CNY/kWp", "CPIA roadmap: distributed PV about 3.2 CNY/W installed, 2023 "
+        "(recalled)", "Installed cost the company pays", min=0)
+    om_per_kwp_year: float = param(50.0, "CNY/kWp/yr", A + " (about 1.5 % of capex a year)",
+                                   "Operation and maintenance the company pays", min=0)
+    life_years: float = param(25.0, "yr", A + " (module warranties 25 yr)",
+                              "Service life (book value falls linearly over it)",
+                              min=0, min_exclusive=True)
+    recovery_share: float = param(0.3, "share", A + " (removal and reinstallation eat most)",
+                                  "Share of book value recovered when panels are repossessed",
+                                  min=0, max=1)
+    term_months: int = param(240, "months", A + " (rooftop PV contracts run 15-25 years)",
+                             "Contract term; the system then passes to the customer",
+                             min=1, max=360)
+
+
+class PVInvestment(Service):
+    """Sizing, generation, metering and credit exposure shared by the PV contracts."""
+
+    family = "pv"
+    customer_types = (HOUSEHOLD, ENTERPRISE)
+    exclusive_group = "pv"  # one roof, one system
+    credit_exposed = True
+
+    def __init__(self, params, model):
+        super().__init__(params, model)
+        c = model.customers
+        roof = np.zeros(len(c))
+        for name, ctype in (("households", HOUSEHOLD), ("enterprises", ENTERPRISE)):
+            rows = np.flatnonzero(c["customer_type"] == ctype)
+            roof[rows] = model.tables[name]["roof_kwp"][c["type_row"][rows]]
+        self.system_kwp = roof * params.roof_use_share
+        self._self_share = np.zeros(len(c))
+        self._estimated_scale = np.full(len(c), np.nan)  # load scale each estimate used
+        self.dt = model.hours_per_interval
+
+    # ---- who and what -----------------------------------------------------------------------
+    def eligible(self) -> np.ndarray:
+        c = self.model.customers
+        return (in_segments(c, self.params.segments) & (c["pv_kwp"] == 0)
+                & (self.system_kwp >= max(self.params.min_kwp, 1e-9)))
+
+    def expected_kwh_year(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The company's estimate of each system's annual self-consumed and exported kWh:
+        expected demand shape against the clear-sky PV shape on every 7th day of the horizon
+        (the customer's meter data), scaled to the annual PV yield. Cached per customer until
+        its load scale changes."""
+        c = self.model.customers
+        stale = customers[self._estimated_scale[customers] != c["load_scale"][customers]]
+        for start in range(0, len(stale), 500):  # bounded memory
+            who = stale[start:start + 500]
+            self._self_share[who] = self._self_consumption_share(who)
+            self._estimated_scale[who] = c["load_scale"][who]
+        output = (self.system_kwp[customers]
+                  * self.model.scenario.profiles.pv_specific_yield_kwh_per_kwp)
+        share = self._self_share[customers]
+        return output * share, output * (1.0 - share)
+
+    def _self_consumption_share(self, who: np.ndarray) -> np.ndarray:
+        c, loads = self.model.customers, self.model.loads
+        days = np.arange(0, self.model.days, SAMPLE_EVERY_DAYS)
+        demand = (loads.shapes_kw_per_kwh[:, days, :][c["profile_class"][who]]
+                  * (c["annual_kwh"][who] * c["load_scale"][who])[:, None, None])
+        pv = self.system_kwp[who][:, None, None] * loads.pv_kw_per_kwp[days][None]
+        return np.minimum(demand, pv).sum(axis=(1, 2)) / np.maximum(pv.sum(axis=(1, 2)), 1e-12)
+
+    def _monthly_value_to_customer(self, customers, self_kwh, export_kwh) -> np.ndarray:
+        raise NotImplementedError
+
+    def customer_value(self, customers: np.ndarray) -> np.ndarray:
+        self_kwh, export_kwh = self.expected_kwh_year(customers)
+        monthly = self._monthly_value_to_customer(customers, self_kwh, export_kwh)
+        rate = self.model.customers["discount_rate_per_year"][customers]
+        return monthly * discount_factors(rate, self.params.term_months).sum(axis=1)
+
+    def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
+        kwp = self.system_kwp[customers]
+        capex = kwp * self.params.capex_per_kwp
+        self_kwh, export_kwh = self.expected_kwh_year(customers)
+        zero = np.zeros(len(customers))
+        self.contracts.add(customers, day, self.params.term_months, capex, kwp=kwp,
+                           expected_self_kwh_year=self_kwh, expected_export_kwh_year=export_kwh,
+                           month_self_kwh=zero, month_export_kwh=zero, self_kwh=zero,
+                           export_kwh=zero)
+        return capex
+
+    # ---- each day ---------------------------------------------------------------------------
+    def apply_load(self, day: int, net_kw: np.ndarray) -> None:
+        """Subtract the output of every installed system; meter what the site used itself."""
+        book = self.contracts
+        if len(book) == 0:
+            return
+        rows = np.flatnonzero(book["status"] != DEFAULTED)
+        who = book["customer"][rows]
+        pv_kw = self.model.loads.pv_kw(book["kwp"][rows], day)
+        used_kw = np.minimum(pv_kw, np.maximum(net_kw[who], 0.0))
+        self_kwh = used_kw.sum(axis=1) * self.dt
+        export_kwh = (pv_kw - used_kw).sum(axis=1) * self.dt
+        net_kw[who] -= pv_kw
+        for name, kwh in (("self_kwh", self_kwh), ("export_kwh", export_kwh)):
+            book[name][rows] += kwh
+            book[f"month_{name}"][rows] += kwh
+
+    # ---- each month -------------------------------------------------------------------------
+    def _customer_pays(self, rows: np.ndarray, self_kwh: np.ndarray,
+                       export_kwh: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+        """The month's metered output (then the meters restart); pass the rows of active
+        contracts only."""
+        book, c = self.contracts, self.model.customers
+        who = book["customer"][rows]
+        self_kwh = book["month_self_kwh"][rows].copy()
+        export_kwh = book["month_export_kwh"][rows].copy()
+        book["month_self_kwh"][rows] = 0.0
+        book["month_export_kwh"][rows] = 0.0
+        opex = book["kwp"][rows] * self.params.om_per_kwp_year / 12.0
+        margin = self_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
+        return MonthFlows(self._customer_pays(rows, self_kwh, export_kwh),
+                          np.zeros(len(rows)), opex, margin, self_kwh)
+
+    def exposure(self, rows: np.ndarray) -> np.ndarray:
+        """Unrecovered capex less what the repossessed panels bring back."""
+        book = self.contracts
+        unrecovered = np.maximum(book["capex"][rows]
+                                 - (book["received"][rows] - book["paid_out"][rows]), 0.0)
+        back = resale_value(book["capex"][rows], book["months_settled"][rows],
+                            self.params.life_years * 12.0, self.params.recovery_share)
+        return np.maximum(unrecovered - back, 0.0)
+
+    def _expected_monthly_revenue(self, rows: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Expected net of the rest of the term as the line books it (estimated output,
+        default risk): revenue less upkeep and the energy-sales margin it takes."""
+        book, c = self.contracts, self.model.customers
+        who = book["customer"][rows]
+        margin = (book["expected_self_kwh_year"][rows] / 12.0
+                  * (c["price_per_kwh"][who] - unit_energy_cost(self.model)))
+        net = (self._expected_monthly_revenue(rows) - margin
+               - book["kwp"][rows] * self.params.om_per_kwp_year / 12.0)
+        months = book["term_months"][rows] - book["months_settled"][rows]
+        rate = self.model.scenario.company.discount_rate_per_year
+        hazard = self.model.customers["default_hazard_per_year"][who]
+        return net * surviving_discount_sum(months, rate, hazard)
+
+
+@dataclass(frozen=True)
+class PPAParams(PVParams):
+    discount_share: float = param(0.15, "share",
+                                  A + " (C&I rooftop PPAs in China: 10-20 % off the tariff)",
+                                  "Discount on the customer's tariff for the PV energy it uses",
+                                  min=0, max=1)
+
+
+@register
+class PVPowerPurchase(PVInvestment):
+    """Company-owned PV; the customer buys what it uses at a discount to its tariff."""
+
+    name = "pv_ppa"
+    Params = PPAParams
+
+    def _ppa_price(self, customers: np.ndarray) -> np.ndarray:
+        return self.model.customers["price_per_kwh"][customers] * (1 - self.params.discount_share)
+
+    def _monthly_value_to_customer(self, customers, self_kwh, export_kwh) -> np.ndarray:
+        price = self.model.customers["price_per_kwh"][customers]
+        return (price - self._ppa_price(customers)) * self_kwh / 12.0
+
+    def _customer_pays(self, rows, self_kwh, export_kwh) -> np.ndarray:
+        export_price = self.model.scenario.tariff.export_price_per_kwh
+        who = self.contracts["customer"][rows]
+        return self._ppa_price(who) * self_kwh + export_price * export_kwh
+
+    def _expected_monthly_revenue(self, rows: np.ndarray) -> np.ndarray:
+        book = self.contracts
+        export_price = self.model.scenario.tariff.export_price_per_kwh
+        return (self._ppa_price(book["customer"][rows]) * book["expected_self_kwh_year"][rows]
+                + export_price * book["expected_export_kwh_year"][rows]) / 12.0
+
+
+@dataclass(frozen=True)
+class LeaseParams(PVParams):
+    segments: tuple[str, ...] = param(("household",), "-", "-",
+                                      "Customer segments offered the system", choices=SEGMENTS)
+    lease_per_kwp_month: float = param(
+        35.0, "CNY/kWp/month", A + " (about a fifth below the output's value to a household; "
+        "earns the company about its 8 % cost of capital)",
+        "Fixed monthly lease the customer pays per kWp", min=0)
+
+
+@register
+class PVLease(PVInvestment):
+    """Company-owned PV for a fixed monthly lease; the customer keeps all the output."""
+
+    name = "pv_lease"
+    Params = LeaseParams
+
+    def _monthly_value_to_customer(self, customers, self_kwh, export_kwh) -> np.ndarray:
+        price = self.model.customers["price_per_kwh"][customers]
+        export_price = self.model.scenario.tariff.export_price_per_kwh
+        return ((price * self_kwh + export_price * export_kwh) / 12.0
+                - self.params.lease_per_kwp_month * self.system_kwp[customers])
+
+    def _customer_pays(self, rows, self_kwh, export_kwh) -> np.ndarray:
+        return self.params.lease_per_kwp_month * self.contracts["kwp"][rows]
+
+    def _expected_monthly_revenue(self, rows: np.ndarray) -> np.ndarray:
+        return self.params.lease_per_kwp_month * self.contracts["kwp"][rows]
