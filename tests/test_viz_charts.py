@@ -3,7 +3,7 @@
 import pytest
 from matplotlib.figure import Figure
 
-from gridvalue.simulation.scenario import load_scenario
+from gridvalue.simulation.scenario import load_scenario, packaged_scenarios
 from gridvalue.viz import charts, snapshot
 from gridvalue.viz.layout import radial_layout
 from gridvalue.viz.twin import Twin
@@ -48,3 +48,18 @@ def test_keys_follow_the_data(snaps):
     assert charts.key(charts.uptake, day33) == charts.key(charts.uptake, day34)
     assert charts.key(charts.network, day33, layout, "uptake") != charts.key(
         charts.network, day33, layout, "loading")
+
+
+@pytest.mark.parametrize("name", sorted(packaged_scenarios()))
+def test_every_packaged_scenario_draws(name):
+    twin = Twin(load_scenario(name, {"population.households": 200,
+                                     "population.enterprises": 60, "meta.days": 40}))
+    twin.advance(40)
+    snap = snapshot.take(twin)
+    topo = twin.policy.topology
+    layout = radial_layout(twin.policy.graph, topo.n_transformers, topo.n_feeders)
+    for draw, extra in DRAW:
+        extra = (layout, *extra) if draw is charts.network else extra
+        assert draw(snap, *extra).axes
+    assert snap.peak_reduction_pct == pytest.approx(
+        100 * (1 - twin.policy.system_kw.max() / twin.baseline.system_kw.max()))

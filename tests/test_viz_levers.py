@@ -129,3 +129,13 @@ def test_the_view_keeps_sizes_it_can_redraw_quickly(bound):
                                             "in the view, got 200000"):
         check_range(households, value)
     check_range(households, 100_000)
+
+
+def test_pv_price_levers_appear_for_the_pv_services():
+    found = {b.path: b for b in levers_for(load_scenario("pv_investment"))}
+    assert found["services.pv_ppa.capex_per_kwp"].label == "PV system cost (CNY/kWp)"
+    assert found["services.pv_lease.capex_per_kwp"].value == 3200.0
+    assert found["services.pv_lease.lease_per_kwp_month"].value == 35.0
+    assert "services.pv_ppa.discount_share" in found
+    assert "services.pv_lease.discount_share" not in found  # the lease has no tariff discount
+    assert not any(p.endswith("share_start") for p in found)

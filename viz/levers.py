@@ -52,6 +52,14 @@ LEVERS: tuple[Lever, ...] = (
           "int", 0, 10_000),
     Lever("Cost per contact ({currency}/contact)",
           f"services.{SERVICE}.marketing_cost_per_contact", "float", 0, None),
+    Lever("PV system cost ({currency}/kWp)", f"services.{SERVICE}.capex_per_kwp", "float",
+          0, 50_000),
+    Lever("Discount on the tariff for PV power (0-1)", f"services.{SERVICE}.discount_share",
+          "float", 0, 1),
+    Lever("PV lease ({currency}/kWp/month)", f"services.{SERVICE}.lease_per_kwp_month",
+          "float", 0, 1_000),
+    Lever("Company's share of microgrid savings (0-1)", f"services.{SERVICE}.saving_share",
+          "float", 0, 1),
 )
 
 
