@@ -139,3 +139,10 @@ def test_pv_price_levers_appear_for_the_pv_services():
     assert "services.pv_ppa.discount_share" in found
     assert "services.pv_lease.discount_share" not in found  # the lease has no tariff discount
     assert not any(p.endswith("share_start") for p in found)
+
+
+def test_levers_are_grouped_scenario_first_then_by_service():
+    groups = [b.group for b in levers_for(load_scenario("pv_investment"))]
+    assert groups[:2] == ["Scenario", "Scenario"]
+    runs = [g for i, g in enumerate(groups) if i == 0 or groups[i - 1] != g]
+    assert runs == ["Scenario", "Population", "pv ppa", "pv lease"]  # each group once

@@ -91,23 +91,21 @@ def lookup(scenario: Scenario, path: str) -> Any:
 
 
 def levers_for(scenario: Scenario, levers: tuple[Lever, ...] = LEVERS) -> list[BoundLever]:
-    """The levers whose path exists in `scenario`, `{service}` expanded per service."""
+    """The levers whose path exists in `scenario`, `{service}` expanded per service: the
+    scenario-wide ones first, then each service's, grouped by service."""
     currency = scenario.meta.currency
+    plain = [(lever, lever.path, None) for lever in levers if SERVICE not in lever.path]
+    per_service = [(lever, lever.path.replace(SERVICE, name), name)
+                   for name in scenario.services for lever in levers if SERVICE in lever.path]
     bound = []
-    for lever in levers:
-        if SERVICE in lever.path:
-            expansions = [(lever.path.replace(SERVICE, name), name)
-                          for name in scenario.services]
-        else:
-            expansions = [(lever.path, None)]
-        for path, service in expansions:
-            try:
-                value = lookup(scenario, path)
-            except KeyError:
-                continue
-            label = lever.label.replace("{currency}", currency)
-            group = service.replace("_", " ").capitalize() if service else lever.group
-            bound.append(BoundLever(lever, path, label, value, group))
+    for lever, path, service in plain + per_service:
+        try:
+            value = lookup(scenario, path)
+        except KeyError:
+            continue
+        label = lever.label.replace("{currency}", currency)
+        group = service.replace("_", " ") if service else lever.group  # shown in capitals
+        bound.append(BoundLever(lever, path, label, value, group))
     return bound
 
 
