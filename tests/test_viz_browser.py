@@ -86,15 +86,13 @@ def test_bad_values_show_a_message_not_a_crash(page):
     page.get_by_text("Day 30 of 120").wait_for(timeout=30_000)
 
 
-def test_each_browser_session_has_its_own_models(server):
-    with browser_page() as first:
-        second = first.context.browser.new_context().new_page()  # another visitor
-        open_page(first, server)
-        open_page(second, server)
-        first.locator(".gv-step").click()
-        first.get_by_text("Day 30 of 120").wait_for(timeout=30_000)
-        second.wait_for_timeout(500)
-        assert "Day 0 of 120" in second.locator(".gv-status").inner_text()
-        second.locator(".gv-step").click()  # a shared model would now be at day 60
-        second.get_by_text("Day 30 of 120").wait_for(timeout=30_000)
-        assert "Day 30 of 120" in first.locator(".gv-status").inner_text()
+def test_each_browser_session_has_its_own_models(server, page):
+    first, second = page, page.context.browser.new_context().new_page()  # another visitor
+    open_page(second, server)
+    first.locator(".gv-step").click()
+    first.get_by_text("Day 30 of 120").wait_for(timeout=30_000)
+    second.wait_for_timeout(500)
+    assert "Day 0 of 120" in second.locator(".gv-status").inner_text()
+    second.locator(".gv-step").click()  # a shared model would now be at day 60
+    second.get_by_text("Day 30 of 120").wait_for(timeout=30_000)
+    assert "Day 30 of 120" in first.locator(".gv-status").inner_text()
