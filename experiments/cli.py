@@ -120,7 +120,8 @@ def _cmd_scenarios(args) -> int:
 def _cmd_viz(args) -> int:
     from gridvalue.viz.server import serve
 
-    return serve(args.scenario, args.host, args.port)
+    serve(args.scenario, args.host, args.port)  # replaces this process with the server
+    return 0
 
 
 def _cmd_params(args) -> int:

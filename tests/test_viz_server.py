@@ -61,5 +61,8 @@ def test_gridvalue_viz_serves_the_page():
                 assert proc.poll() is None and time.monotonic() < deadline
                 time.sleep(0.3)
     finally:
-        proc.terminate()
+        proc.terminate()  # the command became the server: nothing is left behind
         proc.wait(timeout=15)
+    time.sleep(0.5)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)

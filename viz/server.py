@@ -2,7 +2,6 @@
 
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -47,9 +46,11 @@ def check(scenario: str, port: int) -> str:
 
 
 def serve(scenario: str = DEFAULT_SCENARIO, host: str = DEFAULT_HOST,
-          port: int = DEFAULT_PORT) -> int:
-    """Run the server in the foreground until it stops (Ctrl-C); return its exit code."""
+          port: int = DEFAULT_PORT) -> None:
+    """Check the arguments, print the address, then become the server (this process is
+    replaced, so Ctrl-C and SIGTERM reach the server itself and leave nothing behind)."""
     scenario = check(scenario, port)
     shown = f"[{host}]" if ":" in host else host
     print(f"gridvalue viz: {scenario} at http://{shown}:{port}/  (Ctrl-C stops)", flush=True)
-    return subprocess.call(command(host, port), env=environment(scenario))
+    cmd = command(host, port)
+    os.execve(cmd[0], cmd, environment(scenario))
