@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench params clean
+.PHONY: run test lint bench params viz screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_year.py
+
+viz: $(STAMP)
+	$(BIN)/gridvalue viz
+
+screenshot: $(STAMP)
+	$(BIN)/python -m gridvalue.viz.browser docs/screenshot.png
 
 params: $(STAMP)
 	$(BIN)/gridvalue params > docs/parameters.md

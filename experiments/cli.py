@@ -1,4 +1,4 @@
-"""The `gridvalue` command line: run, compare, scenarios, params, sweep, sensitivity.
+"""The `gridvalue` command line: run, compare, scenarios, params, sweep, sensitivity, viz.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -53,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
 
     sweep_cli.add_parsers(sub)
+
+    viz = sub.add_parser("viz", help="start the interactive web view (Solara) of a scenario")
+    viz.add_argument("scenario", nargs="?", default="ee_shared_savings",
+                     help="packaged scenario name or path to a .toml file the page opens with "
+                     "(default: ee_shared_savings; the baseline twin is always there)")
+    viz.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
+                     "127.0.0.1, this machine only)")
+    viz.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
 
     params = sub.add_parser("params", help="print the parameter table (defaults, units, sources)")
     params.add_argument("--format", choices=("markdown", "csv"), default="markdown")
@@ -190,6 +198,13 @@ def _cmd_scenarios(args) -> int:
     return 0
 
 
+def _cmd_viz(args) -> int:
+    from gridvalue.viz.server import serve
+
+    serve(args.scenario, args.host, args.port)  # replaces this process with the server
+    return 0
+
+
 def _cmd_params(args) -> int:
     from gridvalue.simulation.parameters import parameter_table
 
@@ -198,7 +213,7 @@ def _cmd_params(args) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "scenarios": _cmd_scenarios,
-            "params": _cmd_params, **sweep_cli.COMMANDS}
+            "params": _cmd_params, **sweep_cli.COMMANDS, "viz": _cmd_viz}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,174 @@
+"""The interactive page: `solara run gridvalue.viz.app` (or `gridvalue viz`).
+
+A scenario and its baseline twin step together in a worker thread (viz/session.py); the page
+shows KPIs, a side-by-side table and charts from the latest snapshot. Every browser session
+gets its own models (`use_memo` inside `Page`, never at module level). Levers are data
+(viz/levers.py); values are validated by the scenario schema and a rejected value shows its
+one-line message instead of reaching the model.
+"""
+
+import functools
+import os
+
+import solara
+import solara.lab
+
+from gridvalue.simulation.scenario import load_scenario, packaged_scenarios
+from gridvalue.simulation.schema import ScenarioError
+from gridvalue.viz.components import (
+    CSS,
+    STEP_SIZES,
+    Charts,
+    Comparison,
+    KpiCards,
+    LeverPanel,
+    RunControls,
+    ScenarioPicker,
+)
+from gridvalue.viz.levers import apply, check_range, levers_for, parse_text
+from gridvalue.viz.server import DEFAULT_SCENARIO, SCENARIO_ENV
+from gridvalue.viz.session import Session
+
+
+@functools.cache
+def _descriptions() -> dict[str, str]:
+    return {name: load_scenario(name).meta.description for name in sorted(packaged_scenarios())}
+
+
+def _choices(start: str) -> tuple[list[str], dict[str, str]]:
+    """Scenario names for the picker (the packaged ones, plus a file given at start)."""
+    descriptions = dict(_descriptions())
+    if start not in descriptions:
+        try:
+            descriptions[start] = load_scenario(start).meta.description
+        except ScenarioError:
+            pass
+    return list(descriptions), descriptions
+
+
+@solara.component
+def Page(session: Session | None = None):
+    """The whole page. `session` is for tests; by default each browser session makes its own."""
+    start = os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO)
+    names, descriptions = _choices(start)
+    ref = solara.use_reactive(start)
+    overrides = solara.use_reactive({})
+    texts = solara.use_reactive({})  # what was typed into fields whose value was rejected
+    errors = solara.use_reactive({})
+    step_size = solara.use_reactive("1 month")
+    view = solara.use_reactive(None)  # (Snapshot, NetworkLayout) last published
+    given = session
+    session = solara.use_memo(lambda: given or Session(), dependencies=[])
+
+    try:
+        scenario = apply(ref.value, overrides.value)
+        page_error = ""
+    except ScenarioError as exc:
+        scenario, page_error = None, f"Cannot load the scenario: {exc}"
+
+    def work(command: str, days: int = 0, scenario=None, to_day: int = 0):
+        def publish(snap, layout):
+            if task.is_current():
+                view.set((snap, layout))
+
+        if command == "rebuild":
+            session.rebuild(scenario, to_day, task.is_current, publish)
+        else:
+            session.advance(days, task.is_current, publish)
+
+    task = solara.lab.use_task(work, dependencies=None, raise_error=False)
+    snap, layout = view.value if view.value is not None else (None, None)
+    day = snap.day if snap is not None else 0
+
+    def rebuild(new_scenario, to_day: int = 0):
+        task("rebuild", scenario=new_scenario, to_day=to_day)
+
+    def first_build():
+        if scenario is not None:
+            rebuild(scenario)
+
+    solara.use_effect(first_build, dependencies=[])
+
+    def on_scenario(name: str):
+        if name == ref.value:
+            return
+        ref.set(name)
+        overrides.set({})
+        texts.set({})
+        errors.set({})
+        try:
+            rebuild(apply(name, {}))
+        except ScenarioError:
+            pass  # shown as the page's error line
+
+    levers = {lever.path: lever for lever in levers_for(scenario)} if scenario else {}
+
+    def on_text(path: str, text: str):
+        lever = levers[path]
+        try:
+            value = parse_text(lever, text)
+            changed = overrides.value | {path: value}
+            new_scenario = apply(ref.value, changed)  # the schema's message comes first
+            check_range(lever, value)
+        except ScenarioError as exc:
+            texts.set(texts.value | {path: text})
+            errors.set(errors.value | {path: str(exc)})
+            return
+        texts.set({k: v for k, v in texts.value.items() if k != path})
+        errors.set({k: v for k, v in errors.value.items() if k != path})
+        if value == lever.value:
+            return
+        overrides.set(changed)
+        rebuild(new_scenario, to_day=day)
+
+    def on_run():
+        task("advance", days=scenario.meta.days)
+
+    def on_step():
+        task("advance", days=STEP_SIZES[step_size.value])
+
+    def on_stop():
+        session.request_stop()  # the worker stops after the day it is on and shows it
+
+    def on_reset():
+        if scenario is not None:
+            rebuild(scenario)
+
+    solara.Style(CSS)
+    solara.Title("gridvalue · what-if view")
+    with solara.AppBarTitle():
+        solara.Text("gridvalue · what-if view")
+    with solara.Columns([3, 9], gutters_dense=True):
+        with solara.Column(gap="8px"):
+            with solara.Card(margin=0):
+                ScenarioPicker(names, ref.value, descriptions, on_scenario)
+            with solara.Card(margin=0):
+                RunControls(on_run, on_step, on_reset, on_stop, step_size.value, step_size.set,
+                            running=task.pending, finished=snap is not None and snap.finished)
+            with solara.Card(margin=0):
+                solara.Text("Levers", classes=["gv-card-title"])
+                LeverPanel(list(levers.values()), texts.value, errors.value, on_text)
+        with solara.Column(gap="8px"):
+            if page_error:
+                solara.Error(page_error, dense=True)
+            for message in errors.value.values():
+                solara.Error(f"Not applied: {message}", dense=True)
+            if task.error:
+                solara.Error(f"The run stopped: {type(task.exception).__name__}: "
+                             f"{task.exception}", dense=True)
+            if snap is None:
+                if page_error:
+                    return
+                solara.ProgressLinear(True)
+                solara.Text("Building the scenario and its baseline twin…")
+                return
+            status = f"Day {snap.day:,} of {snap.days:,}"
+            if snap.started:
+                status += f" · {snap.date}"
+            if task.pending:
+                status += " · running…"
+            solara.Text(status, classes=["gv-status"])
+            solara.ProgressLinear(100.0 * snap.day / max(snap.days, 1))
+            KpiCards(snap)
+            Comparison(snap)
+            Charts(snap, layout)
