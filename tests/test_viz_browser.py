@@ -1,12 +1,17 @@
 """End to end: a real `solara run` server on 127.0.0.1 and Debian's headless Chromium.
 
-Skipped only where /usr/bin/chromium is absent; `.ci/run` installs it, so CI runs this.
+Skipped only where /usr/bin/chromium is absent outside CI; `.ci/run` installs it, and under CI
+(`CI` set) a missing browser fails instead of skipping, so the test cannot pass unseen.
 """
+
+import os
 
 import pytest
 
 from gridvalue.viz.browser import CHROMIUM, browser_page, kpi, open_page, run_to_end, running_server
 
+if not CHROMIUM.exists() and os.environ.get("CI"):
+    raise RuntimeError(f"{CHROMIUM} is absent under CI: .ci/run should have installed it")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason=f"{CHROMIUM} is absent (apt-get install chromium)")
 
