@@ -72,7 +72,7 @@ class Market:
             self.aware[k] |= eligible & (u_word < self.params.word_of_mouth_per_year
                                          * DT_YEARS * share)
             open_ = self._open(k, service, eligible)
-            self._target(k, service, open_, u_target, date)
+            self._target(k, service, open_, u_target, share, date)
             candidates = np.flatnonzero(open_ & self.aware[k])
             chosen = candidates
             if len(candidates):
@@ -129,14 +129,28 @@ class Market:
         return open_
 
     def _target(self, k: int, service: Service, open_: np.ndarray, priority: np.ndarray,
-                date) -> None:
-        """Contact up to `contacts_per_month` open customers not yet aware, in the order of
-        `priority` (random until the data platform ranks customers)."""
+                share: np.ndarray, date) -> None:
+        """Contact up to `contacts_per_month` open customers not yet aware: those with the
+        highest expected profit per contact (acceptance probability x the company's expected
+        NPV of the contract, both from its estimates) where the service can value a contract,
+        in random order (`priority`) otherwise and among equals."""
         pool = np.flatnonzero(open_ & ~self.aware[k])
         n = min(service.params.contacts_per_month, len(pool))
         if n == 0:
             return
-        picked = pool[np.argsort(priority[pool], kind="stable")[:n]]
+        value = service.expected_company_value(pool)
+        if value is None:
+            order = np.argsort(priority[pool], kind="stable")
+        else:
+            customers, p = self.model.customers, service.params
+            bill = np.maximum(customers["annual_kwh"][pool] * customers["price_per_kwh"][pool],
+                              1.0)
+            accept = acceptance_probability(
+                np.ones(len(pool), bool), share[pool], service.customer_value(pool) / bill,
+                p.innovation_p_per_year, p.imitation_q_per_year, DT_YEARS,
+                self.params.benefit_weight, self.params.inertia)
+            order = np.lexsort((priority[pool], -accept * value))
+        picked = pool[order[:n]]
         self.aware[k, picked] = True
         self.contacted[k, picked] = True
         self.model.company.ledger.book(date, service.name, "marketing",

@@ -84,6 +84,11 @@ class Service:
         """NPV of the offer to each customer, at the customer's discount rate (currency)."""
         raise NotImplementedError
 
+    def expected_company_value(self, customers: np.ndarray) -> np.ndarray | None:
+        """The company's expected NPV of a contract with each customer, from its estimates
+        (never hidden truths), used to rank marketing contacts; None: contact at random."""
+        return None
+
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         """Create contracts for these customers; return the company's upfront capex each."""
         raise NotImplementedError

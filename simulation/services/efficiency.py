@@ -74,16 +74,23 @@ class EfficiencyService(Service):
         c = self.model.customers
         capex = (self._estimate(customers) * self._annual_bill(customers)
                  * self.params.simple_payback_years)
-        rng = self.model.streams[f"service:{self.name}"]
         sd = self.params.realisation_sd
         realised = np.clip(c["efficiency_potential_share"][customers]
-                           * np.exp(sd * rng.standard_normal(len(customers)) - 0.5 * sd**2),
+                           * np.exp(sd * self._realisation_draws()[customers] - 0.5 * sd**2),
                            0.0, 0.8)
         c["load_scale"][customers] *= 1.0 - realised
         self.contracts.add(customers, day, self.params.term_months, capex,
                            realised_share=realised,
                            estimate_share=self._estimate(customers), **extra)
         return capex
+
+    def _realisation_draws(self) -> np.ndarray:
+        """One standard-normal draw per customer (common random numbers: a customer's
+        realised savings do not depend on who else signed before it)."""
+        if not hasattr(self, "_realisation"):
+            rng = self.model.streams[f"service:{self.name}"]
+            self._realisation = rng.standard_normal(len(self.model.customers))
+        return self._realisation
 
     def _month_savings(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Measured kWh saved this month and their value at the customer's price."""
@@ -135,6 +142,25 @@ class SharedSavings(EfficiencyService):
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         return self._retrofit(customers, day)
+
+    def expected_company_value(self, customers: np.ndarray) -> np.ndarray:
+        """Estimated savings shared over the term, less the energy margin they take and the
+        retrofit, each month weighted by the estimated survival of the customer."""
+        c, company = self.model.customers, self.model.scenario.company
+        term = self.params.term_months
+        months = np.arange(1, term + 1)
+        survive = (1.0 - c["default_hazard_estimate_per_year"][customers])[:, None] ** (
+            months / 12.0)
+        weight = survive * (1.0 + company.discount_rate_per_year) ** (-months / 12.0)
+        saved_kwh = self._estimate(customers) * c["annual_kwh"][customers] / 12.0
+        price = c["price_per_kwh"][customers]
+        unit_cost = company.wholesale_price_per_kwh * (1.0 + company.loss_share)
+        share = self._share(months, np.full(term, term))
+        revenue = (weight * share).sum(axis=1) * saved_kwh * price
+        margin_lost = weight.sum(axis=1) * saved_kwh * (price - unit_cost)
+        capex = self._estimate(customers) * self._annual_bill(customers) \
+            * self.params.simple_payback_years
+        return revenue - margin_lost - capex
 
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
         saved_kwh, value = self._month_savings(rows)
