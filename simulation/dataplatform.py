@@ -361,12 +361,14 @@ def _shrink(raw: np.ndarray, noise_var: np.ndarray, prior: np.ndarray, group: np
 def _segments(obs: Observations, rows: np.ndarray, k: int, seed: int) -> np.ndarray:
     """k-means on the normalised mean daily profiles of metered customers (seeded)."""
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
     p = obs.mean_profile_kw[rows]
     p = p / np.maximum(p.mean(axis=1, keepdims=True), 1e-12)
     k = min(k, len(rows))
-    model = KMeans(n_clusters=k, n_init=4, random_state=seed)
-    return model.fit_predict(p).astype(np.int16)
+    # one thread: OpenMP threads on a busy machine cost seconds here, one costs milliseconds
+    with threadpool_limits(1):
+        return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(p).astype(np.int16)
 
 
 def _segment_mean(values: np.ndarray, segment: np.ndarray) -> np.ndarray:
