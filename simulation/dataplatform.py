@@ -9,7 +9,8 @@ the company's view of each customer that targeting, offer terms and screening us
    The result, `Observations`, holds copies of what was seen and no hidden truth.
 2. Processing (`estimate`) receives only `Observations`. `none`: the billing file (bill
    size, published averages, payment record). `segments`: adds k-means load-shape segments
-   and segment-average estimates. `predictive`: per-customer estimates of savings potential,
+   and segment-average estimates (the segment's mean deviation from the published averages).
+   `predictive`: per-customer estimates of savings potential,
    flexibility, peak contribution and credit risk. Estimates shrink towards the published
    averages by how reliable their data are (empirical Bayes, no labels needed).
 
@@ -220,7 +221,9 @@ def estimate(obs: Observations, analytics: str, segments: int = 6,
         peak_c = np.nanmean(obs.peak_kw[rows], axis=1)
         if analytics == "segments":
             segment[rows] = _segments(obs, rows, segments, seed)
-            eff_c, flex_c = (_segment_mean(v, segment[rows]) for v in (eff_c, flex_c))
+            eff_c, flex_c = (prior[rows] + _segment_mean(v - prior[rows], segment[rows])
+                             for v, prior in ((eff_c, obs.prior_efficiency_share),
+                                              (flex_c, obs.prior_flexibility_share)))
             peak_c = annual_kwh[rows] * _segment_mean(peak_c / annual_kwh[rows], segment[rows])
         else:
             features.append(_erratic_feature(obs, rows))
