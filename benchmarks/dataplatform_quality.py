@@ -18,7 +18,8 @@ SETTINGS = {
     "no meters (bills only)": {"enterprise_meter_coverage_share": 0.0},
     "coverage 50 %": {"enterprise_meter_coverage_share": 0.5},
     "coverage 100 %, monthly totals": {"granularity": "monthly"},
-    "coverage 100 %, 2 months": {"history_months": 2},
+    "coverage 100 %, 1 month": {"history_months": 1},
+    "coverage 100 %, 3 months": {"history_months": 3},
     "coverage 100 %, 12 months": {},
     "coverage 100 %, 24 months": {"history_months": 24},
 }

@@ -320,7 +320,7 @@ class DataPlatform:
     segments: int = param(6, "segments", A, "k of the k-means load-shape segmentation",
                           min=2, max=50)
     shape_idiosyncrasy_sd: float = param(
-        0.25, "log-sd", A, "World: persistent per-interval deviation of a customer's load "
+        0.1, "log-sd", A, "World: persistent per-interval deviation of a customer's load "
         "shape from its standard profile (no history length removes it)", min=0, max=2)
     erratic_per_relative_hazard: float = param(
         0.5, "-", A, "World: rise of a customer's day-to-day consumption log-sd per unit of "
