@@ -146,7 +146,7 @@ def check_scenario(scenario: Scenario) -> None:
                             "nothing to be worth (add a [services.NAME] table)")
 
 
-def _uplift_chart(table: pd.DataFrame, metric: str, ylabel: str) -> str:
+def _uplift_chart(table: pd.DataFrame, metric: str, ylabel: str, scale: float = 1.0) -> str:
     """Grouped bars: uplift over analytics = none per quality level, 95 % CI whiskers."""
     import matplotlib.pyplot as plt
 
@@ -160,8 +160,9 @@ def _uplift_chart(table: pd.DataFrame, metric: str, ylabel: str) -> str:
     fig, ax = plt.subplots(figsize=FIGSIZE)
     for i, level in enumerate(levels):
         part = rows[rows["analytics"] == level].set_index("quality").loc[qualities]
-        mean = part["uplift"].to_numpy()
-        err = np.vstack([mean - part["ci_low"].to_numpy(), part["ci_high"].to_numpy() - mean])
+        mean = part["uplift"].to_numpy() / scale
+        err = np.vstack([mean - part["ci_low"].to_numpy() / scale,
+                         part["ci_high"].to_numpy() / scale - mean])
         ax.bar(x + (i - (len(levels) - 1) / 2) * width, mean, width, label=level,
                yerr=None if np.isnan(err).all() else np.nan_to_num(err), capsize=3)
     ax.set_xticks(x, qualities)
@@ -203,14 +204,17 @@ def write_voi(scenario: Scenario, runs: pd.DataFrame, table: pd.DataFrame, out: 
         table.to_csv(tmp / "uplift.csv", index=False)
         (tmp / "scenario.toml").write_text(scenario.to_toml())
         currency = scenario.meta.currency
-        charts = "".join(_figure(title, _uplift_chart(table, metric, label)) for metric, label,
-                         title in (
-            ("profit", f"{currency}", "Profit uplift over analytics = none (company NPV incl. "
-             "contracts' remaining value), mean and 95 % CI of paired differences"),
-            ("uptake_per_contact", "contracts per contact",
+        charts = "".join(_figure(title, _uplift_chart(table, metric, label, scale))
+                         for metric, label, scale, title in (
+            ("profit", f"million {currency}", 1e6, "Profit uplift over analytics = none "
+             "(company NPV incl. contracts' remaining value), mean and 95 % CI of paired "
+             "differences"),
+            ("uptake_per_contact", "contracts per contact", 1.0,
              "Uptake per marketing contact: uplift over analytics = none"),
-            ("default_losses", f"{currency}", "Default losses: change against analytics = none"),
-            ("peak_reduction_kw", "kW", "System peak reduction against analytics = none")))
+            ("default_losses", f"thousand {currency}", 1e3,
+             "Default losses: change against analytics = none"),
+            ("peak_reduction_kw", "kW", 1.0,
+             "System peak reduction against analytics = none")))
         levels = "".join(f"<li><b>{html.escape(q)}</b>: smart-meter coverage "
                          f"{v['coverage']:.0%}, {v['history_months']} months of history</li>"
                          for q, v in QUALITY_LEVELS.items())
