@@ -36,6 +36,7 @@ from gridvalue.simulation.rng import Streams
 ANALYTICS = ("none", "segments", "predictive")
 FLEX_WINDOW_HOURS = 4  # assumption: flexible load runs in one 4-hour block a day
 PEAK_DAYS = 10  # the system's highest days over the history define "peak contribution"
+BILLING_MONTHS = 12  # assumption: months of bills and payments the billing system provides
 MIN_GROUP = 5  # customers needed in a group to estimate how reliable its data are
 # The profile fit's residual understates the error of its estimates (the block position is
 # searched, and persistent shape deviations bias the slope): noise variances are scaled up.
@@ -44,21 +45,22 @@ PERSISTENT = 2.0
 
 @dataclass(frozen=True)
 class Observations:
-    """Everything the platform holds (copies; no hidden truth). n customers, M months of
-    history, D days, T intervals per day, K peak days; NaN where a customer has no
-    interval readings."""
+    """Everything the platform holds (copies; no hidden truth). n customers, D days of meter
+    history, T intervals per day, K peak days; NaN where a customer has no interval
+    readings. Bills and payment delays cover the last BILLING_MONTHS for every customer."""
 
     customer_type: np.ndarray  # (n,) the customer file
     sector: np.ndarray  # (n,)
     profile_class: np.ndarray  # (n,) standard-load-profile assignment
-    monthly_kwh: np.ndarray  # (n, M) billed energy
-    payment_delay_days: np.ndarray  # (n, M) days after the due date, from billing
+    monthly_kwh: np.ndarray  # (n, BILLING_MONTHS) billed energy
+    payment_delay_days: np.ndarray  # (n, BILLING_MONTHS) days after the due date
     interval: np.ndarray  # (n,) bool: interval readings held
     mean_profile_kw: np.ndarray  # (n, T) mean daily profile of the readings
     daily_kwh: np.ndarray  # (n, D) daily energy of the readings
     peak_kw: np.ndarray  # (n, K) readings at the system peak of its K highest days
     class_profile: np.ndarray  # (n_classes, T) standard profile over the history, mean 1
     class_daily_kwh_per_kwh: np.ndarray  # (n_classes, D) standard daily energy
+    class_billed_share: np.ndarray  # (n_classes,) share of a year's energy in the bills
     class_peak_kw_per_kwh: np.ndarray  # (n_classes, K) standard load at those peaks
     prior_efficiency_share: np.ndarray  # (n,) published averages by type/sector
     prior_flexibility_share: np.ndarray  # (n,)
@@ -114,18 +116,24 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
             streams: Streams) -> Observations:
     """Simulate the history and pass it through the platform's limits.
 
-    The only function here that reads hidden truths (to generate the world's data). It uses
-    fresh named streams and draws the same numbers whatever the platform's settings, so runs
-    that differ only in data quality see the same history (common random numbers).
+    The only function here that reads hidden truths (to generate the world's data). Days are
+    simulated backwards from the start date with fresh named streams, so every run sees the
+    same recent history whatever the platform's settings (common random numbers): runs that
+    differ in coverage, granularity or history length see the same billing records, and
+    analytics = "none" sees the same thing in all of them.
     """
     params, meta, prof = scenario.data_platform, scenario.meta, scenario.profiles
     T, dt = meta.intervals_per_day, 24.0 / meta.intervals_per_day
     n, M = len(customers), params.history_months
-    first = history_start(meta.start_date, M)
-    D = (history_start(meta.start_date, 0) - first).days
+    end = history_start(meta.start_date, 0)
+    first = history_start(meta.start_date, max(M, BILLING_MONTHS))
+    D = (end - first).days
+    D_meter = (end - history_start(meta.start_date, M)).days
+    D_bill = (end - history_start(meta.start_date, BILLING_MONTHS)).days
     shapes = load_shapes(first, D, T)  # (n_classes, D, T) kW per annual kWh
-    month_of_day = np.array([(first + datetime.timedelta(days=d)).month for d in range(D)])
-    month_of_day = np.cumsum(np.r_[0, np.diff(month_of_day) != 0])
+    months = np.array([(first + datetime.timedelta(days=d)).month for d in range(D)])
+    bill_month = np.cumsum(np.r_[0, np.diff(months) != 0]) - (
+        np.cumsum(np.r_[0, np.diff(months) != 0])[D - D_bill])
 
     ctype, sector = customers["customer_type"], customers["sector"]
     klass = customers["profile_class"]
@@ -133,7 +141,6 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     hazard = customers["default_hazard_per_year"]
     eff = np.clip(customers["efficiency_potential_share"], 0.0, 0.9)
     flex = np.clip(flexibility_share, 0.0, 0.95 - eff)
-    shaped = 1.0 - eff - flex
     rel_hazard = hazard / np.maximum(prior["prior_hazard_per_year"], 1e-9)
     day_sigma = prof.customer_day_sigma * (1.0 + params.erratic_per_relative_hazard * rel_hazard)
 
@@ -145,27 +152,27 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     start = world.integers(0, T, n)
     for j in range(B):
         block[np.arange(n), (start + j) % T] = T / B
-    weather = np.exp(prof.weather_day_sigma * world.standard_normal(D)
-                     - 0.5 * prof.weather_day_sigma**2)
     # per customer, float32 for speed: shaped part, flat part (waste + flexible block), and
     # the log-sd of each reading (the load's interval noise and the meter's error together)
-    shaped_kw = (shaped[:, None] * delta * customers["annual_kwh"][:, None]).astype(np.float32)
-    flat_kw = ((eff[:, None] + flex[:, None] * block)
-               * customers["annual_kwh"][:, None]).astype(np.float32)
+    annual = customers["annual_kwh"][:, None]
+    shaped_kw = ((1.0 - eff - flex)[:, None] * delta * annual).astype(np.float32)
+    flat_kw = ((eff[:, None] + flex[:, None] * block) * annual).astype(np.float32)
     noise_sd = np.sqrt(customers["interval_sigma"] ** 2
                        + params.measurement_noise_sd**2).astype(np.float32)[:, None]
     noise_mean = -0.5 * noise_sd**2
 
-    monthly_kwh = np.zeros((n, M))
+    monthly_kwh = np.zeros((n, BILLING_MONTHS))
     profile_sum = np.zeros((n, T))
-    daily_kwh = np.zeros((n, D), dtype=np.float32)  # (n, D): float32 halves the memory
-    at_peak = np.zeros((n, D), dtype=np.float32)
-    system_peak = np.zeros(D)
-    class_at_peak = np.zeros((shapes.shape[0], D))
-    for d in range(D):
+    daily_kwh = np.zeros((n, D_meter), dtype=np.float32)  # float32 halves the memory
+    at_peak = np.zeros((n, D_meter), dtype=np.float32)
+    system_peak = np.zeros(D_meter)
+    class_at_peak = np.zeros((shapes.shape[0], D_meter))
+    for d in range(D - 1, -1, -1):  # backwards from the start date
         s = shapes[:, d, :].astype(np.float32)
         sc = s[klass]
-        level = np.exp(day_sigma * world.standard_normal(n) - 0.5 * day_sigma**2) * weather[d]
+        weather = np.exp(prof.weather_day_sigma * world.standard_normal()
+                         - 0.5 * prof.weather_day_sigma**2)
+        level = np.exp(day_sigma * world.standard_normal(n) - 0.5 * day_sigma**2) * weather
         kw = world.standard_normal((n, T), dtype=np.float32)
         kw *= noise_sd
         kw += noise_mean
@@ -173,34 +180,40 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
         kw *= sc * shaped_kw + flat_kw * sc.mean(axis=1, keepdims=True)
         kw *= level.astype(np.float32)[:, None]
         energy = kw.sum(axis=1) * dt
-        monthly_kwh[:, month_of_day[d]] += energy
-        profile_sum += kw
-        daily_kwh[:, d] = energy
-        peak_t = int(kw.sum(axis=0).argmax())
-        system_peak[d] = kw[:, peak_t].sum()
-        at_peak[:, d] = kw[:, peak_t]
-        class_at_peak[:, d] = s[:, peak_t]
+        if d >= D - D_bill:
+            monthly_kwh[:, bill_month[d]] += energy
+        m = d - (D - D_meter)
+        if m >= 0:
+            profile_sum += kw
+            daily_kwh[:, m] = energy
+            peak_t = int(kw.sum(axis=0).argmax())
+            system_peak[m] = kw[:, peak_t].sum()
+            at_peak[:, m] = kw[:, peak_t]
+            class_at_peak[:, m] = s[:, peak_t]
 
     delay_mean = params.payment_delay_days_mean * (
         1.0 + params.payment_delay_per_relative_hazard * rel_hazard)
-    delay = streams.fresh("platform:payments").exponential(1.0, (n, M)) * delay_mean[:, None]
+    delay = streams.fresh("platform:payments").exponential(
+        1.0, (n, BILLING_MONTHS)) * delay_mean[:, None]
     coverage = _by_type(ctype, params.household_meter_coverage_share,
                         params.enterprise_meter_coverage_share,
                         params.microgrid_meter_coverage_share)
     metered = streams.fresh("platform:coverage").random(n) < coverage
     interval = metered & (params.granularity == "interval")
-    top = np.sort(np.argsort(-system_peak, kind="stable")[:min(PEAK_DAYS, D)])
+    top = np.sort(np.argsort(-system_peak, kind="stable")[:min(PEAK_DAYS, D_meter)])
     hidden = ~interval
-    profile = profile_sum / D
+    profile = profile_sum / D_meter
     for table in (profile, daily_kwh, at_peak):
         table[hidden] = np.nan
-    class_mean = shapes.mean(axis=1)
+    meter_shapes = shapes[:, D - D_meter:, :]
+    class_mean = meter_shapes.mean(axis=1)
     return Observations(
         customer_type=ctype.copy(), sector=sector.copy(), profile_class=klass.copy(),
         monthly_kwh=monthly_kwh, payment_delay_days=delay, interval=interval,
         mean_profile_kw=profile, daily_kwh=daily_kwh, peak_kw=at_peak[:, top].astype(float),
         class_profile=class_mean / class_mean.mean(axis=1, keepdims=True),
-        class_daily_kwh_per_kwh=shapes.sum(axis=2) * dt,
+        class_daily_kwh_per_kwh=meter_shapes.sum(axis=2) * dt,
+        class_billed_share=shapes[:, D - D_bill:, :].sum(axis=(1, 2)) * dt,
         class_peak_kw_per_kwh=class_at_peak[:, top],
         hazard_concentration=scenario.population.default_hazard_concentration,
         **prior)
@@ -215,7 +228,7 @@ def estimate(obs: Observations, analytics: str, segments: int = 6,
     n = len(obs.customer_type)
     group = obs.customer_type.astype(int) * 4 + obs.sector.astype(int) + 1
     annual_kwh = obs.monthly_kwh.sum(axis=1) / np.maximum(
-        obs.class_daily_kwh_per_kwh[obs.profile_class].sum(axis=1), 1e-12)
+        obs.class_billed_share[obs.profile_class], 1e-12)
     standard_peak_kw = annual_kwh * obs.class_peak_kw_per_kwh[obs.profile_class].mean(axis=1)
     pay = _payment_feature(obs.payment_delay_days)
     features = [pay]

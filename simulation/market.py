@@ -72,7 +72,7 @@ class Market:
             self.aware[k] |= eligible & (u_word < self.params.word_of_mouth_per_year
                                          * DT_YEARS * share)
             open_ = self._open(k, service, eligible)
-            self._target(k, service, open_, u_target, share, date)
+            self._target(k, service, open_, u_target, date)
             candidates = np.flatnonzero(open_ & self.aware[k])
             chosen = candidates
             if len(candidates):
@@ -129,27 +129,20 @@ class Market:
         return open_
 
     def _target(self, k: int, service: Service, open_: np.ndarray, priority: np.ndarray,
-                share: np.ndarray, date) -> None:
+                date) -> None:
         """Contact up to `contacts_per_month` open customers not yet aware: those with the
-        highest expected profit per contact (acceptance probability x the company's expected
-        NPV of the contract, both from its estimates) where the service can value a contract,
-        in random order (`priority`) otherwise and among equals."""
+        highest expected profit per contact (`Service.expected_contact_value`, from the
+        company's estimates) where the service can value a contact; in the random order of
+        `priority` otherwise and among equals."""
         pool = np.flatnonzero(open_ & ~self.aware[k])
         n = min(service.params.contacts_per_month, len(pool))
         if n == 0:
             return
-        value = service.expected_company_value(pool)
+        value = service.expected_contact_value(pool)
         if value is None:
             order = np.argsort(priority[pool], kind="stable")
         else:
-            customers, p = self.model.customers, service.params
-            bill = np.maximum(customers["annual_kwh"][pool] * customers["price_per_kwh"][pool],
-                              1.0)
-            accept = acceptance_probability(
-                np.ones(len(pool), bool), share[pool], service.customer_value(pool) / bill,
-                p.innovation_p_per_year, p.imitation_q_per_year, DT_YEARS,
-                self.params.benefit_weight, self.params.inertia)
-            order = np.lexsort((priority[pool], -accept * value))
+            order = np.lexsort((priority[pool], -value))
         picked = pool[order[:n]]
         self.aware[k, picked] = True
         self.contacted[k, picked] = True

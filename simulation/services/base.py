@@ -84,9 +84,10 @@ class Service:
         """NPV of the offer to each customer, at the customer's discount rate (currency)."""
         raise NotImplementedError
 
-    def expected_company_value(self, customers: np.ndarray) -> np.ndarray | None:
-        """The company's expected NPV of a contract with each customer, from its estimates
-        (never hidden truths), used to rank marketing contacts; None: contact at random."""
+    def expected_contact_value(self, customers: np.ndarray) -> np.ndarray | None:
+        """The company's expected NPV of contacting each customer (the chance it accepts times
+        the contract's NPV), from the company's estimates and published averages only, never
+        hidden truths; it ranks marketing contacts. None: contact at random."""
         return None
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
