@@ -116,8 +116,11 @@ def format_table(table: pd.DataFrame, currency: str) -> str:
     """The uplift table as aligned text: one line per quality x analytics, one column per
     metric, 'uplift [low, high]'."""
     def cell(row) -> str:
-        scale = 1.0 if row.metric in ("uptake_per_contact",) else None
-        fmt = (lambda v: f"{v:+.3f}") if scale else (lambda v: f"{v:+,.0f}")
+        digits = 3 if row.metric == "uptake_per_contact" else 0
+
+        def fmt(v: float) -> str:
+            return f"{v:+,.{digits}f}"
+
         if np.isnan(row.ci_low):
             return fmt(row.uplift)
         return f"{fmt(row.uplift)} [{fmt(row.ci_low)}, {fmt(row.ci_high)}]"
