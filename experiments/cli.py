@@ -1,4 +1,4 @@
-"""The `gridvalue` command line: run, compare, scenarios, params, sweep, sensitivity, viz.
+"""The `gridvalue` command line: run, compare, voi, scenarios, params, sweep, sensitivity, viz.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -49,6 +49,18 @@ def _parser() -> argparse.ArgumentParser:
                          help="folder for report.html and compare.json "
                               "(default: runs/compare-BASE-SCENARIO-TIME)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    voi = sub.add_parser("voi", help="value of information: paired runs over data-quality and "
+                         "analytics levels, uplift over analytics none with 95 %% CIs")
+    voi.add_argument("scenario", nargs="?", default="value_of_information",
+                     help="packaged scenario name or .toml path (default: value_of_information)")
+    voi.add_argument("--replicates", type=int, default=5,
+                     help="seeds per level (default 5): seed, seed+1, ...")
+    voi.add_argument("--seed", type=int, help="first seed (default: the scenario's meta.seed)")
+    voi.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="SECTION.FIELD=VALUE", help="override one parameter (repeatable)")
+    voi.add_argument("--out", type=Path, help="results folder (default: runs/voi-NAME-TIME)")
+    voi.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
 
@@ -190,6 +202,38 @@ def format_summary(summary: dict, currency: str) -> str:
     return "\n".join(lines)
 
 
+def _cmd_voi(args) -> int:
+    import datetime
+
+    from tqdm import tqdm
+
+    from gridvalue.experiments import voi
+    from gridvalue.experiments.runner import check_out_dir
+    from gridvalue.simulation.scenario import load_scenario
+
+    if args.replicates < 1:
+        raise ScenarioError("--replicates", f"must be at least 1, got {args.replicates}")
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+    scenario = load_scenario(args.scenario, args.overrides)
+    voi.check_scenario(scenario)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("runs") / f"voi-{scenario.meta.name}-{stamp}"
+    check_out_dir(out)
+    first = scenario.meta.seed if args.seed is None else args.seed
+    seeds = list(range(first, first + args.replicates))
+    total = len(seeds) * len(voi.QUALITY_LEVELS) * len(voi.ANALYTICS)
+    with tqdm(total=total, unit="run", desc="voi", disable=args.quiet, file=sys.stderr) as bar:
+        runs = voi.run_grid(scenario, seeds, progress=lambda: bar.update(1))
+    table = voi.uplift_table(runs)
+    voi.write_voi(scenario, runs, table, out, seeds)
+    print(voi.format_table(table[table["analytics"] != "none"], scenario.meta.currency))
+    print(f"uplift over analytics none, mean [95 % CI] of {len(seeds)} paired replicates")
+    print(f"results: {out}")
+    print(f"report:  {out / 'report.html'}")
+    return 0
+
+
 def _cmd_scenarios(args) -> int:
     from gridvalue.simulation.scenario import load_scenario, packaged_scenarios
 
@@ -212,8 +256,9 @@ def _cmd_params(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "scenarios": _cmd_scenarios,
-            "params": _cmd_params, **sweep_cli.COMMANDS, "viz": _cmd_viz}
+COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "voi": _cmd_voi,
+            "scenarios": _cmd_scenarios, "params": _cmd_params, **sweep_cli.COMMANDS,
+            "viz": _cmd_viz}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,8 @@
-"""Credit: hidden default hazards and the company's noisy score of them.
+"""Credit: default probabilities, a reference noisy score, and the AUC of a score.
 
-A customer's creditworthiness is its standardised negative log hazard; the company's score is
-that plus noise, mapped through the normal CDF onto 0..100 (higher is safer). The data
-platform will later derive the noise from meter coverage and history.
+`credit_scores` blurs the standardised negative log hazard with noise and maps it through the
+normal CDF onto 0..100 (higher is safer): a reference for tests. The model's scores come from
+the data platform (simulation/dataplatform.py), which never reads the hazard.
 """
 
 import numpy as np

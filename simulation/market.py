@@ -132,13 +132,20 @@ class Market:
 
     def _target(self, k: int, service: Service, open_: np.ndarray, priority: np.ndarray,
                 date) -> None:
-        """Contact up to `contacts_per_month` open customers not yet aware, in the order of
-        `priority` (random until the data platform ranks customers)."""
+        """Contact up to `contacts_per_month` open customers not yet aware: those with the
+        highest expected profit per contact (`Service.expected_contact_value`, from the
+        company's estimates) where the service can value a contact; in the random order of
+        `priority` otherwise and among equals."""
         pool = np.flatnonzero(open_ & ~self.aware[k])
         n = min(service.params.contacts_per_month, len(pool))
         if n == 0:
             return
-        picked = pool[np.argsort(priority[pool], kind="stable")[:n]]
+        value = service.expected_contact_value(pool)
+        if value is None:
+            order = np.argsort(priority[pool], kind="stable")
+        else:
+            order = np.lexsort((priority[pool], -value))
+        picked = pool[order[:n]]
         self.aware[k, picked] = True
         self.contacted[k, picked] = True
         self.model.company.ledger.book(date, service.name, "marketing",

@@ -14,7 +14,7 @@ from gridvalue.agents.grid_company import GridCompany
 from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation import metrics
-from gridvalue.simulation.credit import credit_scores
+from gridvalue.simulation.dataplatform import DataPlatform
 from gridvalue.simulation.loads import LoadEngine
 from gridvalue.simulation.market import Market
 from gridvalue.simulation.network import Topology, build_graph, build_topology
@@ -76,7 +76,8 @@ class GridValueModel(mesa.Model):
        cash for the month, then defaults, then contracts reaching their term.
     4. record: the day's KPIs into the Mesa DataCollector and the interval arrays.
 
-    The data platform's observe phase comes with the data-platform issue.
+    Before the first step the data platform (simulation/dataplatform.py) acquires the months
+    before the start and writes the company's estimates; it does not observe during the run.
     """
 
     def __init__(self, scenario: "Scenario | str" = "baseline", seed: int | None = None,
@@ -143,14 +144,9 @@ class GridValueModel(mesa.Model):
         self.class_full_load_hours = flh
 
     def _company_view(self) -> None:
-        """What the company believes about each customer: credit score, savings potential."""
-        c, platform = self.customers, self.scenario.data_platform
-        rng = self.streams["platform"]
-        c["credit_score"] = credit_scores(c["default_hazard_per_year"],
-                                          platform.credit_score_noise_sd, rng)
-        sd = platform.savings_estimate_noise_sd
-        c["efficiency_estimate_share"] = c["efficiency_potential_share"] * np.exp(
-            sd * rng.standard_normal(len(c)) - 0.5 * sd**2)
+        """What the company believes about each customer: the data platform acquires the
+        history and writes its estimates (credit score, savings potential, ...) as columns."""
+        self.platform = DataPlatform(self)
 
     def _class_full_load_hours(self) -> np.ndarray:
         """Full-load hours of each shape class over the horizon (for design peaks)."""

@@ -410,14 +410,42 @@ class Market:
 
 @dataclass(frozen=True)
 class DataPlatform:
-    """What the meter-data platform sees and infers (the data-platform issue fills the rest)."""
+    """What the meter-data platform acquires and infers (simulation/dataplatform.py), and how
+    hidden traits show in the data ("World:")."""
 
-    credit_score_noise_sd: float = param(
-        1.0, "sd of latent score", A + " (interim, until the data platform derives it)",
-        "Noise of the company's credit score around customers' true creditworthiness", min=0)
-    savings_estimate_noise_sd: float = param(
-        0.3, "log-sd", A + " (interim, until the data platform derives it)",
-        "Noise of the company's estimate of a customer's savings potential", min=0)
+    analytics: str = param(
+        "predictive", "-", A, "What the platform infers: none (billing file only), segments "
+        "(k-means load-shape segments), predictive (per-customer estimates)",
+        choices=("none", "segments", "predictive"))
+    household_meter_coverage_share: float = param(
+        1.0, "share", A + " (State Grid's smart-meter rollout is near universal)",
+        "Households with a smart meter", min=0, max=1)
+    enterprise_meter_coverage_share: float = param(
+        1.0, "share", A, "Enterprises with a smart meter", min=0, max=1)
+    microgrid_meter_coverage_share: float = param(
+        1.0, "share", A, "Microgrids with a smart meter", min=0, max=1)
+    granularity: str = param(
+        "interval", "-", A, "What smart meters deliver: interval readings (at the model's "
+        "resolution) or monthly totals only", choices=("interval", "monthly"))
+    measurement_noise_sd: float = param(
+        0.02, "log-sd", A + " (accuracy class 1-2 meters: 1-2 % error)",
+        "Noise of each interval reading", min=0, max=1)
+    history_months: int = param(12, "months", A, "Months of data held before the start date",
+                                min=1, max=60)
+    segments: int = param(6, "segments", A, "k of the k-means load-shape segmentation",
+                          min=2, max=50)
+    shape_idiosyncrasy_sd: float = param(
+        0.1, "log-sd", A, "World: persistent per-interval deviation of a customer's load "
+        "shape from its standard profile (no history length removes it)", min=0, max=2)
+    erratic_per_relative_hazard: float = param(
+        0.5, "-", A, "World: rise of a customer's day-to-day consumption log-sd per unit of "
+        "its default hazard over its type's mean hazard", min=0)
+    payment_delay_days_mean: float = param(
+        3.0, "days", A, "World: mean days a customer without default risk pays after the due "
+        "date (each month's delay is exponential)", min=0, min_exclusive=True)
+    payment_delay_per_relative_hazard: float = param(
+        1.0, "-", A, "World: rise of a customer's mean payment delay per unit of its default "
+        "hazard over its type's mean hazard", min=0)
 
 
 @dataclass(frozen=True)

@@ -325,7 +325,7 @@ def test_sobol_indices_of_ishigami_come_out_right(tmp_path):
 
 @pytest.mark.parametrize("design, samples", [("sobol", 16), ("morris", 4)])
 def test_a_parameter_without_effect_gets_index_zero(tmp_path, design, samples):
-    # the baseline offers no service, so the noise of the savings estimate changes nothing
+    # the baseline offers no service, so the meter noise the platform sees changes nothing
     text = f"""
 [sweep]
 design = "{design}"
@@ -335,12 +335,12 @@ outputs = ["energy_revenue", "system_peak_kw"]
 """ + TINY + """
 [parameters]
 "tariff.residential_price_per_kwh" = { bounds = [0.4, 0.7] }
-"data_platform.savings_estimate_noise_sd" = { bounds = [0.0, 1.0] }
+"data_platform.measurement_noise_sd" = { bounds = [0.0, 1.0] }
 """
     store = run_sweep(write(tmp_path, text), tmp_path / "out", Executor("inline"))
     table, files = sa.write(store, ["energy_revenue"])
     table = table.set_index("parameter")
-    noise, price = "data_platform.savings_estimate_noise_sd", "tariff.residential_price_per_kwh"
+    noise, price = "data_platform.measurement_noise_sd", "tariff.residential_price_per_kwh"
     if design == "sobol":
         assert table.loc[noise, "ST"] == pytest.approx(0.0, abs=1e-9)
         assert table.loc[noise, "S1"] == pytest.approx(0.0, abs=1e-9)

@@ -145,4 +145,5 @@ def test_levers_are_grouped_scenario_first_then_by_service():
     groups = [b.group for b in levers_for(load_scenario("pv_investment"))]
     assert groups[:2] == ["Scenario", "Scenario"]
     runs = [g for i, g in enumerate(groups) if i == 0 or groups[i - 1] != g]
-    assert runs == ["Scenario", "Population", "Tariff", "pv ppa", "pv lease"]  # each once
+    assert runs == ["Scenario", "Population", "Tariff", "Data platform", "pv ppa",
+                    "pv lease"]  # each group once

@@ -85,6 +85,12 @@ class Service:
         """NPV of the offer to each customer, at the customer's discount rate (currency)."""
         raise NotImplementedError
 
+    def expected_contact_value(self, customers: np.ndarray) -> np.ndarray | None:
+        """The company's expected NPV of contacting each customer (the chance it accepts times
+        the contract's NPV), from the company's estimates and published averages only, never
+        hidden truths; it ranks marketing contacts. None: contact at random."""
+        return None
+
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         """Create contracts for these customers; return the company's upfront capex each."""
         raise NotImplementedError

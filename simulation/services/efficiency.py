@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridvalue.agents.choice import acceptance_probability
 from gridvalue.simulation.population import ENTERPRISE
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
@@ -61,10 +62,13 @@ class EfficiencyService(Service):
     def _estimate(self, customers: np.ndarray) -> np.ndarray:
         return self.model.customers["efficiency_estimate_share"][customers]
 
-    def _savings_npv(self, customers: np.ndarray, from_month: int) -> np.ndarray:
-        """Customer's NPV of estimated savings from `from_month` to the end of measure life."""
+    def _savings_npv(self, customers: np.ndarray, from_month: int,
+                     rate: np.ndarray | None = None) -> np.ndarray:
+        """Customer's NPV of estimated savings from `from_month` to the end of measure life
+        (at the customers' own discount rates unless `rate` is given)."""
         life = int(round(self.params.measure_life_years * 12))
-        rate = self.model.customers["discount_rate_per_year"][customers]
+        if rate is None:
+            rate = self.model.customers["discount_rate_per_year"][customers]
         factors = discount_factors(rate, life)[:, from_month:]
         monthly = self._estimate(customers) * self._annual_bill(customers) / 12.0
         return monthly * factors.sum(axis=1)
@@ -74,16 +78,23 @@ class EfficiencyService(Service):
         c = self.model.customers
         capex = (self._estimate(customers) * self._annual_bill(customers)
                  * self.params.simple_payback_years)
-        rng = self.model.streams[f"service:{self.name}"]
         sd = self.params.realisation_sd
         realised = np.clip(c["efficiency_potential_share"][customers]
-                           * np.exp(sd * rng.standard_normal(len(customers)) - 0.5 * sd**2),
+                           * np.exp(sd * self._realisation_draws()[customers] - 0.5 * sd**2),
                            0.0, 0.8)
         c["load_scale"][customers] *= 1.0 - realised
         self.contracts.add(customers, day, self.params.term_months, capex,
                            realised_share=realised,
                            estimate_share=self._estimate(customers), **extra)
         return capex
+
+    def _realisation_draws(self) -> np.ndarray:
+        """One standard-normal draw per customer (common random numbers: a customer's
+        realised savings do not depend on who else signed before it)."""
+        if not hasattr(self, "_realisation"):
+            rng = self.model.streams[f"service:{self.name}"]
+            self._realisation = rng.standard_normal(len(self.model.customers))
+        return self._realisation
 
     def _month_savings(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Measured kWh saved this month and their value at the customer's price."""
@@ -125,16 +136,47 @@ class SharedSavings(EfficiencyService):
         frac = np.where(term > 1, (months - 1) / np.maximum(term - 1, 1), 0.0)
         return self.params.share_start + (self.params.share_end - self.params.share_start) * frac
 
-    def customer_value(self, customers: np.ndarray) -> np.ndarray:
+    def customer_value(self, customers: np.ndarray,
+                       rate: np.ndarray | None = None) -> np.ndarray:
         term = self.params.term_months
-        rate = self.model.customers["discount_rate_per_year"][customers]
+        if rate is None:
+            rate = self.model.customers["discount_rate_per_year"][customers]
         factors = discount_factors(rate, term)
         keep = 1.0 - self._share(np.arange(1, term + 1), np.full(term, term))
         monthly = self._estimate(customers) * self._annual_bill(customers) / 12.0
-        return monthly * (factors * keep).sum(axis=1) + self._savings_npv(customers, term)
+        return monthly * (factors * keep).sum(axis=1) + self._savings_npv(customers, term, rate)
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         return self._retrofit(customers, day)
+
+    def expected_contact_value(self, customers: np.ndarray) -> np.ndarray:
+        """The chance that the customer accepts in a month (the offer valued at the published
+        average discount rate, not the customer's own) times the contract's expected NPV:
+        estimated savings shared over the term, less the energy margin they take and the
+        retrofit, each month weighted by the customer's estimated survival."""
+        c, company, market = self.model.customers, self.model.scenario.company, \
+            self.model.scenario.market
+        rate = np.full(len(customers), self.model.scenario.population.enterprise_discount_rate_mean)
+        relative = self.customer_value(customers, rate) / np.maximum(
+            self._annual_bill(customers), 1.0)
+        accept = acceptance_probability(
+            np.ones(len(customers), bool), np.zeros(len(customers)), relative,
+            self.params.innovation_p_per_year, self.params.imitation_q_per_year, 1.0 / 12.0,
+            market.benefit_weight, market.inertia)
+        term = self.params.term_months
+        months = np.arange(1, term + 1)
+        survive = (1.0 - c["default_hazard_estimate_per_year"][customers])[:, None] ** (
+            months / 12.0)
+        weight = survive * (1.0 + company.discount_rate_per_year) ** (-months / 12.0)
+        saved_kwh = self._estimate(customers) * c["annual_kwh"][customers] / 12.0
+        price = c["price_per_kwh"][customers]
+        unit_cost = company.wholesale_price_per_kwh * (1.0 + company.loss_share)
+        share = self._share(months, np.full(term, term))
+        revenue = (weight * share).sum(axis=1) * saved_kwh * price
+        margin_lost = weight.sum(axis=1) * saved_kwh * (price - unit_cost)
+        capex = self._estimate(customers) * self._annual_bill(customers) \
+            * self.params.simple_payback_years
+        return accept * (revenue - margin_lost - capex)
 
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
         saved_kwh, value = self._month_savings(rows)

@@ -1,0 +1,59 @@
+"""`gridvalue voi` as a user runs it: a real subprocess, real files, one-line errors."""
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from gridvalue.experiments.cli import main
+from gridvalue.experiments.voi import paired_ci
+
+TINY = ["--set", "population.households=30", "--set", "population.enterprises=60",
+        "--set", "meta.days=60"]
+
+
+def gridvalue(*args):
+    return subprocess.run([sys.executable, "-m", "gridvalue.experiments.cli", *args],
+                          capture_output=True, text=True,
+                          env=os.environ | {"PYTHONWARNINGS": "ignore"})
+
+
+def test_voi_writes_table_chart_and_runs(tmp_path):
+    out = tmp_path / "voi"
+    proc = gridvalue("voi", "--replicates", "2", "--out", str(out), "--quiet", *TINY)
+    assert proc.returncode == 0, proc.stderr
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 2 * 4 * 3  # seeds x data-quality levels x analytics levels
+    assert set(runs["seed"]) == {42, 43}
+    table = pd.read_csv(out / "uplift.csv")
+    none = table[table["analytics"] == "none"]
+    assert (none["uplift"] == 0).all()  # the reference against itself
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 4 and "95 % CI" in page
+    assert "http://" not in page and "https://" not in page  # self-contained
+    assert "uplift over analytics none" in proc.stdout and "predictive" in proc.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--replicates", "0"], "--replicates: must be at least 1, got 0"),
+    (["--seed", "-1"], "--seed: must be at least 0, got -1"),
+    (["baseline"], "services: the scenario offers no service"),
+    (["--set", "data_platform.analytics=magic"], "data_platform.analytics: must be one of"),
+])
+def test_voi_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, message):
+    out = tmp_path / "voi"
+    assert main(["voi", "--out", str(out), "--quiet", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_paired_ci_covers_the_mean_and_shrinks_with_replicates():
+    mean, low, high = paired_ci([1.0, 2.0, 3.0])
+    assert mean == 2.0 and low < 2.0 < high
+    assert high - 2.0 == pytest.approx(4.302653 * 1.0 / 3**0.5, rel=1e-5)  # t(0.975, 2)
+    _, low6, high6 = paired_ci([1.0, 2.0, 3.0] * 2)
+    assert high6 - low6 < high - low
+    assert all(map(lambda v: v != v, paired_ci([5.0])[1:]))  # one pair: no interval
