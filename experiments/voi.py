@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from gridvalue.experiments.compare import t_interval
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import Scenario
 from gridvalue.simulation.schema import ScenarioError
@@ -83,16 +83,6 @@ def run_grid(scenario: Scenario, seeds: "list[int]", qualities=tuple(QUALITY_LEV
     return pd.DataFrame(rows)
 
 
-def paired_ci(differences: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean of paired differences and its t confidence interval (NaN with one pair)."""
-    d = np.asarray(differences, dtype=float)
-    mean = float(d.mean()) if len(d) else float("nan")
-    if len(d) < 2:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-    return mean, mean - half, mean + half
-
-
 def uplift_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Per quality, analytics and metric: the level's mean, and its paired difference from
     analytics = "none" (same quality and seed) with a 95 % confidence interval. Peak
@@ -104,7 +94,8 @@ def uplift_table(runs: pd.DataFrame) -> pd.DataFrame:
         ref = base.loc[[(quality, s) for s in group["seed"]]]
         for metric in METRICS:
             diff = group[metric].to_numpy() - ref[metric].to_numpy()
-            mean, low, high = paired_ci(diff)
+            mean = float(diff.mean())
+            low, high = t_interval(diff)
             value = group[metric] if metric != "peak_reduction_kw" else -group["system_peak_kw"]
             rows.append({"quality": quality, "analytics": level, "metric": metric,
                          "mean": float(value.mean()), "uplift": mean, "ci_low": low,

@@ -1,22 +1,10 @@
-"""Credit: default probabilities, a reference noisy score, and the AUC of a score.
+"""Credit: default probabilities and the AUC of a score.
 
-`credit_scores` blurs the standardised negative log hazard with noise and maps it through the
-normal CDF onto 0..100 (higher is safer): a reference for tests. The model's scores come from
-the data platform (simulation/dataplatform.py), which never reads the hazard.
+The model's credit scores come from the data platform (simulation/dataplatform.py), which
+never reads the hidden hazard.
 """
 
 import numpy as np
-from scipy.special import ndtr
-
-
-def credit_scores(hazard_per_year: np.ndarray, noise_sd: float,
-                  rng: np.random.Generator) -> np.ndarray:
-    """Scores 0..100 that rank customers by hazard, blurred by `noise_sd` (latent units)."""
-    log_h = np.log(np.clip(hazard_per_year, 1e-6, 1.0))
-    spread = log_h.std() if len(log_h) > 1 and log_h.std() > 0 else 1.0
-    latent = -(log_h - log_h.mean()) / spread
-    observed = latent + noise_sd * rng.standard_normal(len(latent))
-    return 100.0 * ndtr(observed / np.sqrt(1.0 + noise_sd**2))
 
 
 def monthly_default_probability(hazard_per_year: np.ndarray) -> np.ndarray:

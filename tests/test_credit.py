@@ -1,20 +1,24 @@
-"""Credit: scores rank hazards, screening trades default losses against uptake."""
+"""Credit: the AUC of a score, and screening trades default losses against uptake."""
 
 import numpy as np
 import pytest
 
 from gridvalue.experiments.screening import screening_curve
-from gridvalue.simulation.credit import auc, credit_scores, monthly_default_probability
+from gridvalue.simulation.credit import auc, monthly_default_probability
 from gridvalue.simulation.scenario import load_scenario
 
 
-def test_scores_rank_hazards_better_with_less_noise():
+def test_auc_is_the_share_of_good_bad_pairs_ranked_right():
     rng = np.random.default_rng(0)
-    hazard = rng.beta(0.05, 1.95, 20000)
-    defaulted = rng.random(20000) < hazard
-    aucs = [auc(credit_scores(hazard, noise, np.random.default_rng(1)), defaulted)
-            for noise in (3.0, 1.0, 0.3)]
-    assert 0.5 < aucs[0] < aucs[1] < aucs[2]
+    hazard = rng.beta(0.05, 1.95, 400)
+    defaulted = rng.random(400) < hazard
+    for noise in (3.0, 1.0, 0.3):
+        score = -np.log(hazard) + noise * rng.standard_normal(400)  # higher is safer
+        pairs = score[~defaulted][:, None] > score[defaulted][None, :]
+        assert auc(score, defaulted) == pytest.approx(pairs.mean())
+    assert auc(np.where(defaulted, 0.0, 1.0), defaulted) == 1.0
+    assert auc(np.where(defaulted, 1.0, 0.0), defaulted) == 0.0
+    assert np.isnan(auc(np.ones(3), np.zeros(3, bool)))
     assert monthly_default_probability(np.array([0.12]))[0] == pytest.approx(
         1 - 0.88 ** (1 / 12))
 

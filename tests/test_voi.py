@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from gridvalue.experiments.cli import main
-from gridvalue.experiments.voi import paired_ci
 
 TINY = ["--set", "population.households=30", "--set", "population.enterprises=60",
         "--set", "meta.days=60"]
@@ -50,10 +49,3 @@ def test_voi_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, me
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
-def test_paired_ci_covers_the_mean_and_shrinks_with_replicates():
-    mean, low, high = paired_ci([1.0, 2.0, 3.0])
-    assert mean == 2.0 and low < 2.0 < high
-    assert high - 2.0 == pytest.approx(4.302653 * 1.0 / 3**0.5, rel=1e-5)  # t(0.975, 2)
-    _, low6, high6 = paired_ci([1.0, 2.0, 3.0] * 2)
-    assert high6 - low6 < high - low
-    assert all(map(lambda v: v != v, paired_ci([5.0])[1:]))  # one pair: no interval
