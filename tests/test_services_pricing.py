@@ -46,6 +46,23 @@ def test_packages_enrol_bill_and_shift(baseline, packages):
     assert c["import_kwh"][who].sum() == pytest.approx(b["import_kwh"][who].sum(), rel=0.01)
 
 
+def test_packages_are_chosen_from_interval_meter_data_only(packages):
+    """Without interval metering the company has no load shape of its own for a household:
+    every household of a class gets the same offer, from the class's standard shape."""
+    blind = run({"price_packages": {"innovation_p_per_year": 2.0}},
+                **{"data_platform.household_meter_coverage_share": 0.0})
+    service = blind.market.services[0]
+    assert service.file_kwh.sum() == 0.0
+    book = service.contracts
+    assert len(book) >= 50
+    assert len(set(zip(book["start_day"], book["expected_saving_share"], strict=True))) == len(
+        set(book["start_day"]))  # one offer per decision day
+    metered = packages.market.services[0]
+    assert metered.file_kwh.sum() > 0
+    assert len(np.unique(metered.contracts["expected_saving_share"])) > len(
+        np.unique(metered.contracts["start_day"]))
+
+
 def test_packages_ledger(baseline, packages):
     ledger = packages.company.ledger
     assert ledger.total("price_packages", "opex") < 0

@@ -1,11 +1,12 @@
 """Household services of the tariff engine: price packages and home energy management.
 
-Price packages: the company reads each household's customer file (its metered energy by hour
-of day) and offers the time-varying package (TOU, CPP or RTP) that bills that load shape the
-least, before any response. Opt-in: households take it by the shared choice rule. Default
-enrolment: every open household is moved onto its package in the first month and a share
-opts out (Faruqui et al., "Smart by Default": default enrolment is 3-5x opt-in). Enrolled
-households are billed on the package (simulation/tariffs.py) and respond to its prices
+Price packages: the company reads each household's customer file (its metered energy by hour of
+day, for households the data platform reads at interval granularity; the others are offered on
+their class's standard shape) and offers the time-varying package (TOU, CPP or RTP) that bills
+that load shape the least, before any response. Opt-in: households take it by the shared choice
+rule. Default enrolment: every open household is moved onto its package in the first month and
+a share opts out (Faruqui et al., "Smart by Default": default enrolment is 3-5x opt-in).
+Enrolled households are billed on the package (simulation/tariffs.py) and respond to its prices
 (simulation/response.py); the service line carries the billing cost and, as margin lost, the
 difference between what the month's load would pay on flat prices and what it pays.
 
@@ -71,8 +72,11 @@ class PricePackages(Service):
         self.codes = np.array([PACKAGE[k] for k in params.packages])
         model.tariffs.offered.update(int(c) for c in self.codes)
         n, T = len(model.customers), model.scenario.meta.intervals_per_day
-        self.households = np.flatnonzero(model.customers["customer_type"] == HOUSEHOLD)
-        self.file_kwh = np.zeros((n, T))  # decayed metered energy by interval of day
+        # the customer file: decayed metered energy by interval of day, kept for the households
+        # the data platform reads at interval granularity (the others: their class's shape)
+        households = np.flatnonzero(model.customers["customer_type"] == HOUSEHOLD)
+        self.households = households[model.platform.observations.interval[households]]
+        self.file_kwh = np.zeros((n, T))
         self.month_flat_bill = np.zeros(n)
         self.month_bill = np.zeros(n)
 
