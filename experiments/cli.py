@@ -108,13 +108,12 @@ def _cmd_run(args) -> int:
 
 def _cmd_compare(args) -> int:
     import datetime
-    import os
-    import shutil
 
     from tqdm import tqdm
 
     import gridvalue
     from gridvalue.experiments import compare
+    from gridvalue.experiments.atomic import atomic_folder
     from gridvalue.experiments.runner import check_out_dir
     from gridvalue.simulation.scenario import load_scenario
 
@@ -146,20 +145,10 @@ def _cmd_compare(args) -> int:
     info = {"baseline": base.meta.name, "scenario": other.meta.name,
             "description": other.meta.description, "replicates": args.replicates,
             "seeds": seeds, "version": gridvalue.__version__}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with atomic_folder(out) as tmp:
         (tmp / "compare.json").write_text(compare.to_json(summary) + "\n")
         frame.to_csv(tmp / "replicates.csv", index=False)
         compare.write_compare_report(summary, info, hook.curves, tmp / "report.html")
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if args.format == "json":
         print(compare.to_json(summary))
     else:

@@ -7,9 +7,7 @@ temporary folder and renames it into place, so a failed run leaves nothing half-
 
 import datetime
 import json
-import os
 import platform
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ import pandas as pd
 
 import gridvalue
 from gridvalue.agents.grid_company import ENERGY_SALES
+from gridvalue.experiments.atomic import atomic_folder
 from gridvalue.experiments.screening import screening_curve
 from gridvalue.simulation import metrics
 from gridvalue.simulation.model import GridValueModel
@@ -199,11 +198,7 @@ def check_out_dir(out: Path) -> None:
 def write_results(result: RunResult, out: Path, report: bool = True) -> Path:
     """Write the run's tables, scenario, meta and report to `out`, atomically."""
     check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with atomic_folder(out) as tmp:
         for name, frame in result.tables.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "scenario.toml").write_text(result.scenario.to_toml())
@@ -213,10 +208,4 @@ def write_results(result: RunResult, out: Path, report: bool = True) -> Path:
             from gridvalue.experiments.report import write_run_report
 
             write_run_report(result, tmp / "report.html")
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

@@ -24,6 +24,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 import gridvalue
+from gridvalue.experiments.atomic import atomic_folder
 from gridvalue.simulation.schema import ScenarioError
 
 ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
@@ -105,20 +106,11 @@ class SweepStore:
             "created_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "sessions": [],
         }
-        root.parent.mkdir(parents=True, exist_ok=True)
-        tmp = root.parent / f".{root.name}.partial-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        (tmp / "runs").mkdir(parents=True)
-        try:
+        with atomic_folder(root) as tmp:
+            (tmp / "runs").mkdir()
             manifest.to_parquet(tmp / "manifest.parquet", index=False)
             shutil.copyfile(sweep.source, tmp / "sweep.toml")
             (tmp / "sweep.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
-            if root.exists():
-                root.rmdir()
-            os.replace(tmp, root)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
 
     def _clean_temporaries(self) -> None:
         for tmp in self.runs_dir.glob(".*.tmp-*"):

@@ -8,14 +8,13 @@ difference is reported as a mean over replicates with its 95 % confidence interv
 
 import dataclasses
 import html
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from gridvalue.experiments.atomic import atomic_folder
 from gridvalue.experiments.compare import t_interval
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import Scenario
@@ -189,11 +188,7 @@ def write_voi(scenario: Scenario, runs: pd.DataFrame, table: pd.DataFrame, out: 
     from gridvalue.experiments.runner import check_out_dir
 
     check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with atomic_folder(out) as tmp:
         runs.to_csv(tmp / "runs.csv", index=False)
         table.to_csv(tmp / "uplift.csv", index=False)
         (tmp / "scenario.toml").write_text(scenario.to_toml())
@@ -233,10 +228,4 @@ level sees the same information.</p>
 </body></html>
 """
         (tmp / "report.html").write_text(page, encoding="utf-8")
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
