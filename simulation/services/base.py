@@ -169,6 +169,12 @@ def surviving_discount_sum(months: np.ndarray, rate_per_year: float,
     return out
 
 
+def unrecovered_capex(book: ContractBook, rows: np.ndarray) -> np.ndarray:
+    """Capex of these contracts not yet recovered by their net cash to date (>= 0)."""
+    return np.maximum(book["capex"][rows] - (book["received"][rows] - book["paid_out"][rows]),
+                      0.0)
+
+
 def resale_value(capex: np.ndarray, age_months: np.ndarray, life_months: float,
                  recovery_share: float) -> np.ndarray:
     """What repossessed equipment brings back: a share of its straight-line book value."""

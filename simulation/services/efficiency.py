@@ -20,6 +20,7 @@ from gridvalue.simulation.services.base import (
     ServiceParams,
     discount_factors,
     register,
+    unrecovered_capex,
 )
 
 A = "assumption"
@@ -288,6 +289,4 @@ class EnergyCostTrust(EfficiencyService):
                           self._margin_lost(rows, saved_kwh), saved_kwh)
 
     def exposure(self, rows: np.ndarray) -> np.ndarray:
-        book = self.contracts
-        net = book["received"][rows] - book["paid_out"][rows]
-        return np.maximum(book["capex"][rows] - net, 0.0)
+        return unrecovered_capex(self.contracts, rows)

@@ -29,6 +29,7 @@ from gridvalue.simulation.services.base import (
     segment_codes,
     surviving_discount_sum,
     unit_energy_cost,
+    unrecovered_capex,
 )
 
 A = "assumption"
@@ -175,8 +176,7 @@ class EquipmentRental(EquipmentDeal):
 
     def exposure(self, rows: np.ndarray) -> np.ndarray:
         book = self.contracts
-        unrecovered = np.maximum(book["capex"][rows]
-                                 - (book["received"][rows] - book["paid_out"][rows]), 0.0)
+        unrecovered = unrecovered_capex(book, rows)
         return np.maximum(unrecovered - self._book_value_back(rows), 0.0)
 
     def on_end(self, rows: np.ndarray) -> None:

@@ -32,6 +32,7 @@ from gridvalue.simulation.services.base import (
     register,
     resale_value,
     surviving_discount_sum,
+    unrecovered_capex,
 )
 from gridvalue.simulation.storage import Batteries, dispatch_peak_shaving
 
@@ -244,8 +245,7 @@ class MicrogridEnergyManagement(Service):
 
     def exposure(self, rows: np.ndarray) -> np.ndarray:
         book = self.contracts
-        unrecovered = np.maximum(book["capex"][rows]
-                                 - (book["received"][rows] - book["paid_out"][rows]), 0.0)
+        unrecovered = unrecovered_capex(book, rows)
         back = resale_value(book["capex"][rows], book["months_settled"][rows],
                             self.params.life_years * 12.0, self.params.recovery_share)
         return np.maximum(unrecovered - back, 0.0)

@@ -31,6 +31,7 @@ from gridvalue.simulation.services.base import (
     resale_value,
     surviving_discount_sum,
     unit_energy_cost,
+    unrecovered_capex,
 )
 
 A = "assumption"
@@ -171,8 +172,7 @@ class PVInvestment(Service):
     def exposure(self, rows: np.ndarray) -> np.ndarray:
         """Unrecovered capex less what the repossessed panels bring back."""
         book = self.contracts
-        unrecovered = np.maximum(book["capex"][rows]
-                                 - (book["received"][rows] - book["paid_out"][rows]), 0.0)
+        unrecovered = unrecovered_capex(book, rows)
         back = resale_value(book["capex"][rows], book["months_settled"][rows],
                             self.params.life_years * 12.0, self.params.recovery_share)
         return np.maximum(unrecovered - back, 0.0)
