@@ -5,8 +5,9 @@ Runs in the model's pipeline: `decide` on the first day of each month (offer + d
 what is specific to them (simulation/services/); this module does what is common.
 
 Common random numbers: every random draw is one uniform per customer per service and period,
-used by whoever needs it, so a policy run and its baseline with the same seed differ only
-where the policy changes what a customer faces.
+from that service's own stream (defaults: one uniform per customer and month), so a policy run
+and its baseline with the same seed differ only where the policy changes what a customer faces,
+and adding or reordering services leaves the others' draws alone.
 """
 
 import datetime
@@ -47,12 +48,15 @@ class Market:
                      else topo.customer_transformer)
             self.social = SocialGraph(group, self.params.small_world_links, rng)
         k = len(self.services)
-        start_aware = rng.random((k, n)) < self.params.initial_awareness_share
-        self.aware = start_aware
+        # each service draws from streams of its own, so adding, removing or reordering one
+        # service never shifts another's numbers (common random numbers)
+        self._choices = [model.streams[f"choices:{s.name}"] for s in self.services]
+        self.aware = np.array([model.streams.fresh(f"awareness:{s.name}").random(n)
+                               < self.params.initial_awareness_share for s in self.services],
+                              dtype=bool).reshape(k, n)
         self.adopted = np.zeros((k, n), dtype=bool)  # ever signed, per service
         self.contacted = np.zeros((k, n), dtype=bool)
         self.holds_group: dict[str, np.ndarray] = {}
-        self._choices = model.streams["choices"]
         self._defaults = model.streams["defaults"]
         self.uptake_rows: list[dict] = []
         ctype, sector = model.customers["customer_type"], model.customers["sector"]
@@ -66,7 +70,7 @@ class Market:
         n = len(customers)
         for k, service in enumerate(self.services):
             p = service.params
-            u_word, u_target, u_choice = self._choices.random((3, n))
+            u_word, u_target, u_choice = self._choices[k].random((3, n))
             share = self.social.neighbour_share(self.adopted[k])
             eligible = service.eligible()
             self.aware[k] |= eligible & (u_word < self.params.word_of_mouth_per_year
@@ -156,8 +160,10 @@ class Market:
         """Contract cash for the month, then defaults, then contracts reaching their term."""
         customers = self.model.customers
         ledger = self.model.company.ledger
-        u_default = self._defaults.random((len(self.services), len(customers)))
-        for k, service in enumerate(self.services):
+        # one draw per customer and month: a customer who defaults, defaults on every
+        # credit-exposed contract it holds, whatever else is on offer
+        u_default = self._defaults.random(len(customers))
+        for service in self.services:
             book = service.contracts
             rows = book.active()
             if len(rows) == 0:
@@ -178,7 +184,7 @@ class Market:
             ledger.book(date, service.name, "margin_lost", -lost)
             ledger.book(date, ENERGY_SALES, "margin_lost_to_services", lost)
             if service.credit_exposed:
-                self._defaults_of(service, rows, u_default[k], date)
+                self._defaults_of(service, rows, u_default, date)
             rows = book.active()
             ended = rows[book["months_settled"][rows] >= book["term_months"][rows]]
             book["status"][ended] = COMPLETED

@@ -121,3 +121,23 @@ def test_paired_runs_share_their_random_numbers():
     households = slice(0, 200)  # the offer is for enterprises: households see the same draws
     np.testing.assert_allclose(a.customers["import_kwh"][households],
                                b.customers["import_kwh"][households])
+
+
+def test_another_service_on_offer_leaves_a_service_s_draws_alone():
+    """Adding a household service, before or after, changes nothing for an enterprise one."""
+    small = {"population.households": 200, "population.enterprises": 150, "meta.days": 120,
+             "market.initial_awareness_share": 0.5,
+             "services.maintenance_subscription.innovation_p_per_year": 2.0}
+    hem = {"services.home_energy_management.innovation_p_per_year": 2.0}
+    alone = GridValueModel("baseline", seed=3, overrides=small).run()
+    first = GridValueModel("baseline", seed=3, overrides=hem | small).run()
+    after = GridValueModel("baseline", seed=3, overrides=small | hem).run()
+
+    def signed(model):
+        service = next(s for s in model.market.services if s.name == "maintenance_subscription")
+        return service.contracts["customer"].tolist()
+
+    assert [s.name for s in first.market.services][0] == "home_energy_management"
+    assert [s.name for s in after.market.services][0] == "maintenance_subscription"
+    assert len(signed(alone)) >= 3
+    assert signed(alone) == signed(first) == signed(after)
