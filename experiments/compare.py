@@ -37,10 +37,10 @@ def uptake_share(model: GridValueModel) -> float:
 
 def run_kpis(model: GridValueModel) -> dict[str, float]:
     """KPIs of one finished run."""
-    ledger = model.company.ledger
     return peak_kpis(model) | {
         "uptake": uptake_share(model),
-        "company_npv": ledger.npv(model.scenario.company.discount_rate_per_year),
+        "company_npv": model.company_npv(),
+        "company_npv_lifetime": model.company_npv(lifetime=True),
         "customer_bill_total": float(model.customers["bill"].sum()),
     }
 

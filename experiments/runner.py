@@ -169,9 +169,8 @@ def summarise(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
         "wholesale_cost": -ledger.total(item="wholesale_energy"),
         "capacity_cost": -ledger.total(item="capacity"),
         "company_margin": ledger.total(),
-        "company_npv": ledger.npv(model.scenario.company.discount_rate_per_year),
-        "company_npv_lifetime": ledger.npv(model.scenario.company.discount_rate_per_year)
-        + sum(model.market.remaining_value().values()),
+        "company_npv": model.company_npv(),
+        "company_npv_lifetime": model.company_npv(lifetime=True),
         "contracts": len(tables["contracts"]),
         "contracts_defaulted": int((tables["contracts"]["status"] == "defaulted").sum()),
         "service_revenue": ledger.total(item="revenue") - ledger.total(ENERGY_SALES, "revenue"),

@@ -57,8 +57,7 @@ def run_metrics(model: GridValueModel) -> dict[str, float]:
     contracts = sum(len(s.contracts) for s in market.services)
     contacts = int(market.contacted.sum())
     return {
-        "profit": ledger.npv(model.scenario.company.discount_rate_per_year)
-        + sum(market.remaining_value().values()),
+        "profit": model.company_npv(lifetime=True),
         "contracts": float(contracts),
         "contacts": float(contacts),
         "uptake_per_contact": contracts / contacts if contacts else 0.0,

@@ -330,6 +330,13 @@ class GridValueModel(mesa.Model):
                 progress(self.steps)
         return self
 
+    # ---- results ----------------------------------------------------------------------------
+    def company_npv(self, lifetime: bool = False) -> float:
+        """The company's NPV at the start date of its cash over the horizon; with `lifetime`,
+        plus the discounted net cash still expected from live contracts after it."""
+        npv = self.company.ledger.npv(self.scenario.company.discount_rate_per_year)
+        return npv + sum(self.market.remaining_value().values()) if lifetime else npv
+
     # ---- agents by type ---------------------------------------------------------------------
     @property
     def households(self) -> mesa.agent.AgentSet:

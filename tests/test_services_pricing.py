@@ -124,3 +124,12 @@ def test_home_energy_management_raises_the_price_response(baseline):
     flat_ratio = bills(flat_hem) / bills(baseline)
     tou_ratio = bills(tou_hem) / bills(tou_plain)
     assert tou_ratio < flat_ratio - 0.002
+
+
+def test_households_on_a_time_varying_tariff_are_not_offered_a_package():
+    model = run({"price_packages": {"innovation_p_per_year": 2.0}},
+                **{"tariff.kind": "tou", "tariff.segments": ["household"]})
+    service = model.market.services[0]
+    assert not service.eligible().any() and len(service.contracts) == 0
+    households = model.customers["customer_type"] == 0
+    assert (model.customers["tariff_package"][households] != FLAT).all()

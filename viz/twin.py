@@ -11,7 +11,7 @@ from collections.abc import Callable
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import Scenario, load_scenario, scenario_from_dict
 
-POLICY_SECTIONS = ("services", "tariff", "data_platform", "report")
+POLICY_SECTIONS = ("services", "tariff", "storage", "data_platform", "report")
 
 
 def baseline_twin(scenario: Scenario) -> Scenario:

@@ -69,6 +69,9 @@ class PricePackages(Service):
 
     def __init__(self, params, model):
         super().__init__(params, model)
+        # households the scenario's tariff already puts on a time-varying tariff are not
+        # offered a package (a package replaces flat prices and goes back to them)
+        self.on_flat_tariff = model.customers["tariff_package"] == FLAT
         self.codes = np.array([PACKAGE[k] for k in params.packages])
         model.tariffs.offered.update(int(c) for c in self.codes)
         n, T = len(model.customers), model.scenario.meta.intervals_per_day
@@ -79,6 +82,9 @@ class PricePackages(Service):
         self.file_kwh = np.zeros((n, T))
         self.month_flat_bill = np.zeros(n)
         self.month_bill = np.zeros(n)
+
+    def eligible(self) -> np.ndarray:
+        return super().eligible() & self.on_flat_tariff
 
     def _day(self) -> int:
         return max(self.model.steps - 1, 0)
