@@ -70,6 +70,11 @@ class TariffEngine:
         self.forecast_today: np.ndarray | None = None
         self.multipliers_today = np.ones((len(TARIFF_KINDS), self.shapes.shape[0], self.T))
         self.offered: set[int] = set()  # packages services offer (CPP: events get called)
+        # forecast errors and wholesale noise of every day, drawn up front: a day's prices do
+        # not depend on which packages were in use on earlier days (common random numbers)
+        days = scenario.meta.days
+        self._forecast_error = model.streams.fresh("forecast").standard_normal((days, self.T))
+        self._wholesale_noise = model.streams.fresh("wholesale").standard_normal((days, self.T))
 
     # ---- the company's forecast ---------------------------------------------------------------
     def _class_energy(self) -> np.ndarray:
@@ -83,8 +88,7 @@ class TariffEngine:
         loads = self.model.loads
         expected = self._class_energy() @ self.shapes[:, day, :] * loads.weather_factor[day]
         sd = self.params.forecast_error_sd
-        error = self.model.streams["forecast"].standard_normal(self.T)
-        return expected * np.exp(sd * error - 0.5 * sd**2)
+        return expected * np.exp(sd * self._forecast_error[day] - 0.5 * sd**2)
 
     def cpp_threshold_kw(self) -> float:
         """The planning quantile of expected daily peaks over the horizon (set on first use):
@@ -149,17 +153,16 @@ class TariffEngine:
         if RTP in kinds:
             forecast = self.forecast_today if self.forecast_today is not None else \
                 self.forecast_kw(day)
-            out[RTP] = self.wholesale_shape(forecast)
+            out[RTP] = self.wholesale_shape(forecast, day)
         return out
 
-    def wholesale_shape(self, forecast_kw: np.ndarray) -> np.ndarray:
-        """(T,) real-time price multiplier for a day-ahead forecast (forecast-weighted mean 1),
-        with interval noise from the wholesale stream."""
+    def wholesale_shape(self, forecast_kw: np.ndarray, day: int) -> np.ndarray:
+        """(T,) real-time price multiplier of `day` for a day-ahead forecast (forecast-weighted
+        mean 1), with the day's interval noise from the wholesale stream."""
         p = self.params
         forecast = np.maximum(forecast_kw, 1e-9)
         shape = (forecast / forecast.mean()) ** p.rtp_load_exponent
-        noise = self.model.streams["wholesale"].standard_normal(self.T)
-        shape *= np.exp(p.rtp_noise_sd * noise - 0.5 * p.rtp_noise_sd**2)
+        shape *= np.exp(p.rtp_noise_sd * self._wholesale_noise[day] - 0.5 * p.rtp_noise_sd**2)
         return shape * forecast.sum() / (shape * forecast).sum()
 
     def expected_multipliers(self, day: int) -> np.ndarray:

@@ -64,7 +64,7 @@ def test_rtp_prices_follow_the_forecast_load_and_average_to_flat():
     model = GridValueModel("realtime_pricing", seed=4, overrides=SMALL)
     model.tariffs.start_day(0)
     forecast = model.tariffs.forecast_today
-    shape = model.tariffs.wholesale_shape(forecast)
+    shape = model.tariffs.wholesale_shape(forecast, 0)
     assert (shape * forecast).sum() == pytest.approx(forecast.sum())
     assert np.corrcoef(shape, forecast)[0, 1] > 0.8
     m = model.tariffs.multipliers(0, ("tou",))
