@@ -265,13 +265,7 @@ class GridValueModel(mesa.Model):
         rows = self._microgrid_rows
         battery_kw = np.zeros((0, customer_kw.shape[1]))
         if len(rows):
-            if self.scenario.storage.microgrid_dispatch == "price":
-                battery_kw, losses = dispatch_price(self.batteries, customer_kw[rows],
-                                                    self.site_prices(rows),
-                                                    self.hours_per_interval)
-            else:
-                battery_kw, losses = dispatch_peak_shaving(self.batteries, customer_kw[rows],
-                                                           self.hours_per_interval)
+            battery_kw, losses = self.dispatch_microgrids(self.batteries, customer_kw[rows], rows)
             customer_kw[rows] += battery_kw
             self.battery_losses_kwh += float(losses.sum())
         self.customers["peak_kw"] = np.maximum(self.customers["peak_kw"], customer_kw.max(axis=1))
@@ -280,6 +274,15 @@ class GridValueModel(mesa.Model):
         self.today = {"date": self.dates[day].isoformat(), "pv_kwh": float(pv_kw.sum() * dt),
                       "battery_discharge_kwh": float(np.maximum(-battery_kw, 0).sum() * dt)}
         return customer_kw
+
+    def dispatch_microgrids(self, batteries: Batteries, net_kw: np.ndarray,
+                            rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Battery power (n, T) and losses of the microgrids at customer `rows` with net loads
+        `net_kw`, by the scenario's dispatch rule (against the site's peak or its prices)."""
+        if self.scenario.storage.microgrid_dispatch == "price":
+            return dispatch_price(batteries, net_kw, self.site_prices(rows),
+                                  self.hours_per_interval)
+        return dispatch_peak_shaving(batteries, net_kw, self.hours_per_interval)
 
     def site_prices(self, rows: np.ndarray) -> np.ndarray:
         """Today's price per interval of the given customers (n, T)."""

@@ -62,6 +62,20 @@ def test_measured_saving_is_the_saving_against_the_baseline(baseline, managed):
     assert book["received"].sum() > 300.0 * book["months_settled"].sum()
 
 
+def test_measured_saving_holds_on_time_varying_prices_and_price_dispatch():
+    """The shadow bill uses the site's own prices and the scenario's dispatch rule."""
+    tou = {"tariff.kind": "tou", "tariff.segments": ["microgrid"],
+           "storage.microgrid_dispatch": "price", "meta.days": 90}
+    base = run(None, **tou)
+    managed = run(EMS, **tou, **{f"services.{EMS}.added_battery_share": 0.5})
+    book = managed.market.services[0].contracts
+    who = book["customer"]
+    assert len(book) >= 10 and (managed.tariffs.prices_per_kwh.std(axis=1) > 0).all()
+    saving = base.customers["bill"][who] - managed.customers["bill"][who]
+    np.testing.assert_allclose(book["saving_to_date"], saving, rtol=1e-9, atol=1e-6)
+    assert saving.sum() > 0
+
+
 def test_company_books_storage_capex_and_gains_capacity(baseline, managed):
     ledger, base = managed.company.ledger, baseline.company.ledger
     book = managed.market.services[0].contracts

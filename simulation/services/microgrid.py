@@ -79,9 +79,12 @@ class EnergyManagementParams(ServiceParams):
                                 "must be below managed_soc_max_share")
 
 
-def _bill(net_kw: np.ndarray, price: np.ndarray, export_price: float, dt: float) -> np.ndarray:
-    """The grid bill of each row's net load, as the company bills it (flat prices)."""
-    return (np.maximum(net_kw, 0.0).sum(axis=-1) * dt * price
+def _bill(net_kw: np.ndarray, price_per_kwh: np.ndarray, export_price: float,
+          dt: float) -> np.ndarray:
+    """The grid bill of each row's net load at its price (one per row, or one per row and
+    interval: the site's time-varying prices)."""
+    price = price_per_kwh if price_per_kwh.ndim == net_kw.ndim else price_per_kwh[..., None]
+    return ((np.maximum(net_kw, 0.0) * price).sum(axis=-1) * dt
             - np.maximum(-net_kw, 0.0).sum(axis=-1) * dt * export_price)
 
 
@@ -215,8 +218,8 @@ class MicrogridEnergyManagement(Service):
             return
         who = self.contracts["customer"][self._shadow_rows]
         net = net_kw[who]
-        power, _ = dispatch_peak_shaving(self.shadow, net.copy(), self.dt)
-        self._shadow_bill = _bill(net + power, self.model.customers["price_per_kwh"][who],
+        power, _ = self.model.dispatch_microgrids(self.shadow, net.copy(), who)
+        self._shadow_bill = _bill(net + power, self.model.site_prices(who),
                                   self.model.scenario.tariff.export_price_per_kwh, self.dt)
 
     def observe_day(self, day: int, net_kw: np.ndarray) -> None:
@@ -225,7 +228,7 @@ class MicrogridEnergyManagement(Service):
             return
         rows = self._shadow_rows
         who = self.contracts["customer"][rows]
-        actual = _bill(net_kw[who], self.model.customers["price_per_kwh"][who],
+        actual = _bill(net_kw[who], self.model.site_prices(who),
                        self.model.scenario.tariff.export_price_per_kwh, self.dt)
         live = self.contracts["status"][rows] == ACTIVE
         self.contracts["month_saving"][rows[live]] += (self._shadow_bill - actual)[live]
