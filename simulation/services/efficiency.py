@@ -20,6 +20,7 @@ from gridvalue.simulation.services.base import (
     ServiceParams,
     discount_factors,
     register,
+    unit_energy_cost,
     unrecovered_capex,
 )
 
@@ -106,10 +107,9 @@ class EfficiencyService(Service):
         return saved_kwh, saved_kwh * c["price_per_kwh"][who]
 
     def _margin_lost(self, rows: np.ndarray, saved_kwh: np.ndarray) -> np.ndarray:
-        c, company = self.model.customers, self.model.scenario.company
+        c = self.model.customers
         who = self.contracts["customer"][rows]
-        unit_cost = company.wholesale_price_per_kwh * (1.0 + company.loss_share)
-        return saved_kwh * (c["price_per_kwh"][who] - unit_cost)
+        return saved_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
 
     def _remaining_months(self, rows: np.ndarray) -> np.ndarray:
         return self.contracts["term_months"][rows] - self.contracts["months_settled"][rows]
@@ -171,7 +171,7 @@ class SharedSavings(EfficiencyService):
         weight = survive * (1.0 + company.discount_rate_per_year) ** (-months / 12.0)
         saved_kwh = self._estimate(customers) * c["annual_kwh"][customers] / 12.0
         price = c["price_per_kwh"][customers]
-        unit_cost = company.wholesale_price_per_kwh * (1.0 + company.loss_share)
+        unit_cost = unit_energy_cost(self.model)
         share = self._share(months, np.full(term, term))
         revenue = (weight * share).sum(axis=1) * saved_kwh * price
         margin_lost = weight.sum(axis=1) * saved_kwh * (price - unit_cost)

@@ -26,6 +26,7 @@ from gridvalue.simulation.services.base import (
     ServiceParams,
     discount_factors,
     register,
+    unit_energy_cost,
 )
 from gridvalue.simulation.tariffs import FLAT, PACKAGE
 
@@ -219,11 +220,11 @@ class HomeEnergyManagement(Service):
         return capex
 
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
-        book, c, company = self.contracts, self.model.customers, self.model.scenario.company
+        book, c = self.contracts, self.model.customers
         who = book["customer"][rows]
         s = book["savings_share"][rows]
         saved_kwh = c["month_demand_kwh"][who] * s / (1.0 - s)
-        unit_cost = company.wholesale_price_per_kwh * (1.0 + company.loss_share)
+        unit_cost = unit_energy_cost(self.model)
         fee = np.full(len(rows), self.params.monthly_fee)
         opex = np.full(len(rows), self.params.opex_per_month)
         return MonthFlows(fee, np.zeros(len(rows)), opex,
