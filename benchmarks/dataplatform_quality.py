@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 
 from gridvalue.simulation.credit import auc
-from gridvalue.simulation.dataplatform import acquire, estimate, hidden_flexibility
+from gridvalue.simulation.dataplatform import acquire, estimate
 from gridvalue.simulation.model import GridValueModel
 
 SETTINGS = {
@@ -35,12 +35,12 @@ def main() -> None:
     rng = np.random.default_rng(11)
     defaults = [rng.random(len(rows)) < 1 - (1 - hazard) ** 5 for _ in range(50)]
     truth = c["efficiency_potential_share"][rows]
-    flex = hidden_flexibility(model)[rows]
+    flex = model.type_column("flexibility_share")[rows]
     print(f"{'data':<32} {'analytics':<11} {'AUC':>6} {'savings RMSE':>13} {'flex RMSE':>10}")
     for label, platform in SETTINGS.items():
         scenario = dataclasses.replace(model.scenario, data_platform=dataclasses.replace(
             model.scenario.data_platform, **platform))
-        obs = acquire(scenario, c, hidden_flexibility(model), model.streams)
+        obs = acquire(scenario, c, model.type_column("flexibility_share"), model.streams)
         for level in ("none", "segments", "predictive"):
             est = estimate(obs, level, 6, 0)
             score = est.credit_score[rows]

@@ -402,25 +402,14 @@ def _segment_mean(values: np.ndarray, segment: np.ndarray) -> np.ndarray:
 
 
 # ---- the company's view in a model ---------------------------------------------------------
-def hidden_flexibility(model) -> np.ndarray:
-    """Every customer's hidden flexible share (microgrids: 0), in customer order."""
-    out = np.zeros(len(model.customers))
-    for name in ("households", "enterprises"):
-        table = model.tables[name]
-        if "flexibility_share" in table:
-            start = model.customer_offset[name]
-            out[start:start + len(table)] = table["flexibility_share"]
-    return out
-
-
 class DataPlatform:
     """The model's platform: acquires at construction, estimates, writes the company's view
     into the customer table (credit_score, efficiency_estimate_share, ...)."""
 
     def __init__(self, model):
         self.params = model.scenario.data_platform
-        self.observations = acquire(model.scenario, model.customers, hidden_flexibility(model),
-                                    model.streams)
+        self.observations = acquire(model.scenario, model.customers,
+                                    model.type_column("flexibility_share"), model.streams)
         seed = int(model.streams.fresh("platform:segments").integers(2**31 - 1))
         self.estimates = estimate(self.observations, self.params.analytics,
                                   self.params.segments, seed)

@@ -333,6 +333,16 @@ class GridValueModel(mesa.Model):
                 progress(self.steps)
         return self
 
+    def type_column(self, name: str) -> np.ndarray:
+        """A column of the per-type tables (households, enterprises, microgrids) in customer
+        order, 0 for customers whose type table has no such column."""
+        out = np.zeros(len(self.customers))
+        for table_name, table in self.tables.items():
+            if name in table:
+                start = self.customer_offset[table_name]
+                out[start:start + len(table)] = table[name]
+        return out
+
     # ---- results ----------------------------------------------------------------------------
     def company_npv(self, lifetime: bool = False) -> float:
         """The company's NPV at the start date of its cash over the horizon; with `lifetime`,

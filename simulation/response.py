@@ -54,10 +54,7 @@ class DemandResponse:
     def __init__(self, model):
         self.model = model
         self.params = model.scenario.response
-        self.flexibility_share = np.zeros(len(model.customers))  # microgrids: batteries only
-        for name in ("households", "enterprises"):
-            table, offset = model.tables[name], model.customer_offset[name]
-            self.flexibility_share[offset:offset + len(table)] = table["flexibility_share"]
+        self.flexibility_share = model.type_column("flexibility_share")  # microgrids: 0
 
     def elasticities(self, rows: np.ndarray, event_day: bool) -> tuple[np.ndarray, np.ndarray]:
         """Substitution and daily elasticity of each customer row."""

@@ -8,7 +8,7 @@ import pytest
 
 from gridvalue.experiments.voi import run_grid, uplift_table, with_platform
 from gridvalue.simulation.credit import auc
-from gridvalue.simulation.dataplatform import Observations, acquire, estimate, hidden_flexibility
+from gridvalue.simulation.dataplatform import Observations, acquire, estimate
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 
@@ -27,7 +27,7 @@ def observe(model, **platform) -> Observations:
     """What the platform holds for this model's customers under other platform settings."""
     scenario = dataclasses.replace(model.scenario, data_platform=dataclasses.replace(
         model.scenario.data_platform, **platform))
-    return acquire(scenario, model.customers, hidden_flexibility(model), model.streams)
+    return acquire(scenario, model.customers, model.type_column("flexibility_share"), model.streams)
 
 
 def enterprises(model) -> np.ndarray:
@@ -92,7 +92,7 @@ def test_screening_auc_rises_with_coverage_and_history(model):
 def test_savings_estimates_improve_with_coverage_granularity_and_history(model):
     rows = enterprises(model)
     truth = model.customers["efficiency_potential_share"][rows]
-    flex_truth = hidden_flexibility(model)[rows]
+    flex_truth = model.type_column("flexibility_share")[rows]
 
     def error(**platform) -> tuple[float, float]:
         est = estimate(observe(model, **platform), "predictive")

@@ -74,11 +74,7 @@ class PVInvestment(Service):
     def __init__(self, params, model):
         super().__init__(params, model)
         c = model.customers
-        roof = np.zeros(len(c))
-        for name, ctype in (("households", HOUSEHOLD), ("enterprises", ENTERPRISE)):
-            rows = np.flatnonzero(c["customer_type"] == ctype)
-            roof[rows] = model.tables[name]["roof_kwp"][c["type_row"][rows]]
-        self.system_kwp = roof * params.roof_use_share
+        self.system_kwp = model.type_column("roof_kwp") * params.roof_use_share
         self._self_share = np.zeros(len(c))
         self._estimated_scale = np.full(len(c), np.nan)  # load scale each estimate used
         self.dt = model.hours_per_interval
