@@ -18,13 +18,11 @@ import pandas as pd
 from gridvalue.agents.choice import acceptance_probability
 from gridvalue.simulation.contracts import COMPLETED, DEFAULTED, STATUS_NAMES, ContractBook
 from gridvalue.simulation.credit import monthly_default_probability
-from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.services import registry
-from gridvalue.simulation.services.base import Service
+from gridvalue.simulation.services.base import SEGMENT_NAMES, Service, segment_codes
 from gridvalue.simulation.social import SocialGraph
 
 DT_YEARS = 1.0 / 12.0  # one decision period: a month
-SEGMENTS = ("household", "industrial", "commercial", "agricultural", "microgrid")
 ENERGY_SALES = "energy_sales"
 
 
@@ -59,9 +57,7 @@ class Market:
         self.holds_group: dict[str, np.ndarray] = {}
         self._defaults = model.streams["defaults"]
         self.uptake_rows: list[dict] = []
-        ctype, sector = model.customers["customer_type"], model.customers["sector"]
-        self.segment = np.where(ctype == ENTERPRISE, 1 + sector,
-                                np.where(ctype == HOUSEHOLD, 0, len(SEGMENTS) - 1))
+        self.segment = segment_codes(model.customers)
 
     # ---- first day of the month ----------------------------------------------------------
     def decide(self, day: int, date: datetime.date) -> None:
@@ -101,14 +97,14 @@ class Market:
     def _record_uptake(self, date, name: str, k: int, eligible: np.ndarray,
                        chosen: np.ndarray) -> None:
         """Per segment: eligible, aware, new and total contracts after this decision."""
-        seg, size = self.segment, len(SEGMENTS)
+        seg, size = self.segment, len(SEGMENT_NAMES)
         counts = {
             "eligible": np.bincount(seg[eligible], minlength=size),
             "aware": np.bincount(seg[self.aware[k] & eligible], minlength=size),
             "new_contracts": np.bincount(seg[chosen], minlength=size),
             "contracts_total": np.bincount(seg[self.adopted[k]], minlength=size),
         }
-        for s, segment in enumerate(SEGMENTS):
+        for s, segment in enumerate(SEGMENT_NAMES):
             if counts["eligible"][s]:
                 self.uptake_rows.append({"date": date, "service": name, "segment": segment}
                                         | {key: int(v[s]) for key, v in counts.items()})

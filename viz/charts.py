@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from gridvalue.simulation.market import SEGMENTS
+from gridvalue.simulation.scenario import SEGMENT_NAMES
 from gridvalue.viz.layout import NetworkLayout
 from gridvalue.viz.snapshot import Snapshot
 
@@ -19,7 +19,7 @@ POLICY = "#1f6feb"
 BASELINE = "#6e7781"
 GOOD = "#2da44e"
 BAD = "#cf222e"
-SEGMENT_COLOURS = dict(zip(SEGMENTS, ("#1f6feb", "#bf8700", "#8250df", "#2da44e", "#cf222e"),
+SEGMENT_COLOURS = dict(zip(SEGMENT_NAMES, ("#1f6feb", "#bf8700", "#8250df", "#2da44e", "#cf222e"),
                            strict=True))
 ITEM_COLOURS = {"revenue": "#2da44e", "capex": "#cf222e", "marketing": "#fb8f44",
                 "opex": "#bf8700", "payments_to_customers": "#8250df",
@@ -165,7 +165,7 @@ def bills(snap: Snapshot) -> Figure:
     span = max(abs(low), abs(high), 0.5)
     bins = np.linspace(-span, span, 31)
     stacked = np.zeros(len(bins) - 1)
-    for s, segment in enumerate(SEGMENTS):
+    for s, segment in enumerate(SEGMENT_NAMES):
         rows = change[moved & (snap.segment == s)]
         if len(rows):
             counts, _ = np.histogram(np.clip(rows, -span, span), bins=bins)

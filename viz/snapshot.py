@@ -12,7 +12,6 @@ import pandas as pd
 
 from gridvalue.agents.grid_company import ENERGY_SALES
 from gridvalue.simulation import metrics
-from gridvalue.simulation.market import SEGMENTS
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.viz.twin import Twin
 
@@ -189,5 +188,3 @@ def _take(twin: Twin) -> Snapshot:
         np.abs(base_cost), 1.0)
     return snap
 
-
-SEGMENT_NAMES = SEGMENTS

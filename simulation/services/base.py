@@ -14,6 +14,7 @@ import numpy as np
 
 from gridvalue.simulation.contracts import ContractBook
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
+from gridvalue.simulation.scenario import SEGMENT_NAMES
 from gridvalue.simulation.schema import param
 
 A = "assumption"
@@ -137,7 +138,6 @@ def discount_factors(rate_per_year: np.ndarray, months: int) -> np.ndarray:
     return (1.0 + np.asarray(rate_per_year, dtype=float))[:, None] ** (-m[None, :] / 12.0)
 
 
-SEGMENT_NAMES = ("household", "industrial", "commercial", "agricultural", "microgrid")
 
 
 def segment_codes(customers) -> np.ndarray:
