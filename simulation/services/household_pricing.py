@@ -212,11 +212,13 @@ class HomeEnergyManagement(Service):
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         c, s = self.model.customers, self.params.behavioural_savings_share
+        had_technology = c["enabling_technology"][customers].astype(float)
         c["load_scale"][customers] *= 1.0 - s
         c["enabling_technology"][customers] = True
         capex = np.full(len(customers), self.params.device_capex)
         self.contracts.add(customers, day, self.params.term_months, capex,
-                           savings_share=np.full(len(customers), s))
+                           savings_share=np.full(len(customers), s),
+                           had_technology=had_technology)
         return capex
 
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
@@ -237,7 +239,7 @@ class HomeEnergyManagement(Service):
         c = self.model.customers
         who = self.contracts["customer"][rows]
         c["load_scale"][who] /= 1.0 - self.contracts["savings_share"][rows]
-        c["enabling_technology"][who] = False
+        c["enabling_technology"][who] = self.contracts["had_technology"][rows] > 0  # as before
 
     def on_end(self, rows: np.ndarray) -> None:
         self._remove(rows)
