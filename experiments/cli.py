@@ -106,6 +106,13 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _check_replicates_and_seed(args) -> None:
+    if args.replicates < 1:
+        raise ScenarioError("--replicates", f"must be at least 1, got {args.replicates}")
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+
+
 def _cmd_compare(args) -> int:
     import datetime
 
@@ -117,10 +124,7 @@ def _cmd_compare(args) -> int:
     from gridvalue.experiments.runner import check_out_dir
     from gridvalue.simulation.scenario import load_scenario
 
-    if args.replicates < 1:
-        raise ScenarioError("--replicates", f"must be at least 1, got {args.replicates}")
-    if args.seed is not None and args.seed < 0:
-        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+    _check_replicates_and_seed(args)
     base = load_scenario(args.baseline, args.overrides)
     other = load_scenario(args.scenario, args.overrides)
     for field in ("network", "population"):
@@ -200,10 +204,7 @@ def _cmd_voi(args) -> int:
     from gridvalue.experiments.runner import check_out_dir
     from gridvalue.simulation.scenario import load_scenario
 
-    if args.replicates < 1:
-        raise ScenarioError("--replicates", f"must be at least 1, got {args.replicates}")
-    if args.seed is not None and args.seed < 0:
-        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+    _check_replicates_and_seed(args)
     scenario = load_scenario(args.scenario, args.overrides)
     voi.check_scenario(scenario)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
