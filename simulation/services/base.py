@@ -179,3 +179,18 @@ def resale_value(capex: np.ndarray, age_months: np.ndarray, life_months: float,
                  recovery_share: float) -> np.ndarray:
     """What repossessed equipment brings back: a share of its straight-line book value."""
     return recovery_share * capex * np.clip(1.0 - age_months / life_months, 0.0, 1.0)
+
+
+class RepossessedAsset:
+    """Mixin of services whose asset the company takes back on default (its Params have
+    `life_years` and `recovery_share`)."""
+
+    def resale_back(self, rows: np.ndarray) -> np.ndarray:
+        """What repossessing these contracts' assets brings back."""
+        book = self.contracts
+        return resale_value(book["capex"][rows], book["months_settled"][rows],
+                            self.params.life_years * 12.0, self.params.recovery_share)
+
+    def exposure(self, rows: np.ndarray) -> np.ndarray:
+        """Unrecovered capex less what the repossessed asset brings back."""
+        return np.maximum(unrecovered_capex(self.contracts, rows) - self.resale_back(rows), 0.0)

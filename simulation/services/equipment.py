@@ -20,16 +20,15 @@ from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
     MonthFlows,
+    RepossessedAsset,
     Service,
     ServiceParams,
     discount_factors,
     in_segments,
     register,
-    resale_value,
     segment_codes,
     surviving_discount_sum,
     unit_energy_cost,
-    unrecovered_capex,
 )
 
 A = "assumption"
@@ -61,7 +60,7 @@ class EquipmentParams(ServiceParams):
                                   min=0, max=1)
 
 
-class EquipmentDeal(Service):
+class EquipmentDeal(RepossessedAsset, Service):
     """Sizing, efficiency gain and repossession shared by rental and instalments."""
 
     family = "equipment"
@@ -125,11 +124,6 @@ class EquipmentDeal(Service):
         saved_kwh = c["annual_kwh"][who] * c["load_scale"][who] / (1.0 - s) * s / 12.0
         return saved_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
 
-    def _book_value_back(self, rows: np.ndarray) -> np.ndarray:
-        book = self.contracts
-        return resale_value(book["capex"][rows], book["months_settled"][rows],
-                            self.params.life_years * 12.0, self.params.recovery_share)
-
     def on_default(self, rows: np.ndarray) -> None:
         self._remove(rows)  # repossessed
 
@@ -173,11 +167,6 @@ class EquipmentRental(EquipmentDeal):
         saved_kwh, margin = self._month_savings(rows)
         opex = book["capex"][rows] * self.params.maintenance_share_per_year / 12.0
         return MonthFlows(book["rent"][rows], np.zeros(len(rows)), opex, margin, saved_kwh)
-
-    def exposure(self, rows: np.ndarray) -> np.ndarray:
-        book = self.contracts
-        unrecovered = unrecovered_capex(book, rows)
-        return np.maximum(unrecovered - self._book_value_back(rows), 0.0)
 
     def on_end(self, rows: np.ndarray) -> None:
         self._remove(rows)  # returned at the end of the term
@@ -256,7 +245,7 @@ class EquipmentInstalments(EquipmentDeal):
 
     def exposure(self, rows: np.ndarray) -> np.ndarray:
         """The receivable less what the repossessed equipment brings back."""
-        return np.maximum(self.balance(rows) - self._book_value_back(rows), 0.0)
+        return np.maximum(self.balance(rows) - self.resale_back(rows), 0.0)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         book = self.contracts

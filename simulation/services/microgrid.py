@@ -26,13 +26,12 @@ from gridvalue.simulation.population import MICROGRID
 from gridvalue.simulation.schema import ScenarioError, param
 from gridvalue.simulation.services.base import (
     MonthFlows,
+    RepossessedAsset,
     Service,
     ServiceParams,
     discount_factors,
     register,
-    resale_value,
     surviving_discount_sum,
-    unrecovered_capex,
 )
 from gridvalue.simulation.storage import Batteries, dispatch_peak_shaving
 
@@ -89,7 +88,7 @@ def _bill(net_kw: np.ndarray, price_per_kwh: np.ndarray, export_price: float,
 
 
 @register
-class MicrogridEnergyManagement(Service):
+class MicrogridEnergyManagement(RepossessedAsset, Service):
     """The company runs the microgrid's battery, with added storage and a wider window."""
 
     name = "microgrid_energy_management"
@@ -245,13 +244,6 @@ class MicrogridEnergyManagement(Service):
         opex = p.platform_cost_per_month + book["added_kwh"][rows] * p.battery_om_per_kwh_year / 12
         zero = np.zeros(len(rows))
         return MonthFlows(pays, zero, opex, zero, zero)
-
-    def exposure(self, rows: np.ndarray) -> np.ndarray:
-        book = self.contracts
-        unrecovered = unrecovered_capex(book, rows)
-        back = resale_value(book["capex"][rows], book["months_settled"][rows],
-                            self.params.life_years * 12.0, self.params.recovery_share)
-        return np.maximum(unrecovered - back, 0.0)
 
     def on_default(self, rows: np.ndarray) -> None:
         self._restore(rows)

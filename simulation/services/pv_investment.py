@@ -23,15 +23,14 @@ from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
     MonthFlows,
+    RepossessedAsset,
     Service,
     ServiceParams,
     discount_factors,
     in_segments,
     register,
-    resale_value,
     surviving_discount_sum,
     unit_energy_cost,
-    unrecovered_capex,
 )
 
 A = "assumption"
@@ -63,7 +62,7 @@ class PVParams(ServiceParams):
                              min=1, max=360)
 
 
-class PVInvestment(Service):
+class PVInvestment(RepossessedAsset, Service):
     """Sizing, generation, metering and credit exposure shared by the PV contracts."""
 
     family = "pv"
@@ -164,14 +163,6 @@ class PVInvestment(Service):
         margin = self_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
         return MonthFlows(self._customer_pays(rows, self_kwh, export_kwh),
                           np.zeros(len(rows)), opex, margin, self_kwh)
-
-    def exposure(self, rows: np.ndarray) -> np.ndarray:
-        """Unrecovered capex less what the repossessed panels bring back."""
-        book = self.contracts
-        unrecovered = unrecovered_capex(book, rows)
-        back = resale_value(book["capex"][rows], book["months_settled"][rows],
-                            self.params.life_years * 12.0, self.params.recovery_share)
-        return np.maximum(unrecovered - back, 0.0)
 
     def _expected_monthly_revenue(self, rows: np.ndarray) -> np.ndarray:
         raise NotImplementedError
