@@ -152,8 +152,10 @@ class Market:
                                        -n * service.params.marketing_cost_per_contact)
 
     # ---- last day of the month -----------------------------------------------------------
-    def settle(self, date: datetime.date) -> None:
-        """Contract cash for the month, then defaults, then contracts reaching their term."""
+    def settle(self, date: datetime.date, month_share: float = 1.0) -> None:
+        """Contract cash for the month, then defaults, then contracts reaching their term.
+        `month_share`: the share of the calendar month the settled period covers."""
+        self.month_share = month_share  # of the latest settlement
         customers = self.model.customers
         ledger = self.model.company.ledger
         # one draw per customer and month: a customer who defaults, defaults on every
@@ -164,6 +166,7 @@ class Market:
             rows = book.active()
             if len(rows) == 0:
                 continue
+            service.month_share = month_share
             flows = service.settle_month(rows)
             who = book["customer"][rows]
             np.add.at(customers["service_paid"], who, flows.customer_pays)

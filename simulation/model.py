@@ -1,5 +1,6 @@
 """GridValueModel: the Mesa model of a grid company, its customers and its network."""
 
+import calendar
 import dataclasses
 import datetime
 import functools
@@ -123,6 +124,7 @@ class GridValueModel(mesa.Model):
         self._build_grid_batteries()
         self._build_records()
         self.market = Market(self)
+        self._settled_through = -1  # last day whose month has been settled
         self.running = True
 
     # ---- construction -------------------------------------------------------------------
@@ -238,19 +240,24 @@ class GridValueModel(mesa.Model):
         self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval)
         last_day = self.steps >= self.days
         if last_day or (date + datetime.timedelta(days=1)).day == 1:
-            self.market.settle(date)
-            self._book_grid_batteries(date)
+            month_days = calendar.monthrange(date.year, date.month)[1]
+            share = min((day - self._settled_through) / month_days, 1.0)
+            self._settled_through = day
+            self.market.settle(date, share)
+            self._book_grid_batteries(date, share)
         self.datacollector.collect(self)
         if last_day:
             self.running = False
 
-    def _book_grid_batteries(self, date: datetime.date) -> None:
-        """A month of the company batteries' capital charge (annuity over their life)."""
+    def _book_grid_batteries(self, date: datetime.date, month_share: float) -> None:
+        """A month (or `month_share` of one) of the company batteries' capital charge (annuity
+        over their life)."""
         if self.grid_battery_capex:
             s, rate = self.scenario.storage, self.scenario.company.discount_rate_per_year
             self.company.ledger.book(date, "grid_storage", "capex_annuity",
                                      -self.grid_battery_capex
-                                     * annuity_factor(rate, s.grid_battery_life_years) / 12.0)
+                                     * annuity_factor(rate, s.grid_battery_life_years) / 12.0
+                                     * month_share)
 
     def operate(self, day: int) -> np.ndarray:
         """Net load of every customer for `day`, kW, (n_customers, T): demand after price

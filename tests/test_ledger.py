@@ -3,6 +3,7 @@
 import pytest
 
 from gridvalue.experiments.runner import run_scenario
+from gridvalue.simulation.model import GridValueModel
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +39,24 @@ def test_capacity_cost_is_the_horizon_share_of_the_peak(result):
 def test_npv_discounts_the_margin(result):
     assert result.summary["company_npv"] < result.summary["company_margin"]
     assert result.summary["company_npv"] > 0.98 * result.summary["company_margin"]
+
+
+def test_a_month_cut_short_by_the_horizon_books_its_share_of_fixed_fees():
+    """A 45-day horizon from 1 January: January is settled whole, February's 14 days as
+    14/28 of a month, so a fixed monthly subscription fee is half a fee in February."""
+    small = {"population.households": 200, "population.enterprises": 150, "meta.days": 45,
+             "market.initial_awareness_share": 1.0,
+             "population.enterprise_default_hazard_mean": 0.0,
+             "services.maintenance_subscription.innovation_p_per_year": 6.0}
+    model = GridValueModel("baseline", seed=5, overrides=small).run()
+    service = model.market.services[0]
+    book = service.contracts
+    january = book["start_day"] == 0
+    assert january.sum() >= 3
+    ledger = model.company.ledger.to_frame()
+    revenue = ledger[(ledger["service_line"] == service.name) & (ledger["item"] == "revenue")]
+    by_month = dict(zip(revenue["month"], revenue["amount"], strict=True))
+    fees = book["fee"][january].sum()
+    assert by_month["2025-01"] == pytest.approx(fees)
+    february = book["fee"].sum()  # January's and February's subscribers, all active
+    assert by_month["2025-02"] == pytest.approx(february * 14 / 28)

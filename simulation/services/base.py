@@ -75,6 +75,9 @@ class Service:
         self.params = params
         self.model = model
         self.contracts = ContractBook()
+        # share of a calendar month the period being settled covers (below 1 when the horizon
+        # starts or ends inside a month): fixed monthly fees and costs are pro-rated by it
+        self.month_share = 1.0
 
     # ---- who and what ---------------------------------------------------------------------
     def eligible(self) -> np.ndarray:

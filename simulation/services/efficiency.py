@@ -285,7 +285,7 @@ class EnergyCostTrust(EfficiencyService):
         who = book["customer"][rows]
         saved_kwh, _ = self._month_savings(rows)
         zero = np.zeros(len(rows))
-        return MonthFlows(book["fee"][rows], c["month_bill"][who], zero,
+        return MonthFlows(book["fee"][rows] * self.month_share, c["month_bill"][who], zero,
                           self._margin_lost(rows, saved_kwh), saved_kwh)
 
     def exposure(self, rows: np.ndarray) -> np.ndarray:

@@ -166,7 +166,8 @@ class EquipmentRental(EquipmentDeal):
         book = self.contracts
         saved_kwh, margin = self._month_savings(rows)
         opex = book["capex"][rows] * self.params.maintenance_share_per_year / 12.0
-        return MonthFlows(book["rent"][rows], np.zeros(len(rows)), opex, margin, saved_kwh)
+        return MonthFlows(book["rent"][rows] * self.month_share, np.zeros(len(rows)),
+                          opex * self.month_share, margin, saved_kwh)
 
     def on_end(self, rows: np.ndarray) -> None:
         self._remove(rows)  # returned at the end of the term
@@ -341,7 +342,8 @@ class MaintenanceSubscription(Service):
         book = self.contracts
         book["loss_avoided_to_date"][rows] += book["avoided_loss"][rows]
         zero = np.zeros(len(rows))
-        return MonthFlows(book["fee"][rows], zero, book["cost"][rows], zero, zero)
+        return MonthFlows(book["fee"][rows] * self.month_share, zero,
+                          book["cost"][rows] * self.month_share, zero, zero)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         book = self.contracts

@@ -160,7 +160,7 @@ class PricePackages(Service):
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
         who = self.contracts["customer"][rows]
         zero = np.zeros(len(rows))
-        opex = np.full(len(rows), self.params.admin_cost_per_customer_month)
+        opex = np.full(len(rows), self.params.admin_cost_per_customer_month * self.month_share)
         margin_lost = self.month_flat_bill[who] - self.month_bill[who]
         return MonthFlows(zero, zero, opex, margin_lost)
 
@@ -227,8 +227,8 @@ class HomeEnergyManagement(Service):
         s = book["savings_share"][rows]
         saved_kwh = c["month_demand_kwh"][who] * s / (1.0 - s)
         unit_cost = unit_energy_cost(self.model)
-        fee = np.full(len(rows), self.params.monthly_fee)
-        opex = np.full(len(rows), self.params.opex_per_month)
+        fee = np.full(len(rows), self.params.monthly_fee * self.month_share)
+        opex = np.full(len(rows), self.params.opex_per_month * self.month_share)
         return MonthFlows(fee, np.zeros(len(rows)), opex,
                           saved_kwh * (c["price_per_kwh"][who] - unit_cost), saved_kwh)
 

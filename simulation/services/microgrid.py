@@ -240,8 +240,9 @@ class MicrogridEnergyManagement(RepossessedAsset, Service):
         saving = book["month_saving"][rows].copy()
         book["saving_to_date"][rows] += saving
         book["month_saving"][rows] = 0.0
-        pays = p.fee_per_month + p.saving_share * np.maximum(saving, 0.0)
-        opex = p.platform_cost_per_month + book["added_kwh"][rows] * p.battery_om_per_kwh_year / 12
+        pays = p.fee_per_month * self.month_share + p.saving_share * np.maximum(saving, 0.0)
+        opex = (p.platform_cost_per_month + book["added_kwh"][rows] * p.battery_om_per_kwh_year
+                / 12) * self.month_share
         zero = np.zeros(len(rows))
         return MonthFlows(pays, zero, opex, zero, zero)
 
@@ -335,7 +336,7 @@ class MicrogridBackup(Service):
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
         book, p = self.contracts, self.params
         book["loss_avoided_to_date"][rows] += book["avoided_loss"][rows]
-        kw = book["backup_kw"][rows]
+        kw = book["backup_kw"][rows] * self.month_share
         zero = np.zeros(len(rows))
         return MonthFlows(p.fee_per_kw_month * kw, zero, p.reserve_cost_per_kw_month * kw,
                           zero, zero)

@@ -159,7 +159,7 @@ class PVInvestment(RepossessedAsset, Service):
         export_kwh = book["month_export_kwh"][rows].copy()
         book["month_self_kwh"][rows] = 0.0
         book["month_export_kwh"][rows] = 0.0
-        opex = book["kwp"][rows] * self.params.om_per_kwp_year / 12.0
+        opex = book["kwp"][rows] * self.params.om_per_kwp_year / 12.0 * self.month_share
         margin = self_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
         return MonthFlows(self._customer_pays(rows, self_kwh, export_kwh),
                           np.zeros(len(rows)), opex, margin, self_kwh)
@@ -240,7 +240,7 @@ class PVLease(PVInvestment):
                 - self.params.lease_per_kwp_month * self.system_kwp[customers])
 
     def _customer_pays(self, rows, self_kwh, export_kwh) -> np.ndarray:
-        return self.params.lease_per_kwp_month * self.contracts["kwp"][rows]
+        return self.params.lease_per_kwp_month * self.contracts["kwp"][rows] * self.month_share
 
     def _expected_monthly_revenue(self, rows: np.ndarray) -> np.ndarray:
         return self.params.lease_per_kwp_month * self.contracts["kwp"][rows]
