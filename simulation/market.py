@@ -56,6 +56,7 @@ class Market:
         self.contacted = np.zeros((k, n), dtype=bool)
         self.holds_group: dict[str, np.ndarray] = {}
         self._defaults = model.streams["defaults"]
+        self.month_share = 1.0  # share of a calendar month the latest settlement covered
         self.uptake_rows: list[dict] = []
         self.segment = segment_codes(model.customers)
 
@@ -155,7 +156,7 @@ class Market:
     def settle(self, date: datetime.date, month_share: float = 1.0) -> None:
         """Contract cash for the month, then defaults, then contracts reaching their term.
         `month_share`: the share of the calendar month the settled period covers."""
-        self.month_share = month_share  # of the latest settlement
+        self.month_share = month_share
         customers = self.model.customers
         ledger = self.model.company.ledger
         # one draw per customer and month: a customer who defaults, defaults on every
