@@ -1,4 +1,5 @@
-"""The grid company: sells energy, buys it wholesale, pays for its peak, keeps the books."""
+"""The grid company: sells energy, buys it wholesale per interval, pays for its peak, keeps
+the books."""
 
 import datetime
 
@@ -21,6 +22,7 @@ class GridCompany(mesa.Agent):
         self.tariff = tariff
         self.ledger = Ledger(start)
         self._year_peak_kw = 0.0
+        self.wholesale_index = 1.0  # escalation of the wholesale price level since the start
         self._capacity_booked = 0.0
 
     def settle_day(self, date: datetime.date, day: int, customer_kw: np.ndarray,
@@ -37,11 +39,21 @@ class GridCompany(mesa.Agent):
         customers["bill"] += bills
         customers["month_bill"] += bills
         self.ledger.book(date, ENERGY_SALES, "revenue", bills.sum())
-        bought_kwh = (np.maximum(system_kw, 0.0).sum() * hours_per_interval
-                      * (1.0 + self.finance.loss_share))
         self.ledger.book(date, ENERGY_SALES, "wholesale_energy",
-                         -bought_kwh * self.finance.wholesale_price_per_kwh)
+                         -self.wholesale_cost(day, system_kw, hours_per_interval))
         self._accrue_capacity(date, day, float(system_kw.max()))
+
+    def wholesale_prices(self, day: int) -> np.ndarray:
+        """(T,) what the company pays per kWh bought in each interval of `day`."""
+        return (self.finance.wholesale_price_per_kwh * self.wholesale_index
+                * self.model.tariffs.wholesale_multipliers(day))
+
+    def wholesale_cost(self, day: int, system_kw: np.ndarray, hours_per_interval: float) -> float:
+        """Energy bought for the day's system load (with network losses) at each interval's
+        wholesale price."""
+        bought_kwh = np.maximum(system_kw, 0.0) * hours_per_interval * (
+            1.0 + self.finance.loss_share)
+        return float(bought_kwh @ self.wholesale_prices(day))
 
     def _accrue_capacity(self, date: datetime.date, day: int, peak_kw: float) -> None:
         """Book the capacity cost of each 365-day year's peak, accrued at month ends."""

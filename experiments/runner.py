@@ -29,7 +29,7 @@ from gridvalue.simulation.schema import ScenarioError
 from gridvalue.simulation.tariffs import PACKAGE
 
 TABLES = ("daily", "feeders_daily", "system_load", "customers", "transformers", "ledger",
-          "contracts", "uptake")
+          "writeoffs", "annual", "contracts", "uptake")
 
 
 @dataclass
@@ -99,9 +99,36 @@ def model_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
         "customers": customer_table(model),
         "transformers": transformer_table(model),
         "ledger": model.company.ledger.to_frame(),
-        "contracts": model.market.contract_frame(),
+        "writeoffs": model.company.ledger.writeoffs_frame(),
+        "annual": annual_table(model),
+        "contracts": contract_table(model),
         "uptake": model.market.uptake_frame(),
     }
+
+
+def contract_table(model: GridValueModel) -> pd.DataFrame:
+    """Every contract with its cash to date and its lifetime value (simulation/lifetime.py)."""
+    frame = model.market.contract_frame()
+    values = model.market.contract_lifetime_values()
+    for name in ("remaining_value", "lifetime_value"):
+        frame[name] = values[name].to_numpy() if len(values) else np.zeros(0)
+    return frame
+
+
+def annual_table(model: GridValueModel) -> pd.DataFrame:
+    """Per calendar year and service line: revenue, costs, margin lost, net cash and the
+    contracts live in the year."""
+    rows = []
+    for service in model.market.services:
+        book = service.contracts
+        start = np.array([model.dates[d].year for d in book["start_day"]], dtype=int)
+        months = book["months_settled"]
+        end = np.array([(model.dates[d] + datetime.timedelta(days=30.44 * max(m - 1, 0))).year
+                        for d, m in zip(book["start_day"], months, strict=True)], dtype=int)
+        rows.append(pd.DataFrame({"service": service.name, "start_year": start,
+                                  "end_year": end}))
+    contracts = pd.concat(rows, ignore_index=True) if rows else None
+    return model.company.ledger.annual_frame(contracts)
 
 
 def customer_table(model: GridValueModel) -> pd.DataFrame:
@@ -174,7 +201,10 @@ def summarise(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
         "contracts": len(tables["contracts"]),
         "contracts_defaulted": int((tables["contracts"]["status"] == "defaulted").sum()),
         "service_revenue": ledger.total(item="revenue") - ledger.total(ENERGY_SALES, "revenue"),
-        "default_losses": -ledger.total(item="default_losses"),
+        "default_losses": ledger.writeoff_total(),
+        "recoveries": ledger.total(item="recoveries"),
+        "taxes": -ledger.total(item="vat") - ledger.total(item="income_tax"),
+        "subsidies": ledger.total(item="subsidy"),
         "customer_bill_total": float(model.customers["bill"].sum()),
         "customer_service_paid": float(model.customers["service_paid"].sum()),
         "customer_service_received": float(model.customers["service_received"].sum()),

@@ -36,7 +36,7 @@ def screening_curve(scenario: Scenario, seed: int, service: str,
             "threshold": float(threshold),
             "contracts": len(book),
             "defaulted": int((book["status"] == DEFAULTED).sum()),
-            "default_losses": -ledger.total(service, "default_losses"),
+            "default_losses": ledger.writeoff_total(service),
             "lifetime_default_share": float(lifetime_pd.mean()) if len(book) else np.nan,
             "line_npv_lifetime": ledger.npv(rate, service)
             + model.market.remaining_value()[service],

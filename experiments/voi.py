@@ -61,7 +61,7 @@ def run_metrics(model: GridValueModel) -> dict[str, float]:
         "contracts": float(contracts),
         "contacts": float(contacts),
         "uptake_per_contact": contracts / contacts if contacts else 0.0,
-        "default_losses": -ledger.total(item="default_losses"),
+        "default_losses": ledger.writeoff_total(),
         "system_peak_kw": float(model.system_kw.max()),
     }
 

@@ -1,4 +1,9 @@
-"""A growing struct-of-arrays book of contracts: terms, dates, status and cash to date."""
+"""A growing struct-of-arrays book of contracts: terms, dates, status and cash to date.
+
+`npv_to_date`: the contract's own cash booked so far (capex, revenue, payments, upkeep,
+margin its effect took, recoveries), each month discounted to the start date at the
+company's rate, as the ledger's NPV discounts it.
+"""
 
 import numpy as np
 
@@ -11,7 +16,8 @@ class ContractBook:
 
     CORE = {"customer": np.int64, "start_day": np.int64, "term_months": np.int64,
             "months_settled": np.int64, "status": np.int8, "capex": float,
-            "received": float, "paid_out": float}
+            "received": float, "paid_out": float, "recovered": float,
+            "npv_to_date": float}
 
     def __init__(self):
         self.columns = {name: np.zeros(0, dtype=dtype) for name, dtype in self.CORE.items()}
@@ -24,7 +30,8 @@ class ContractBook:
         new = {"customer": customers, "start_day": np.full(k, start_day),
                "term_months": np.broadcast_to(term_months, (k,)), "months_settled": np.zeros(k),
                "status": np.zeros(k), "capex": capex, "received": np.zeros(k),
-               "paid_out": np.zeros(k)} | extra
+               "paid_out": np.zeros(k), "recovered": np.zeros(k),
+               "npv_to_date": np.zeros(k)} | extra
         for name in set(self.columns) | set(new):
             if name not in self.columns:
                 self.columns[name] = np.zeros(self.n)

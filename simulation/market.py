@@ -21,6 +21,7 @@ from gridvalue.simulation.credit import monthly_default_probability
 from gridvalue.simulation.services import registry
 from gridvalue.simulation.services.base import SEGMENT_NAMES, Service, segment_codes
 from gridvalue.simulation.social import SocialGraph
+from gridvalue.simulation.taxes import IncomeTax
 
 DT_YEARS = 1.0 / 12.0  # one decision period: a month
 ENERGY_SALES = "energy_sales"
@@ -56,6 +57,8 @@ class Market:
         self.contacted = np.zeros((k, n), dtype=bool)
         self.holds_group: dict[str, np.ndarray] = {}
         self._defaults = model.streams["defaults"]
+        self.taxes = IncomeTax(model, [s.name for s in self.services],
+                               {s.name for s in self.services if s.family == "efficiency"})
         self.month_share = 1.0  # share of a calendar month the latest settlement covered
         self.uptake_rows: list[dict] = []
         self.segment = segment_codes(model.customers)
@@ -154,53 +157,103 @@ class Market:
 
     # ---- last day of the month -----------------------------------------------------------
     def settle(self, date: datetime.date, month_share: float = 1.0) -> None:
-        """Contract cash for the month, then defaults, then contracts reaching their term.
-        `month_share`: the share of the calendar month the settled period covers."""
+        """Contract cash for the month, then defaults, then contracts reaching their term;
+        then the margin that effects outlasting their contracts take (retrofits, PV passed to
+        the customer). `month_share`: the share of the calendar month the period covers."""
         self.month_share = month_share
         customers = self.model.customers
         ledger = self.model.company.ledger
+        factor = ledger.discount_factor(date, self.model.scenario.company.discount_rate_per_year)
         # one draw per customer and month: a customer who defaults, defaults on every
         # credit-exposed contract it holds, whatever else is on offer
         u_default = self._defaults.random(len(customers))
         for service in self.services:
             book = service.contracts
-            rows = book.active()
-            if len(rows) == 0:
-                continue
             service.month_share = month_share
-            flows = service.settle_month(rows)
-            who = book["customer"][rows]
-            np.add.at(customers["service_paid"], who, flows.customer_pays)
-            np.add.at(customers["service_received"], who, flows.company_pays)
-            if len(flows.saved_kwh):
-                np.add.at(customers["service_saved_kwh"], who, flows.saved_kwh)
-            book["received"][rows] += flows.customer_pays
-            book["paid_out"][rows] += flows.company_pays + flows.opex
-            book["months_settled"][rows] += 1
-            ledger.book(date, service.name, "revenue", flows.customer_pays.sum())
-            ledger.book(date, service.name, "payments_to_customers", -flows.company_pays.sum())
-            ledger.book(date, service.name, "opex", -flows.opex.sum())
-            lost = flows.margin_lost.sum()
-            ledger.book(date, service.name, "margin_lost", -lost)
-            ledger.book(date, ENERGY_SALES, "margin_lost_to_services", lost)
-            if service.credit_exposed:
-                self._defaults_of(service, rows, u_default, date)
+            after = service.after_rows()  # ended before this month: their effect goes on
             rows = book.active()
-            ended = rows[book["months_settled"][rows] >= book["term_months"][rows]]
-            book["status"][ended] = COMPLETED
-            service.on_end(ended)
+            if len(rows):
+                self._settle_rows(service, rows, date, factor)
+                if service.credit_exposed:
+                    self._defaults_of(service, rows, u_default, date, factor)
+                rows = book.active()
+                ended = rows[book["months_settled"][rows] >= book["term_months"][rows]]
+                book["status"][ended] = COMPLETED
+                service.on_end(ended)
+            if len(after):
+                lost = service.settle_after(after)
+                book["npv_to_date"][after] -= lost * factor
+                ledger.book(date, service.name, "margin_lost", -lost.sum())
+                ledger.book(date, ENERGY_SALES, "margin_lost_to_services", lost.sum())
+        if date.month == 12 or date == self.model.dates[-1]:
+            self.taxes.book_income_tax(date)
 
-    def _defaults_of(self, service: Service, rows: np.ndarray, u: np.ndarray, date) -> None:
+    def _subsidy(self, service: Service, flows) -> np.ndarray:
+        """Incentives per unit: kWh an efficiency contract saves, kWh the company's PV makes."""
+        t = self.model.scenario.taxes
+        if service.family == "efficiency" and t.epc_subsidy_per_kwh_saved:
+            return t.epc_subsidy_per_kwh_saved * flows.saved_kwh
+        if service.family == "pv" and t.pv_subsidy_per_kwh and len(flows.generated_kwh):
+            return t.pv_subsidy_per_kwh * flows.generated_kwh
+        return np.zeros(len(flows.customer_pays))
+
+    def _settle_rows(self, service: Service, rows: np.ndarray, date, factor: float) -> None:
+        customers, ledger, book = self.model.customers, self.model.company.ledger, \
+            service.contracts
+        new = rows[book["months_settled"][rows] == 0]  # capex was spent in the signing month
+        if len(new):
+            rate = self.model.scenario.company.discount_rate_per_year
+            signed = [self.model.dates[d] for d in book["start_day"][new]]
+            book["npv_to_date"][new] -= book["capex"][new] * np.array(
+                [ledger.discount_factor(d, rate) for d in signed])
+        flows = service.settle_month(rows)
+        who = book["customer"][rows]
+        np.add.at(customers["service_paid"], who, flows.customer_pays)
+        np.add.at(customers["service_received"], who, flows.company_pays)
+        if len(flows.saved_kwh):
+            np.add.at(customers["service_saved_kwh"], who, flows.saved_kwh)
+        book["received"][rows] += flows.customer_pays
+        book["paid_out"][rows] += flows.company_pays + flows.opex
+        book["months_settled"][rows] += 1
+        vat = flows.customer_pays * (1.0 - service.revenue_kept_share())
+        subsidy = self._subsidy(service, flows)
+        book["npv_to_date"][rows] += factor * (flows.customer_pays - vat + subsidy
+                                               - flows.company_pays - flows.opex
+                                               - flows.margin_lost)
+        ledger.book(date, service.name, "revenue", flows.customer_pays.sum())
+        if vat.sum():
+            ledger.book(date, service.name, "vat", -vat.sum())
+        if subsidy.sum():
+            ledger.book(date, service.name, "subsidy", subsidy.sum())
+        self.taxes.depreciate(service, rows, date)
+        ledger.book(date, service.name, "payments_to_customers", -flows.company_pays.sum())
+        ledger.book(date, service.name, "opex", -flows.opex.sum())
+        lost = flows.margin_lost.sum()
+        ledger.book(date, service.name, "margin_lost", -lost)
+        ledger.book(date, ENERGY_SALES, "margin_lost_to_services", lost)
+
+    def _defaults_of(self, service: Service, rows: np.ndarray, u: np.ndarray, date,
+                     factor: float) -> None:
+        """Cash only: a defaulter stops paying and its repossessed asset, if any, comes back
+        as cash (`recoveries`); the unrecovered amount is an accounting write-off, kept apart
+        from the cash (ledger.write_off)."""
         book = service.contracts
         who = book["customer"][rows]
         hazard = self.model.customers["default_hazard_per_year"][who]
         defaulted = rows[u[who] < monthly_default_probability(hazard)]
         if len(defaulted) == 0:
             return
-        loss = service.exposure(defaulted)
+        writeoff = service.exposure(defaulted)
+        back = service.recovery(defaulted)
         book["status"][defaulted] = DEFAULTED
         service.on_default(defaulted)
-        self.model.company.ledger.book(date, service.name, "default_losses", -loss.sum())
+        self.taxes.dispose(service, defaulted, date)
+        book["recovered"][defaulted] += back
+        book["npv_to_date"][defaulted] += back * factor
+        ledger = self.model.company.ledger
+        ledger.write_off(date, service.name, writeoff.sum())
+        if back.sum():
+            ledger.book(date, service.name, "recoveries", back.sum())
 
     # ---- results -----------------------------------------------------------------------------
     def contract_frame(self) -> pd.DataFrame:
@@ -217,15 +270,37 @@ class Market:
         out["status"] = pd.Categorical.from_codes(out["status"].astype(int), STATUS_NAMES)
         return out
 
-    def remaining_value(self) -> dict[str, float]:
-        """Per service, expected net cash of active contracts after the horizon, discounted
-        to the start date at the company's rate."""
-        model = self.model
-        years = model.days / 365.0
-        factor = (1.0 + model.scenario.company.discount_rate_per_year) ** (-years)
-        out = {}
-        for service in self.services:
-            rows = service.contracts.active()
-            out[service.name] = float(service.remaining_value(rows).sum() * factor)
-        return out
+    def valuation_factor(self) -> float:
+        """Discount factor from the end of the last settled month to the start date."""
+        ledger = self.model.company.ledger
+        return ledger.discount_factor(self.model.dates[-1],
+                                      self.model.scenario.company.discount_rate_per_year)
 
+    def remaining_value(self) -> dict[str, float]:
+        """Per service, the expected value after the horizon of its contracts (live ones to
+        the end of their term, and every effect that outlasts a contract), discounted to the
+        start date at the company's rate (simulation/lifetime.py)."""
+        factor = self.valuation_factor()
+        return {s.name: float(s.remaining_value(s.lifetime_rows()).sum() * factor)
+                for s in self.services}
+
+    def contract_lifetime_values(self) -> pd.DataFrame:
+        """Every contract's lifetime value at the start date: its discounted cash to date plus
+        its expected value after the horizon, with its signing year."""
+        factor = self.valuation_factor()
+        frames = []
+        for s in self.services:
+            book = s.contracts
+            rest = np.zeros(len(book))
+            rows = s.lifetime_rows()
+            rest[rows] = s.remaining_value(rows) * factor
+            signed = np.array([self.model.dates[d].year for d in book["start_day"]], dtype=int)
+            frames.append(pd.DataFrame({"service": s.name, "customer": book["customer"],
+                                        "start_day": book["start_day"], "signed_year": signed,
+                                        "npv_to_date": book["npv_to_date"],
+                                        "remaining_value": rest,
+                                        "lifetime_value": book["npv_to_date"] + rest}))
+        if not frames:
+            return pd.DataFrame(columns=["service", "customer", "start_day", "signed_year",
+                                         "npv_to_date", "remaining_value", "lifetime_value"])
+        return pd.concat(frames, ignore_index=True)

@@ -30,6 +30,7 @@ from gridvalue.simulation.profiles import CLASS_INDEX, MICROGRID_CLASS
 from gridvalue.simulation.response import DemandResponse
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario, load_scenario
+from gridvalue.simulation.services.base import segment_codes
 from gridvalue.simulation.storage import (
     Batteries,
     annuity_factor,
@@ -228,6 +229,8 @@ class GridValueModel(mesa.Model):
     def step(self) -> None:
         day = self.steps - 1  # Mesa counts the step before calling it
         date = self.dates[day]
+        if day and day % 365 == 0:
+            self._new_year()
         if date.day == 1 or day == 0:
             for name in ("month_demand_kwh", "month_bill"):
                 self.customers[name][:] = 0.0
@@ -249,6 +252,25 @@ class GridValueModel(mesa.Model):
         if last_day:
             self.running = False
 
+    def _new_year(self) -> None:
+        """A year on (every 365 days): demand grows by customer class, retail and wholesale
+        prices escalate (`[growth]`, one multiplicative step a year)."""
+        g, c = self.scenario.growth, self.customers
+        growth = np.array([g.household_load_growth_per_year, g.industrial_load_growth_per_year,
+                           g.commercial_load_growth_per_year,
+                           g.agricultural_load_growth_per_year,
+                           g.microgrid_load_growth_per_year])[segment_codes(c)]
+        if growth.any():
+            c["load_scale"] *= 1.0 + growth
+        if g.tariff_escalation_per_year:
+            c["price_per_kwh"] *= 1.0 + g.tariff_escalation_per_year
+        self.company.wholesale_index *= 1.0 + g.wholesale_escalation_per_year
+
+    def pv_degradation(self, age_days: "int | np.ndarray") -> "float | np.ndarray":
+        """Share of its first-year output a PV system of this age still gives."""
+        return (1.0 - self.scenario.growth.pv_degradation_per_year) ** (np.asarray(age_days)
+                                                                         / 365.0)
+
     def _book_grid_batteries(self, date: datetime.date, month_share: float) -> None:
         """A month (or `month_share` of one) of the company batteries' capital charge (annuity
         over their life)."""
@@ -265,7 +287,8 @@ class GridValueModel(mesa.Model):
         customer_kw = self.loads.gross_kw(self.customers, day)
         self.response.apply(customer_kw)
         self.customers["month_demand_kwh"] += customer_kw.sum(axis=1) * self.hours_per_interval
-        pv_kw = self.loads.pv_kw(self.customers["pv_kwp"][self._pv_rows], day)
+        pv_kw = self.loads.pv_kw(self.customers["pv_kwp"][self._pv_rows]
+                                 * self.pv_degradation(day), day)
         customer_kw[self._pv_rows] -= pv_kw
         for service in self.market.services:
             service.apply_load(day, customer_kw)

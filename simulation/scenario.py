@@ -28,6 +28,7 @@ from gridvalue.simulation.schema import (
 )
 
 A = "assumption"
+MAX_DAYS = 9131  # 25 years
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,21 @@ class Meta:
     seed: int = param(42, "-", "-", "Master seed of all random streams", min=0)
     start_date: datetime.date = param(datetime.date(2025, 1, 1), "date", A,
                                       "First simulated day (its calendar year sets load shapes)")
-    days: int = param(365, "day", A, "Horizon: simulated days, one model step each",
-                      min=1, max=3660)
+    days: int = param(365, "day", A, "Horizon: simulated days, one model step each "
+                      "(up to 25 years)", min=1, max=MAX_DAYS)
+    years: float = param(0.0, "yr", A, "Horizon in years (365.25 days each); when above 0 it "
+                         "sets `days`", min=0, max=25)
     currency: str = param("CNY", "-", "seed paper (a Chinese grid company)",
                           "Currency of every money figure")
     intervals_per_day: int = param(24, "1/day", "BDEW profiles are 15-min; hourly by default",
                                    "Intraday intervals per step", choices=(24, 96))
+
+    def check(self, path: str) -> None:
+        if self.years > 0:
+            days = round(self.years * 365.25)
+            if days < 1:
+                raise ScenarioError(f"{path}.years", f"gives {days} days; the horizon needs 1")
+            object.__setattr__(self, "days", days)  # the horizon in days follows the years
 
 
 @dataclass(frozen=True)
@@ -383,6 +393,78 @@ class Company:
         300.0, "CNY/kW/yr", "CPUC 2012 avoided distribution capacity 30.71-57.03 $/kW-yr at "
         "about 7.1 CNY/$", "Value of a kW of peak relief on a transformer or feeder whose "
         "rating binds (capacity deferral)", min=0)
+    wholesale_shape: str = param(
+        "seasonal", "-", A, "Wholesale price per interval: flat, a seasonal time-of-day shape "
+        "(peak hours at `wholesale_peak_ratio` x off-peak), or the forecast shape that sets "
+        "real-time retail prices (forecast); each day's shape is normalised so the expected "
+        "system load pays `wholesale_price_per_kwh` on average",
+        choices=("flat", "seasonal", "forecast"))
+    wholesale_peak_ratio: float = param(
+        2.0, "peak/off-peak", A + " (provincial spot prices in China clear peaks at about "
+        "1.5-3x the valley, recalled)", "Peak over off-peak wholesale price (seasonal shape)",
+        min=1, max=20)
+    wholesale_peak_hours_summer: tuple[int, ...] = param(
+        MIDDAY_AND_EVENING, "hour of day", A, "Wholesale peak hours in summer (tariff's "
+        "summer months)", min=0, max=23)
+    wholesale_peak_hours_winter: tuple[int, ...] = param(
+        MIDDAY_AND_EVENING, "hour of day", A, "Wholesale peak hours in winter", min=0, max=23)
+
+
+@dataclass(frozen=True)
+class Growth:
+    """How the town and its prices change from year to year (real terms: rates above
+    inflation). Loads and prices step once a year on the anniversary of the start date."""
+
+    household_load_growth_per_year: float = param(
+        0.0, "1/yr", A, "Annual growth of each household's demand", min=-0.2, max=0.2)
+    industrial_load_growth_per_year: float = param(
+        0.0, "1/yr", A, "Annual growth of each industrial enterprise's demand", min=-0.2, max=0.2)
+    commercial_load_growth_per_year: float = param(
+        0.0, "1/yr", A, "Annual growth of each commercial enterprise's demand", min=-0.2, max=0.2)
+    agricultural_load_growth_per_year: float = param(
+        0.0, "1/yr", A, "Annual growth of each farm's demand", min=-0.2, max=0.2)
+    microgrid_load_growth_per_year: float = param(
+        0.0, "1/yr", A, "Annual growth of each microgrid's member demand", min=-0.2, max=0.2)
+    tariff_escalation_per_year: float = param(
+        0.0, "1/yr", A + " (regulated retail prices in China were near flat in real terms "
+        "2015-2023, recalled)", "Real annual change of every retail energy price",
+        min=-0.2, max=0.2)
+    wholesale_escalation_per_year: float = param(
+        0.0, "1/yr", A, "Real annual change of the wholesale energy price", min=-0.2, max=0.2)
+    pv_degradation_per_year: float = param(
+        0.005, "1/yr", "Jordan & Kurtz (2013, NREL): median module degradation 0.5 %/yr "
+        "(recalled)", "Annual loss of PV output (every system, from the start date or its "
+        "installation)", min=0, max=0.2)
+
+
+@dataclass(frozen=True)
+class Taxes:
+    """Taxes on the company's service income and the incentives for efficiency and PV."""
+
+    vat_rate: float = param(
+        0.06, "share", "China VAT on modern (technical) services 6 % (Caishui [2016] 36, "
+        "recalled)", "VAT in the price of service revenue (paid out of it)", min=0, max=0.5)
+    income_tax_rate: float = param(
+        0.25, "share", "PRC Enterprise Income Tax Law (2008): 25 % (recalled)",
+        "Corporate income tax on each service line's yearly taxable income", min=0, max=0.6)
+    depreciation_years: float = param(
+        10.0, "yr", "PRC EIT implementing rules: machinery at least 10 years (recalled)",
+        "Straight-line tax depreciation of capex", min=1, max=40)
+    epc_vat_exempt: bool = param(
+        True, "-", "Caishui [2010] 110: EPC projects exempt from business tax / VAT "
+        "(recalled)", "Efficiency contracts (the efficiency family) pay no VAT")
+    epc_income_tax_holiday: bool = param(
+        True, "-", "Caishui [2010] 110: EPC income exempt 3 years, halved 3 more (recalled)",
+        "Efficiency lines pay no income tax in their first 3 years, half in the next 3 "
+        "(counted from the start date)")
+    epc_subsidy_per_kwh_saved: float = param(
+        0.0, "CNY/kWh", A + "; Caijian [2010] 249 paid 240 + 60 CNY per tce saved by EPC "
+        "projects, about 0.09 CNY/kWh at 0.3 kgce/kWh (recalled; the programme has ended)",
+        "Subsidy per kWh an efficiency contract saves in its term", min=0)
+    pv_subsidy_per_kwh: float = param(
+        0.0, "CNY/kWh", A + "; distributed PV got 0.42 CNY/kWh from 2013, none for new "
+        "systems from 2021 (NDRC price notice 2021 No. 833, recalled)",
+        "Subsidy per kWh the company's PV generates in its term", min=0)
 
 
 @dataclass(frozen=True)
@@ -475,6 +557,8 @@ class Scenario:
     response: Response = table(Response, "Demand response to time-varying prices")
     storage: Storage = table(Storage, "Battery dispatch and company batteries")
     company: Company = table(Company, "The grid company's finance")
+    growth: Growth = table(Growth, "Load growth, price escalation, PV degradation")
+    taxes: Taxes = table(Taxes, "Taxes and incentives on service income")
     market: Market = table(Market, "Awareness, imitation and choice")
     data_platform: DataPlatform = table(DataPlatform, "The meter-data platform")
     services: dict = registry_table(_service_params, "Services on offer, by registered name")

@@ -75,6 +75,12 @@ class TariffEngine:
         days = scenario.meta.days
         self._forecast_error = model.streams.fresh("forecast").standard_normal((days, self.T))
         self._wholesale_noise = model.streams.fresh("wholesale").standard_normal((days, self.T))
+        company = scenario.company
+        self._wholesale_peak = {True: hour_mask(company.wholesale_peak_hours_summer, self.T),
+                                False: hour_mask(company.wholesale_peak_hours_winter, self.T)}
+        # the weights that normalise the seasonal wholesale shape: the town's expected load
+        # as built (fixed, so a policy's load changes do not move the price level)
+        self._wholesale_weights = self._class_energy()
 
     # ---- the company's forecast ---------------------------------------------------------------
     def _class_energy(self) -> np.ndarray:
@@ -182,6 +188,24 @@ class TariffEngine:
         shape = (expected / expected.mean()) ** p.rtp_load_exponent
         out[RTP] = shape * expected.sum() / (shape * expected).sum()
         return out
+
+    # ---- wholesale ----------------------------------------------------------------------------
+    def wholesale_multipliers(self, day: int) -> np.ndarray:
+        """(T,) the wholesale price of each interval of `day` over the average wholesale price
+        (`company.wholesale_shape`): flat; seasonal peak hours at `wholesale_peak_ratio`, with
+        the town's expected load of the day paying the average; or the day-ahead forecast shape
+        that sets real-time retail prices (forecast load pays the average)."""
+        company = self.model.scenario.company
+        if company.wholesale_shape == "flat":
+            return np.ones(self.T)
+        if company.wholesale_shape == "forecast":
+            forecast = self.forecast_today if self.forecast_today is not None else \
+                self.forecast_kw(day)
+            return self.wholesale_shape(forecast, day)
+        summer = self.dates[day].month in self.params.summer_months
+        expected = (self._wholesale_weights @ self.shapes[:, day, :])[None, :]
+        return tou_multipliers(expected, self._wholesale_peak[summer],
+                               company.wholesale_peak_ratio)[0]
 
     # ---- billing ----------------------------------------------------------------------------
     def bills(self, customer_kw: np.ndarray, export_price_per_kwh: float,

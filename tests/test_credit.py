@@ -40,14 +40,16 @@ def test_tighter_screening_cuts_default_losses_and_uptake(curve):
     assert mean["default_losses"].iloc[0] > 0 and mean["default_losses"].iloc[-1] == 0
 
 
-def test_profit_maximising_threshold_is_interior(curve):
+def test_shared_savings_lose_over_their_life_at_every_threshold(curve):
+    """With the margin the retrofit takes for its whole measure life in the books, a
+    shared-savings contract at the default terms loses money for the grid company whatever
+    the screen: the line's lifetime NPV is below zero at every threshold that signs anyone
+    and rises as fewer are signed (the screening optimum is not to sell). Screening still
+    cuts write-offs (above)."""
     thresholds, mean = curve
     profit = mean["line_npv_lifetime"]
-    best = profit.idxmax()
-    assert thresholds[0] < best < thresholds[-1]
-    # the gain over no screening is noisy at three seeds (a few large enterprises decide it):
-    # +0.7 M CNY here; seeds 3-8 gave +3.2 M, positive for each seed
-    assert profit[best] > profit.iloc[0] + 2e5 and profit[best] > profit.iloc[-1] + 1e6
+    assert (profit.iloc[:-1] < 0).all() and profit.iloc[-1] == 0
+    assert (np.diff(profit.to_numpy()) > 0).all()
 
 
 def test_screened_borrowers_lifetime_default_within_published_range(curve):

@@ -1,5 +1,6 @@
 """The company's books: sales equal bills, energy and capacity costs follow the load."""
 
+import numpy as np
 import pytest
 
 from gridvalue.experiments.runner import run_scenario
@@ -19,12 +20,33 @@ def test_energy_revenue_is_what_customers_are_billed(result):
     assert revenue > 0
 
 
-def test_wholesale_cost_follows_system_energy(result):
+def test_flat_wholesale_cost_follows_system_energy():
+    result = run_scenario("baseline", overrides={"population.households": 300,
+                                                 "population.enterprises": 40, "meta.days": 20,
+                                                 "company.wholesale_shape": "flat"})
     s = result.scenario
     energy_kwh = result["system_load"]["load_kw"].clip(lower=0).sum()  # hourly intervals
     cost = -result["ledger"].query("item == 'wholesale_energy'")["amount"].sum()
     assert cost == pytest.approx(energy_kwh * (1 + s.company.loss_share)
                                  * s.company.wholesale_price_per_kwh, rel=1e-9)
+
+
+def test_seasonal_wholesale_cost_is_load_times_the_hourly_price(result):
+    """Recomputed from the written system load and the scenario's peak hours and ratio: each
+    day's price is r x off-peak in the peak hours and off-peak otherwise, with an off-peak
+    price between 1/r and 1 of the average, so the cost is the load-weighted sum."""
+    s = result.scenario
+    load = result["system_load"]
+    peak = load["interval"].isin(s.company.wholesale_peak_hours_winter)  # January-February
+    ratio, price = s.company.wholesale_peak_ratio, s.company.wholesale_price_per_kwh
+    kwh = load["load_kw"].clip(lower=0) * (1 + s.company.loss_share)
+    cost = -result["ledger"].query("item == 'wholesale_energy'")["amount"].sum()
+    # off-peak price x (off-peak kWh + ratio x peak kWh) for one off-peak level per day
+    days = load["timestamp"].dt.normalize()
+    weighted = (kwh * np.where(peak, ratio, 1.0)).groupby(days).sum()
+    flat = kwh.groupby(days).sum()
+    assert (weighted / ratio * price).sum() < cost < (weighted * price).sum()
+    assert cost != pytest.approx((flat * price).sum(), rel=1e-6)  # the shape matters
 
 
 def test_capacity_cost_is_the_horizon_share_of_the_peak(result):

@@ -1,13 +1,10 @@
-"""The market: the Bass reduction of the choice rule, money conservation, and screening."""
+"""The market: the Bass reduction of the choice rule, common random numbers, and screening
+(money between all parties: tests/test_books.py)."""
 
 import numpy as np
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from gridvalue.agents.choice import acceptance_probability, benefit_multiplier
 from gridvalue.simulation.model import GridValueModel
-from gridvalue.simulation.services import registry
 from gridvalue.simulation.social import SocialGraph
 
 
@@ -68,48 +65,6 @@ def test_feeder_graph_share_counts_group_and_links():
     linked = SocialGraph(group, 2, np.random.default_rng(1))
     assert (np.asarray(linked.links.sum(axis=1)).ravel() == 2).all()
     assert linked.links.diagonal().sum() == 0
-
-
-ALL_SERVICES = sorted(registry())
-
-
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), threshold=st.sampled_from([0.0, 30.0, 60.0]),
-       contacts=st.integers(5, 60), hazard=st.floats(0.0, 0.3))
-def test_money_is_conserved_every_month(seed, threshold, contacts, hazard):
-    """What customers pay for services equals the company's service revenue, every month;
-    what the company pays customers equals what customers receive."""
-    overrides = {"population.households": 150, "population.enterprises": 80,
-                 "population.microgrids": 3, "meta.days": 120,
-                 "population.enterprise_default_hazard_mean": hazard,
-                 "market.initial_awareness_share": 0.5}
-    for name in ALL_SERVICES:
-        overrides[f"services.{name}.innovation_p_per_year"] = 3.0  # contracts every run
-        overrides[f"services.{name}.contacts_per_month"] = contacts
-        overrides[f"services.{name}.score_threshold"] = threshold
-    model = GridValueModel("baseline", seed=seed, overrides=overrides)
-    paid = received = 0.0
-    checked = 0
-    while model.running:
-        model.step()
-        date = model.dates[model.steps - 1]
-        if model.steps < model.days and date.month == model.dates[model.steps].month:
-            continue
-        month = f"{date.year:04d}-{date.month:02d}"
-        ledger = model.company.ledger.to_frame()
-        ledger = ledger[ledger["month"] == month]
-        services = ledger[ledger["service_line"].isin(ALL_SERVICES)]
-        paid_now = model.customers["service_paid"].sum() - paid
-        received_now = model.customers["service_received"].sum() - received
-        revenue = services.query("item == 'revenue'")["amount"].sum()
-        payouts = -services.query("item == 'payments_to_customers'")["amount"].sum()
-        assert paid_now == pytest.approx(revenue, rel=1e-9, abs=1e-6)
-        assert received_now == pytest.approx(payouts, rel=1e-9, abs=1e-6)
-        paid += paid_now
-        received += received_now
-        checked += 1
-    assert checked == 4
-    assert paid > 0
 
 
 def test_paired_runs_share_their_random_numbers():

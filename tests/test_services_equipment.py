@@ -105,11 +105,15 @@ def test_defaults_repossess_and_lose_the_receivable_less_resale():
     assert dead.sum() >= 5
     # repossessed: the old load returns
     np.testing.assert_allclose(model.customers["load_scale"][book["customer"][dead]], 1.0)
-    loss = -model.company.ledger.total(name, "default_losses")
+    loss = model.company.ledger.writeoff_total(name)  # the write-off, not cash
     service = model.market.services[0]
     rows = np.flatnonzero(dead)
     assert 0 < loss < service.balance(rows).sum()  # resale of the kit recovers some
     assert loss == pytest.approx(service.exposure(rows).sum(), rel=1e-9)
+    # the resale comes in as cash
+    assert model.company.ledger.total(name, "recoveries") == pytest.approx(
+        service.resale_back(rows).sum(), rel=1e-9)
+    assert model.company.ledger.total(name, "default_losses") == 0
 
 
 def test_maintenance_subscription_sells_avoided_outages(baseline):

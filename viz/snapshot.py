@@ -109,7 +109,7 @@ def _kpis(model: GridValueModel, day: int) -> dict:
         "service_revenue": ledger.total(item="revenue") - ledger.total(ENERGY_SALES, "revenue"),
         "margin": ledger.total(),
         "npv": ledger.npv(rate),
-        "default_losses": 0.0 - ledger.total(item="default_losses"),
+        "default_losses": ledger.writeoff_total(),
         "customer_cost": float(_customer_cost(model).sum()),
         "contracts": sum(len(s.contracts) for s in model.market.services),
     }

@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from gridvalue.simulation.contracts import ContractBook
+from gridvalue.simulation.lifetime import ramp
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.scenario import SEGMENT_NAMES
 from gridvalue.simulation.schema import param
@@ -59,6 +60,7 @@ class MonthFlows:
     opex: np.ndarray  # company -> third parties (maintenance, insurance, ...)
     margin_lost: np.ndarray  # energy-sales margin the service takes from the company
     saved_kwh: np.ndarray = field(default_factory=lambda: np.zeros(0))  # customers' savings
+    generated_kwh: np.ndarray = field(default_factory=lambda: np.zeros(0))  # company PV output
 
 
 class Service:
@@ -130,9 +132,95 @@ class Service:
         """Effects of a contract reaching its term."""
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
-        """Expected company net cash still to come from these active contracts after the
-        horizon, discounted to the horizon end (used for lifetime NPV)."""
+        """Expected company net cash still to come from these contracts after the horizon
+        (live ones to the end of their term, and effects that outlast a contract), discounted
+        to the horizon end (simulation/lifetime.py; used for lifetime NPV)."""
         return np.zeros(len(rows))
+
+    def recovery(self, rows: np.ndarray) -> np.ndarray:
+        """Cash that comes back when these contracts default now (e.g. repossessed kit
+        resold); the ledger books it as `recoveries`. Default: nothing."""
+        return np.zeros(len(rows))
+
+    def after_rows(self) -> np.ndarray:
+        """Contracts no longer active whose effect on the company's margin goes on (a
+        retrofit that persists, PV that passed to the customer). Default: none."""
+        return np.zeros(0, dtype=np.int64)
+
+    def settle_after(self, rows: np.ndarray) -> np.ndarray:
+        """The month's energy-sales margin the effects of these ended contracts take (>= 0
+        when they save energy). Default: nothing."""
+        return np.zeros(len(rows))
+
+    def lifetime_rows(self) -> np.ndarray:
+        """Contracts that still carry value after the horizon: active ones and those whose
+        effect outlasts them."""
+        return np.union1d(self.contracts.active(), self.after_rows()).astype(np.int64)
+
+    def revenue_kept_share(self) -> float:
+        """Share of service revenue the company keeps after VAT (`[taxes]`; efficiency
+        contracts are exempt where `epc_vat_exempt`)."""
+        t = self.model.scenario.taxes
+        if self.family == "efficiency" and t.epc_vat_exempt:
+            return 1.0
+        return 1.0 / (1.0 + t.vat_rate)
+
+    def hazard_estimate(self, rows: np.ndarray) -> np.ndarray:
+        """The company's estimate of these contracts' customers' annual default hazard (zero
+        for services without credit exposure)."""
+        if not self.credit_exposed:
+            return np.zeros(len(rows))
+        who = self.contracts["customer"][rows]
+        return self.model.customers["default_hazard_estimate_per_year"][who]
+
+    def remaining_months(self, rows: np.ndarray) -> np.ndarray:
+        book = self.contracts
+        left = book["term_months"][rows] - book["months_settled"][rows]
+        return np.where(book["status"][rows] == 0, np.maximum(left, 0), 0)
+
+    def age_months(self, rows: np.ndarray) -> np.ndarray:
+        """Months since signing at the end of the last settled month."""
+        model = self.model
+        last = model.dates[min(model.steps, model.days) - 1] if model.steps else model.dates[0]
+        start = [model.dates[d] for d in self.contracts["start_day"][rows]]
+        return np.array([(last.year - s.year) * 12 + last.month - s.month + 1 for s in start],
+                        dtype=np.int64).reshape(len(rows))
+
+    def margin_path(self, rows: np.ndarray, months: int) -> np.ndarray:
+        """(n, months) the company's energy-sales margin per kWh of these contracts'
+        customers in each month after the horizon, with tariff and wholesale escalation."""
+        g = self.model.scenario.growth
+        who = self.contracts["customer"][rows]
+        price = self.model.customers["price_per_kwh"][who][:, None]
+        return (price * ramp(g.tariff_escalation_per_year, months, n=len(rows))
+                - unit_energy_cost(self.model) * ramp(g.wholesale_escalation_per_year, months,
+                                                      n=len(rows)))
+
+    def price_path(self, rows: np.ndarray, months: int) -> np.ndarray:
+        """(n, months) these contracts' customers' energy price after the horizon."""
+        g = self.model.scenario.growth
+        who = self.contracts["customer"][rows]
+        return (self.model.customers["price_per_kwh"][who][:, None]
+                * ramp(g.tariff_escalation_per_year, months, n=len(rows)))
+
+
+def year_shapes(model) -> tuple[np.ndarray, np.ndarray]:
+    """A full year of expected shapes from the start date, whatever the horizon: load
+    (classes, 365, T) in kW per annual kWh and clear-sky PV (365, T) in kW per kWp (offers are
+    valued on a year, not on the simulated days)."""
+    cached = getattr(model, "_year_shapes", None)
+    if cached is None:
+        if model.days >= 365:
+            cached = (model.loads.shapes_kw_per_kwh[:, :365], model.loads.pv_kw_per_kwp[:365])
+        else:
+            from gridvalue.simulation.profiles import load_shapes, pv_clear_sky
+
+            meta, prof = model.scenario.meta, model.scenario.profiles
+            cached = (load_shapes(meta.start_date, 365, meta.intervals_per_day),
+                      pv_clear_sky(meta.start_date, 365, meta.intervals_per_day,
+                                   prof.latitude_deg, prof.pv_specific_yield_kwh_per_kwp))
+        model._year_shapes = cached
+    return cached
 
 
 def discount_factors(rate_per_year: np.ndarray, months: int) -> np.ndarray:
@@ -156,9 +244,11 @@ def in_segments(customers, segments: tuple[str, ...]) -> np.ndarray:
 
 
 def unit_energy_cost(model) -> float:
-    """What one kWh delivered costs the company: wholesale energy plus network losses."""
+    """What one kWh delivered costs the company on average now: wholesale energy (at its
+    escalated level) plus network losses."""
     company = model.scenario.company
-    return company.wholesale_price_per_kwh * (1.0 + company.loss_share)
+    level = getattr(getattr(model, "company", None), "wholesale_index", 1.0)
+    return company.wholesale_price_per_kwh * level * (1.0 + company.loss_share)
 
 
 def surviving_discount_sum(months: np.ndarray, rate_per_year: float,
@@ -197,3 +287,16 @@ class RepossessedAsset:
     def exposure(self, rows: np.ndarray) -> np.ndarray:
         """Unrecovered capex less what the repossessed asset brings back."""
         return np.maximum(unrecovered_capex(self.contracts, rows) - self.resale_back(rows), 0.0)
+
+    def recovery(self, rows: np.ndarray) -> np.ndarray:
+        """The repossessed asset's resale, as cash in the month of the default."""
+        return self.resale_back(rows)
+
+    def recovery_path(self, rows: np.ndarray, months: int) -> np.ndarray:
+        """(n, months) what repossession would bring back at the end of each month after the
+        horizon (book value keeps falling)."""
+        book = self.contracts
+        age = book["months_settled"][rows][:, None] + np.arange(1, months + 1)[None, :]
+        life = self.params.life_years * 12.0
+        return (self.params.recovery_share * book["capex"][rows][:, None]
+                * np.clip(1.0 - age / life, 0.0, 1.0))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridvalue.agents.choice import acceptance_probability
+from gridvalue.simulation.contracts import ACTIVE
+from gridvalue.simulation.lifetime import expected_value, window
 from gridvalue.simulation.population import ENTERPRISE
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
@@ -85,9 +87,11 @@ class EfficiencyService(Service):
                            * np.exp(sd * self._realisation_draws()[customers] - 0.5 * sd**2),
                            0.0, 0.8)
         c["load_scale"][customers] *= 1.0 - realised
+        zero = np.zeros(len(customers))
         self.contracts.add(customers, day, self.params.term_months, capex,
                            realised_share=realised,
-                           estimate_share=self._estimate(customers), **extra)
+                           estimate_share=self._estimate(customers), after_months=zero,
+                           expired=zero, **extra)
         return capex
 
     def _realisation_draws(self) -> np.ndarray:
@@ -113,6 +117,60 @@ class EfficiencyService(Service):
 
     def _remaining_months(self, rows: np.ndarray) -> np.ndarray:
         return self.contracts["term_months"][rows] - self.contracts["months_settled"][rows]
+
+    # ---- after the term: the retrofit stays until the end of its measure life --------------
+    def _life_months(self) -> int:
+        return int(round(self.params.measure_life_years * 12))
+
+    def after_rows(self) -> np.ndarray:
+        """Ended (completed or defaulted) contracts whose retrofit still saves energy."""
+        book = self.contracts
+        if len(book) == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero((book["status"] != ACTIVE) & (book["expired"] == 0))
+
+    def settle_after(self, rows: np.ndarray) -> np.ndarray:
+        """The margin the persisting saving takes this month; at the end of measure life the
+        saving ends and the customer's load returns."""
+        book = self.contracts
+        saved_kwh, _ = self._month_savings(rows)
+        lost = self._margin_lost(rows, saved_kwh)
+        book["after_months"][rows] += 1
+        age = book["months_settled"][rows] + book["after_months"][rows]
+        done = rows[age >= self._life_months()]
+        self.model.customers["load_scale"][book["customer"][done]] /= (
+            1.0 - book["realised_share"][done])
+        book["expired"][done] = 1.0
+        return lost
+
+    def _expected_saved_kwh(self, rows: np.ndarray) -> np.ndarray:
+        """kWh a month the retrofit saves now, from the customer's metered load."""
+        c, book = self.model.customers, self.contracts
+        who = book["customer"][rows]
+        s = book["realised_share"][rows]
+        return c["annual_kwh"][who] * c["load_scale"][who] / 12.0 * s / (1.0 - s)
+
+    def _streams(self, rows: np.ndarray):
+        """What every efficiency contract shares after the horizon: months left in the term,
+        the (n, M) in-term mask, monthly saved kWh (n, 1), the margin the saving takes for
+        the rest of measure life (n, M, negative) and the subsidy on saved kWh (n, M)."""
+        book = self.contracts
+        left = self.remaining_months(rows)
+        age = book["months_settled"][rows] + book["after_months"][rows]
+        effect_months = np.maximum(self._life_months() - age, 0)
+        months = int(max(effect_months.max(initial=0), left.max(initial=0), 1))
+        in_term = window(np.zeros(len(rows)), left, months)
+        kwh = self._expected_saved_kwh(rows)[:, None]
+        effect = -kwh * self.margin_path(rows, months) * window(
+            np.zeros(len(rows)), effect_months, months)
+        subsidy = self.model.scenario.taxes.epc_subsidy_per_kwh_saved * kwh * in_term
+        return left, in_term, kwh, effect, subsidy
+
+    def _value(self, rows: np.ndarray, contract_net: np.ndarray, left: np.ndarray,
+               effect: np.ndarray) -> np.ndarray:
+        return expected_value(self.model.scenario.company.discount_rate_per_year,
+                              self.hazard_estimate(rows), contract_net, effect,
+                              effect_survives_default=True, term_months=left)
 
 
 @dataclass(frozen=True)
@@ -190,23 +248,17 @@ class SharedSavings(EfficiencyService):
         return np.maximum(self.contracts["capex"][rows] - self.contracts["received"][rows], 0.0)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
-        """Expected remaining share payments at last month's savings, with default risk."""
-        book, c = self.contracts, self.model.customers
-        who = book["customer"][rows]
-        months = self._remaining_months(rows)
-        s = book["realised_share"][rows]
-        monthly_value = (c["annual_kwh"][who] * c["load_scale"][who] / 12.0 * s / (1 - s)
-                         * c["price_per_kwh"][who])
-        rate = self.model.scenario.company.discount_rate_per_year
-        hazard = c["default_hazard_per_year"][who]
-        out = np.zeros(len(rows))
-        for i, m in enumerate(months):
-            k = np.arange(1, m + 1)
-            done = book["months_settled"][rows[i]] + k
-            share = self._share(done, np.full(m, book["term_months"][rows[i]]))
-            survive = (1.0 - hazard[i]) ** (k / 12.0)
-            out[i] = (share * monthly_value[i] * survive * (1 + rate) ** (-k / 12.0)).sum()
-        return out
+        """The rest of the term's share payments at the current saving (default risk from the
+        company's estimate), less the margin the saving takes to the end of measure life."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        book = self.contracts
+        left, in_term, kwh, effect, subsidy = self._streams(rows)
+        months = in_term.shape[1]
+        done = book["months_settled"][rows][:, None] + np.arange(1, months + 1)[None, :]
+        share = self._share(done, book["term_months"][rows][:, None])
+        pay = share * kwh * self.price_path(rows, months) * self.revenue_kept_share()
+        return self._value(rows, pay * in_term + subsidy, left, effect)
 
 
 @dataclass(frozen=True)
@@ -250,6 +302,21 @@ class GuaranteedSavings(EfficiencyService):
         zero = np.zeros(len(rows))
         return MonthFlows(pay, shortfall, zero, self._margin_lost(rows, saved_kwh), saved_kwh)
 
+    def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Shortfall payments still expected (at the measured saving) and the margin the
+        saving takes to the end of measure life."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        book, c = self.contracts, self.model.customers
+        left, in_term, kwh, effect, subsidy = self._streams(rows)
+        s = book["realised_share"][rows]
+        who = book["customer"][rows]
+        baseline_kwh = c["annual_kwh"][who] * c["load_scale"][who] / 12.0 / (1.0 - s)
+        short_kwh = baseline_kwh * np.maximum(
+            self.params.guaranteed_share_of_estimate * book["estimate_share"][rows] - s, 0.0)
+        shortfall = short_kwh[:, None] * self.price_path(rows, in_term.shape[1])
+        return self._value(rows, -shortfall * in_term + subsidy, left, effect)
+
 
 @dataclass(frozen=True)
 class EnergyCostTrustParams(EfficiencyParams):
@@ -287,6 +354,19 @@ class EnergyCostTrust(EfficiencyService):
         zero = np.zeros(len(rows))
         return MonthFlows(book["fee"][rows] * self.month_share, c["month_bill"][who], zero,
                           self._margin_lost(rows, saved_kwh), saved_kwh)
+
+    def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Fees less the bills the company pays for the rest of the term (at the customer's
+        current metered load), and the margin the saving takes to the end of measure life."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        book, c = self.contracts, self.model.customers
+        left, in_term, kwh, effect, subsidy = self._streams(rows)
+        who = book["customer"][rows]
+        bill = (c["annual_kwh"][who] * c["load_scale"][who] / 12.0)[:, None] * self.price_path(
+            rows, in_term.shape[1])
+        net = book["fee"][rows][:, None] * self.revenue_kept_share() - bill
+        return self._value(rows, net * in_term + subsidy, left, effect)
 
     def exposure(self, rows: np.ndarray) -> np.ndarray:
         return unrecovered_capex(self.contracts, rows)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridvalue.simulation.contracts import COMPLETED
+from gridvalue.simulation.lifetime import expected_value, window
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
@@ -27,7 +29,6 @@ from gridvalue.simulation.services.base import (
     in_segments,
     register,
     segment_codes,
-    surviving_discount_sum,
     unit_energy_cost,
 )
 
@@ -127,6 +128,28 @@ class EquipmentDeal(RepossessedAsset, Service):
     def on_default(self, rows: np.ndarray) -> None:
         self._remove(rows)  # repossessed
 
+    def _equipment_value(self, rows: np.ndarray, contract_net: np.ndarray,
+                         kit_months: np.ndarray) -> np.ndarray:
+        """Value after the horizon (simulation/lifetime.py): `contract_net` (n, 1) a month for
+        the rest of the term, repossession on default (risk from the company's estimate), and
+        the margin the saving takes while the kit is with the customer (`kit_months` from
+        the horizon)."""
+        left = self.remaining_months(rows)
+        months = int(max(kit_months.max(initial=0), left.max(initial=0), 1))
+        zeros = np.zeros(len(rows))
+        in_term = window(zeros, left, months)
+        book, c = self.contracts, self.model.customers
+        who = book["customer"][rows]
+        s = book["saving_share"][rows]
+        saved_kwh = (c["annual_kwh"][who] * c["load_scale"][who] / (1.0 - s) * s / 12.0)
+        effect = (-saved_kwh[:, None] * self.margin_path(rows, months)
+                  * window(zeros, kit_months, months))
+        return expected_value(self.model.scenario.company.discount_rate_per_year,
+                              self.hazard_estimate(rows), contract_net * in_term, effect,
+                              effect_survives_default=False,
+                              recovery=self.recovery_path(rows, months) * in_term,
+                              term_months=left)
+
 
 @dataclass(frozen=True)
 class RentalParams(EquipmentParams):
@@ -173,15 +196,14 @@ class EquipmentRental(EquipmentDeal):
         self._remove(rows)  # returned at the end of the term
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
-        """Rent less upkeep and the margin the saving takes, for the rest of the term."""
+        """Rent (after VAT) less upkeep and the margin the saving takes, for the rest of the
+        term; the kit then comes back (its residual value is not counted)."""
+        if len(rows) == 0:
+            return np.zeros(0)
         book = self.contracts
-        who = book["customer"][rows]
-        net = (book["rent"][rows] - self._expected_margin_per_month(rows)
-               - book["capex"][rows] * self.params.maintenance_share_per_year / 12)
-        months = book["term_months"][rows] - book["months_settled"][rows]
-        rate = self.model.scenario.company.discount_rate_per_year
-        return net * surviving_discount_sum(
-            months, rate, self.model.customers["default_hazard_per_year"][who])
+        net = (book["rent"][rows] * self.revenue_kept_share()
+               - book["capex"][rows] * self.params.maintenance_share_per_year / 12)[:, None]
+        return self._equipment_value(rows, net, self.remaining_months(rows))
 
 
 @dataclass(frozen=True)
@@ -248,14 +270,31 @@ class EquipmentInstalments(EquipmentDeal):
         """The receivable less what the repossessed equipment brings back."""
         return np.maximum(self.balance(rows) - self.resale_back(rows), 0.0)
 
+    def _kit_months_left(self, rows: np.ndarray) -> np.ndarray:
+        return np.maximum(int(round(self.params.life_years * 12)) - self.age_months(rows), 0)
+
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """The rest of the instalments (after VAT) and the margin the saving takes to the end
+        of the equipment's life (the customer owns it after the term)."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        net = (self.contracts["instalment"][rows] * self.revenue_kept_share())[:, None]
+        return self._equipment_value(rows, net, self._kit_months_left(rows))
+
+    # ---- after the term: the customer's own kit saves until the end of its life -----------
+    def after_rows(self) -> np.ndarray:
         book = self.contracts
-        who = book["customer"][rows]
-        months = book["term_months"][rows] - book["months_settled"][rows]
-        rate = self.model.scenario.company.discount_rate_per_year
-        net = book["instalment"][rows] - self._expected_margin_per_month(rows)
-        return net * surviving_discount_sum(
-            months, rate, self.model.customers["default_hazard_per_year"][who])
+        if len(book) == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero((book["status"] == COMPLETED) & (book["removed"] == 0))
+
+    def settle_after(self, rows: np.ndarray) -> np.ndarray:
+        """The margin the saving takes this month; at the end of its life the kit is worn
+        out and the customer's old load returns."""
+        _, margin = self._month_savings(rows)
+        worn = rows[self.age_months(rows) >= int(round(self.params.life_years * 12))]
+        self._remove(worn)
+        return margin
 
 
 @dataclass(frozen=True)
@@ -346,8 +385,11 @@ class MaintenanceSubscription(Service):
                           book["cost"][rows] * self.month_share, zero, zero)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Fees (after VAT) less the cost of care for the rest of the term."""
         book = self.contracts
-        months = book["term_months"][rows] - book["months_settled"][rows]
-        rate = self.model.scenario.company.discount_rate_per_year
-        return (book["fee"][rows] - book["cost"][rows]) * surviving_discount_sum(
-            months, rate, np.zeros(len(rows)))
+        left = self.remaining_months(rows)
+        net = (book["fee"][rows] * self.revenue_kept_share() - book["cost"][rows])[:, None]
+        months = int(max(left.max(initial=0), 1))
+        return expected_value(self.model.scenario.company.discount_rate_per_year,
+                              np.zeros(len(rows)),
+                              net * window(np.zeros(len(rows)), left, months))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridvalue.simulation.lifetime import expected_value, window
 from gridvalue.simulation.population import HOUSEHOLD
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
@@ -164,6 +165,20 @@ class PricePackages(Service):
         margin_lost = self.month_flat_bill[who] - self.month_bill[who]
         return MonthFlows(zero, zero, opex, margin_lost)
 
+    def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Billing cost and the expected bill saving the package gives the household (the
+        margin it takes), for the rest of the term."""
+        c, book = self.model.customers, self.contracts
+        left = self.remaining_months(rows)
+        months = int(max(left.max(initial=0), 1))
+        who = book["customer"][rows]
+        saving = (book["expected_saving_share"][rows] * c["annual_kwh"][who]
+                  * c["load_scale"][who] / 12.0)[:, None] * self.price_path(rows, months)
+        in_term = window(np.zeros(len(rows)), left, months)
+        net = -self.params.admin_cost_per_customer_month - saving
+        return expected_value(self.model.scenario.company.discount_rate_per_year,
+                              np.zeros(len(rows)), net * in_term)
+
     def _back_to_flat(self, rows: np.ndarray) -> None:
         self.model.customers["tariff_package"][self.contracts["customer"][rows]] = FLAT
 
@@ -234,6 +249,23 @@ class HomeEnergyManagement(Service):
 
     def exposure(self, rows: np.ndarray) -> np.ndarray:
         return np.maximum(self.contracts["capex"][rows] - self.contracts["received"][rows], 0.0)
+
+    def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Fees (after VAT) less upkeep, and the margin the behavioural saving takes, for the
+        rest of the term (risk from the company's estimate; the device goes on default)."""
+        c, book, p = self.model.customers, self.contracts, self.params
+        left = self.remaining_months(rows)
+        months = int(max(left.max(initial=0), 1))
+        who = book["customer"][rows]
+        s = book["savings_share"][rows]
+        saved_kwh = c["annual_kwh"][who] * c["load_scale"][who] / 12.0 * s / (1.0 - s)
+        in_term = window(np.zeros(len(rows)), left, months)
+        net = np.full((len(rows), 1), p.monthly_fee * self.revenue_kept_share()
+                      - p.opex_per_month)
+        effect = -saved_kwh[:, None] * self.margin_path(rows, months) * in_term
+        return expected_value(self.model.scenario.company.discount_rate_per_year,
+                              self.hazard_estimate(rows), net * in_term, effect,
+                              effect_survives_default=False, term_months=left)
 
     def _remove(self, rows: np.ndarray) -> None:
         c = self.model.customers

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridvalue.simulation.contracts import ACTIVE
+from gridvalue.simulation.lifetime import expected_value, window
 from gridvalue.simulation.population import MICROGRID
 from gridvalue.simulation.schema import ScenarioError, param
 from gridvalue.simulation.services.base import (
@@ -31,7 +32,7 @@ from gridvalue.simulation.services.base import (
     ServiceParams,
     discount_factors,
     register,
-    surviving_discount_sum,
+    year_shapes,
 )
 from gridvalue.simulation.storage import Batteries, dispatch_peak_shaving
 
@@ -140,12 +141,14 @@ class MicrogridEnergyManagement(RepossessedAsset, Service):
 
     def expected_saving_per_year(self, customers: np.ndarray) -> np.ndarray:
         """The company's estimate of each site's annual bill saving: both ways of running
-        the battery on the site's expected net load, every 7th day of the horizon."""
-        c, loads = self.model.customers, self.model.loads
-        days = np.arange(0, self.model.days, SAMPLE_EVERY_DAYS)
-        demand = (loads.shapes_kw_per_kwh[:, days, :][c["profile_class"][customers]]
+        the battery on the site's expected net load, every 7th day of a year from the start
+        date (not of the horizon)."""
+        c = self.model.customers
+        load_shapes, pv_shapes = year_shapes(self.model)
+        days = np.arange(0, 365, SAMPLE_EVERY_DAYS)
+        demand = (load_shapes[:, days, :][c["profile_class"][customers]]
                   * (c["annual_kwh"][customers] * c["load_scale"][customers])[:, None, None])
-        net = demand - c["pv_kwp"][customers][:, None, None] * loads.pv_kw_per_kwp[days][None]
+        net = demand - c["pv_kwp"][customers][:, None, None] * pv_shapes[days][None]
         price = c["price_per_kwh"][customers]
         export_price = self.model.scenario.tariff.export_price_per_kwh
         saving = np.zeros(len(customers))
@@ -265,17 +268,24 @@ class MicrogridEnergyManagement(RepossessedAsset, Service):
         self._shadow_bill = self._shadow_bill[keep] if len(self._shadow_bill) else self._shadow_bill
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
-        """Fee plus the company's share of the saving so far, per month, less opex."""
+        """Fee plus the company's share of the saving so far, per month (after VAT), less
+        opex, for the rest of the term, with repossession of added storage on default (risk
+        from the company's estimate). The storage then passes to the customer; what it does
+        to the company's energy sales after the term is not counted."""
+        if len(rows) == 0:
+            return np.zeros(0)
         book, p = self.contracts, self.params
         months_done = np.maximum(book["months_settled"][rows], 1)
         share = p.saving_share * np.maximum(book["saving_to_date"][rows], 0.0) / months_done
-        net = (p.fee_per_month + share - p.platform_cost_per_month
+        net = ((p.fee_per_month + share) * self.revenue_kept_share() - p.platform_cost_per_month
                - book["added_kwh"][rows] * p.battery_om_per_kwh_year / 12)
-        months = book["term_months"][rows] - book["months_settled"][rows]
-        who = book["customer"][rows]
-        return net * surviving_discount_sum(
-            months, self.model.scenario.company.discount_rate_per_year,
-            self.model.customers["default_hazard_per_year"][who])
+        left = self.remaining_months(rows)
+        months = int(max(left.max(initial=0), 1))
+        in_term = window(np.zeros(len(rows)), left, months)
+        return expected_value(self.model.scenario.company.discount_rate_per_year,
+                              self.hazard_estimate(rows), net[:, None] * in_term,
+                              recovery=self.recovery_path(rows, months) * in_term,
+                              term_months=left)
 
 
 @dataclass(frozen=True)
@@ -342,9 +352,12 @@ class MicrogridBackup(Service):
                           zero, zero)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
+        """Fees (after VAT) less the reserve cost, for the rest of the term."""
         book, p = self.contracts, self.params
-        months = book["term_months"][rows] - book["months_settled"][rows]
-        net = (p.fee_per_kw_month - p.reserve_cost_per_kw_month) * book["backup_kw"][rows]
-        return net * surviving_discount_sum(
-            months, self.model.scenario.company.discount_rate_per_year, np.zeros(len(rows)))
-
+        left = self.remaining_months(rows)
+        net = (p.fee_per_kw_month * self.revenue_kept_share()
+               - p.reserve_cost_per_kw_month) * book["backup_kw"][rows]
+        months = int(max(left.max(initial=0), 1))
+        return expected_value(self.model.scenario.company.discount_rate_per_year,
+                              np.zeros(len(rows)),
+                              net[:, None] * window(np.zeros(len(rows)), left, months))

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridvalue.simulation.contracts import DEFAULTED
+from gridvalue.simulation.contracts import COMPLETED, DEFAULTED
+from gridvalue.simulation.lifetime import expected_value, ramp, window
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
@@ -26,11 +27,10 @@ from gridvalue.simulation.services.base import (
     RepossessedAsset,
     Service,
     ServiceParams,
-    discount_factors,
     in_segments,
     register,
-    surviving_discount_sum,
     unit_energy_cost,
+    year_shapes,
 )
 
 A = "assumption"
@@ -101,21 +101,38 @@ class PVInvestment(RepossessedAsset, Service):
         return output * share, output * (1.0 - share)
 
     def _self_consumption_share(self, who: np.ndarray) -> np.ndarray:
-        c, loads = self.model.customers, self.model.loads
-        days = np.arange(0, self.model.days, SAMPLE_EVERY_DAYS)
-        demand = (loads.shapes_kw_per_kwh[:, days, :][c["profile_class"][who]]
+        """On every 7th day of a full year from the start date (not of the horizon)."""
+        c = self.model.customers
+        load_shapes, pv_shapes = year_shapes(self.model)
+        days = np.arange(0, 365, SAMPLE_EVERY_DAYS)
+        demand = (load_shapes[:, days, :][c["profile_class"][who]]
                   * (c["annual_kwh"][who] * c["load_scale"][who])[:, None, None])
-        pv = self.system_kwp[who][:, None, None] * loads.pv_kw_per_kwp[days][None]
+        pv = self.system_kwp[who][:, None, None] * pv_shapes[days][None]
         return np.minimum(demand, pv).sum(axis=(1, 2)) / np.maximum(pv.sum(axis=(1, 2)), 1e-12)
 
-    def _monthly_value_to_customer(self, customers, self_kwh, export_kwh) -> np.ndarray:
-        raise NotImplementedError
+    def _degradation(self, months: int, age_months: np.ndarray | None = None) -> np.ndarray:
+        """(1 or n, months) output share of a system over the next months (from its age)."""
+        k = np.arange(1, months + 1)[None, :] - 0.5
+        if age_months is not None:
+            k = k + np.asarray(age_months, dtype=float)[:, None]
+        return (1.0 - self.model.scenario.growth.pv_degradation_per_year) ** (k / 12.0)
 
     def customer_value(self, customers: np.ndarray) -> np.ndarray:
+        """The offer's whole term (not the simulated days) at the customer's own rate, with
+        the output degrading and the tariff escalating (simulation/lifetime.py)."""
+        term = self.params.term_months
         self_kwh, export_kwh = self.expected_kwh_year(customers)
-        monthly = self._monthly_value_to_customer(customers, self_kwh, export_kwh)
+        g = self.model.scenario.growth
+        out = self._degradation(term)
+        tariff = ramp(g.tariff_escalation_per_year, term)
+        monthly = self._monthly_value_path(customers, self_kwh[:, None] * out,
+                                           export_kwh[:, None] * out, tariff)
         rate = self.model.customers["discount_rate_per_year"][customers]
-        return monthly * discount_factors(rate, self.params.term_months).sum(axis=1)
+        return expected_value(rate, np.zeros(len(customers)), monthly)
+
+    def _monthly_value_path(self, customers, self_kwh, export_kwh, tariff) -> np.ndarray:
+        """(n, months) the customer's monthly value of the offer (annual kWh paths)."""
+        raise NotImplementedError
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         kwp = self.system_kwp[customers]
@@ -134,9 +151,12 @@ class PVInvestment(RepossessedAsset, Service):
         book = self.contracts
         if len(book) == 0:
             return
-        rows = np.flatnonzero(book["status"] != DEFAULTED)
+        age_days = day - book["start_day"]
+        rows = np.flatnonzero((book["status"] != DEFAULTED)
+                              & (age_days < self.params.life_years * 365.0))
         who = book["customer"][rows]
-        pv_kw = self.model.loads.pv_kw(book["kwp"][rows], day)
+        pv_kw = self.model.loads.pv_kw(book["kwp"][rows]
+                                       * self.model.pv_degradation(age_days[rows]), day)
         used_kw = np.minimum(pv_kw, np.maximum(net_kw[who], 0.0))
         self_kwh = used_kw.sum(axis=1) * self.dt
         export_kwh = (pv_kw - used_kw).sum(axis=1) * self.dt
@@ -162,24 +182,61 @@ class PVInvestment(RepossessedAsset, Service):
         opex = book["kwp"][rows] * self.params.om_per_kwp_year / 12.0 * self.month_share
         margin = self_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
         return MonthFlows(self._customer_pays(rows, self_kwh, export_kwh),
-                          np.zeros(len(rows)), opex, margin, self_kwh)
+                          np.zeros(len(rows)), opex, margin, self_kwh, self_kwh + export_kwh)
+
+    # ---- after the term: the system is the customer's and keeps taking the margin ---------
+    def after_rows(self) -> np.ndarray:
+        book = self.contracts
+        if len(book) == 0:
+            return np.zeros(0, dtype=np.int64)
+        age_days = self.model.steps - 1 - book["start_day"]
+        return np.flatnonzero((book["status"] == COMPLETED)
+                              & (age_days < self.params.life_years * 365.0 + 31))
+
+    def settle_after(self, rows: np.ndarray) -> np.ndarray:
+        """The margin the customer's own use of the passed-on system takes this month."""
+        book, c = self.contracts, self.model.customers
+        who = book["customer"][rows]
+        self_kwh = book["month_self_kwh"][rows].copy()
+        book["month_self_kwh"][rows] = 0.0
+        book["month_export_kwh"][rows] = 0.0
+        return self_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
 
     def _expected_monthly_revenue(self, rows: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
-        """Expected net of the rest of the term as the line books it (estimated output,
-        default risk): revenue less upkeep and the energy-sales margin it takes."""
-        book, c = self.contracts, self.model.customers
-        who = book["customer"][rows]
-        margin = (book["expected_self_kwh_year"][rows] / 12.0
-                  * (c["price_per_kwh"][who] - unit_energy_cost(self.model)))
-        net = (self._expected_monthly_revenue(rows) - margin
-               - book["kwp"][rows] * self.params.om_per_kwp_year / 12.0)
-        months = book["term_months"][rows] - book["months_settled"][rows]
-        rate = self.model.scenario.company.discount_rate_per_year
-        hazard = self.model.customers["default_hazard_per_year"][who]
-        return net * surviving_discount_sum(months, rate, hazard)
+        """Expected value after the horizon (simulation/lifetime.py): the rest of the term's
+        revenue (after VAT, with any subsidy) less upkeep, with repossession if the customer
+        defaults (default risk from the company's estimate); and the margin the system's
+        self-consumed output takes, in the term and after it, when the system is the
+        customer's, to the end of its life; output degrading, prices escalating."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        book, p = self.contracts, self.params
+        left = self.remaining_months(rows)
+        age = self.age_months(rows)
+        life_left = np.maximum(int(round(p.life_years * 12)) - age, 0)
+        months = int(max(life_left.max(initial=0), left.max(initial=0), 1))
+        zeros = np.zeros(len(rows))
+        in_term = window(zeros, left, months)
+        out = self._degradation(months, age)
+        self_kwh = book["expected_self_kwh_year"][rows][:, None] / 12.0 * out
+        export_kwh = book["expected_export_kwh_year"][rows][:, None] / 12.0 * out
+        revenue = self._revenue_path(rows, self_kwh, export_kwh, months)
+        net = (revenue * self.revenue_kept_share() - book["kwp"][rows][:, None]
+               * p.om_per_kwp_year / 12.0
+               + self.model.scenario.taxes.pv_subsidy_per_kwh * (self_kwh + export_kwh))
+        effect = -self_kwh * self.margin_path(rows, months) * window(zeros, life_left, months)
+        return expected_value(self.model.scenario.company.discount_rate_per_year,
+                              self.hazard_estimate(rows), net * in_term, effect,
+                              effect_survives_default=False,
+                              recovery=self.recovery_path(rows, months) * in_term,
+                              term_months=left)
+
+    def _revenue_path(self, rows, self_kwh, export_kwh, months) -> np.ndarray:
+        """(n, months) what the customer pays after the horizon (monthly kWh paths)."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -200,20 +257,19 @@ class PVPowerPurchase(PVInvestment):
     def _ppa_price(self, customers: np.ndarray) -> np.ndarray:
         return self.model.customers["price_per_kwh"][customers] * (1 - self.params.discount_share)
 
-    def _monthly_value_to_customer(self, customers, self_kwh, export_kwh) -> np.ndarray:
-        price = self.model.customers["price_per_kwh"][customers]
-        return (price - self._ppa_price(customers)) * self_kwh / 12.0
-
     def _customer_pays(self, rows, self_kwh, export_kwh) -> np.ndarray:
         export_price = self.model.scenario.tariff.export_price_per_kwh
         who = self.contracts["customer"][rows]
         return self._ppa_price(who) * self_kwh + export_price * export_kwh
 
-    def _expected_monthly_revenue(self, rows: np.ndarray) -> np.ndarray:
-        book = self.contracts
+    def _monthly_value_path(self, customers, self_kwh, export_kwh, tariff) -> np.ndarray:
+        price = self.model.customers["price_per_kwh"][customers][:, None] * tariff
+        return self.params.discount_share * price * self_kwh / 12.0
+
+    def _revenue_path(self, rows, self_kwh, export_kwh, months) -> np.ndarray:
         export_price = self.model.scenario.tariff.export_price_per_kwh
-        return (self._ppa_price(book["customer"][rows]) * book["expected_self_kwh_year"][rows]
-                + export_price * book["expected_export_kwh_year"][rows]) / 12.0
+        ppa = self.price_path(rows, months) * (1.0 - self.params.discount_share)
+        return ppa * self_kwh + export_price * export_kwh
 
 
 @dataclass(frozen=True)
@@ -233,14 +289,15 @@ class PVLease(PVInvestment):
     name = "pv_lease"
     Params = LeaseParams
 
-    def _monthly_value_to_customer(self, customers, self_kwh, export_kwh) -> np.ndarray:
-        price = self.model.customers["price_per_kwh"][customers]
-        export_price = self.model.scenario.tariff.export_price_per_kwh
-        return ((price * self_kwh + export_price * export_kwh) / 12.0
-                - self.params.lease_per_kwp_month * self.system_kwp[customers])
-
     def _customer_pays(self, rows, self_kwh, export_kwh) -> np.ndarray:
         return self.params.lease_per_kwp_month * self.contracts["kwp"][rows] * self.month_share
 
-    def _expected_monthly_revenue(self, rows: np.ndarray) -> np.ndarray:
-        return self.params.lease_per_kwp_month * self.contracts["kwp"][rows]
+    def _monthly_value_path(self, customers, self_kwh, export_kwh, tariff) -> np.ndarray:
+        price = self.model.customers["price_per_kwh"][customers][:, None] * tariff
+        export_price = self.model.scenario.tariff.export_price_per_kwh
+        return ((price * self_kwh + export_price * export_kwh) / 12.0
+                - self.params.lease_per_kwp_month * self.system_kwp[customers][:, None])
+
+    def _revenue_path(self, rows, self_kwh, export_kwh, months) -> np.ndarray:
+        lease = self.params.lease_per_kwp_month * self.contracts["kwp"][rows]
+        return np.broadcast_to(lease[:, None], self_kwh.shape)
