@@ -78,6 +78,23 @@ def _ledger_chart(result) -> str:
     return _png(fig)
 
 
+def _annual_chart(result) -> str:
+    """Net cash per year of each service line (annual.parquet; energy sales apart)."""
+    annual = result["annual"]
+    lines = annual[annual["service_line"] != ENERGY_SALES].pivot_table(
+        index="year", columns="service_line", values="net_cash", aggfunc="sum").fillna(0.0)
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    for line in lines.columns:
+        ax.plot(lines.index, lines[line] / 1e6, marker="o", label=line)
+    energy = annual[annual["service_line"] == ENERGY_SALES].set_index("year")["net_cash"]
+    if not len(lines.columns):
+        ax.plot(energy.index, energy / 1e6, marker="o", label=ENERGY_SALES)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set(xlabel="year", ylabel=f"million {result.scenario.meta.currency} net cash")
+    ax.legend(fontsize=7, ncol=2)
+    return _png(fig)
+
+
 def _uptake_chart(result) -> str:
     """Share of eligible customers holding each service, by segment, at each decision."""
     uptake = result["uptake"]
@@ -148,14 +165,16 @@ def _summary_rows(summary: dict) -> str:
 
 
 def write_run_report(result, path: Path) -> Path:
-    """One HTML page: summary, peak-day load, daily peaks, uptake by segment, monthly P&L, P&L
-    by service line, transformer loading, and the screening curve where the run has one."""
+    """One HTML page: summary, peak-day load, daily peaks, uptake by segment, monthly P&L, net
+    cash per year, P&L by service line, transformer loading, and the screening curve where
+    the run has one."""
     meta = result.meta
     scenario = result.scenario.meta
     figures = [
         _figure("System load on the peak day and on the mean day", _peak_day_chart(result)),
         _figure("Daily peaks: system and the three highest feeders", _daily_peak_chart(result)),
         _figure("The company's monthly P&L by item", _ledger_chart(result)),
+        _figure("Net cash per year (annual.parquet)", _annual_chart(result)),
         _figure("Transformer loading: annual peak over rating", _transformer_chart(result)),
     ]
     if len(result["uptake"]):
