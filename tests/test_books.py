@@ -322,3 +322,23 @@ def test_money_balances_between_all_parties_every_month(seed, hazard, names, vat
         first = last
         checked += 1
     assert checked == 4
+
+
+@pytest.mark.slow
+def test_shared_savings_lifetime_value_from_1_3_and_7_years_agree():
+    """ee_shared_savings on a small town, paired seeds: the lifetime value of the contracts
+    signed in the first year is the same whether the run lasts 1, 3 or 7 years (the 95 %
+    t-interval of the paired differences spans 0 and the differences stay within 10 %)."""
+    over = {"population.households": 100, "population.enterprises": 200,
+            "population.microgrids": 0}
+    values = {}
+    for years in (1, 3, 7):
+        values[years] = np.array([cohort_value(GridValueModel(
+            "ee_shared_savings", seed=seed, overrides=over | {"meta.years": years}).run(), 2025)
+            for seed in range(4)])
+    assert (values[1] != 0).all()
+    for years in (3, 7):
+        diff = values[years] - values[1]
+        half = 3.182 * diff.std(ddof=1) / np.sqrt(len(diff))  # t(0.975, 3)
+        assert abs(diff.mean()) <= half + 1e-6 * abs(values[1]).mean(), (years, diff)
+        assert (np.abs(diff) <= 0.1 * np.abs(values[1])).all(), (years, diff, values[1])
