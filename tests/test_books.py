@@ -328,9 +328,11 @@ def test_money_balances_between_all_parties_every_month(seed, hazard, names, vat
 def test_shared_savings_lifetime_value_from_1_3_and_7_years_agree():
     """ee_shared_savings on a small town, paired seeds: the lifetime value of the contracts
     signed in the first year is the same whether the run lasts 1, 3 or 7 years (the 95 %
-    t-interval of the paired differences spans 0 and the differences stay within 10 %)."""
+    t-interval of the paired differences spans 0). Without defaults (a realised default is
+    one large draw against its expectation) each seed's values also agree within 10 %:
+    what is left is load noise against the expected saving."""
     over = {"population.households": 100, "population.enterprises": 200,
-            "population.microgrids": 0}
+            "population.microgrids": 0, "population.enterprise_default_hazard_mean": 0.0}
     values = {}
     for years in (1, 3, 7):
         values[years] = np.array([cohort_value(GridValueModel(
