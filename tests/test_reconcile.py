@@ -135,6 +135,9 @@ def reconcile(names, seed: int, hazard: float, days: int = 95) -> int:
             want = expected_cash(service, rows, settled[rows] + 1, share, demand, bill, price,
                                  None, pv_month)
             line = frame[frame["service_line"] == service.name]
+            if service.name == "microgrid_energy_management":  # the fee at least
+                booked = line.loc[line["item"] == "revenue", "amount"].sum()
+                assert booked >= service.params.fee_per_month * share * len(rows) - 1e-6
             for item, values in want.items():
                 if values is None:
                     continue
