@@ -48,7 +48,8 @@ SUMMARY_OUTPUTS = (
     "transformers_over_rating", "transformer_hours_over_rating", "energy_revenue",
     "wholesale_cost", "capacity_cost", "company_margin", "company_npv", "company_npv_lifetime",
     "contracts", "contracts_defaulted", "service_revenue", "default_losses",
-    "customer_bill_total", "customer_service_paid", "customer_service_received",
+    "recoveries", "taxes", "subsidies", "customer_bill_total", "customer_service_paid",
+    "customer_service_received",
     "peak_interval",
 )
 DEFAULT_OUTPUTS = ("system_peak_kw", "energy_mwh", "company_margin", "company_npv",
