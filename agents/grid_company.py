@@ -24,9 +24,12 @@ class GridCompany(mesa.Agent):
         self._capacity_booked = 0.0
 
     def settle_day(self, date: datetime.date, day: int, customer_kw: np.ndarray,
-                   system_kw: np.ndarray, hours_per_interval: float) -> None:
+                   system_kw: np.ndarray, hours_per_interval: float,
+                   losses_kwh: float | None = None) -> None:
         """Bill every customer for the day at its tariff's prices (simulation/tariffs.py), book
-        sales, wholesale energy and capacity accrual."""
+        sales, wholesale energy and capacity accrual. Wholesale energy is what the substation
+        delivers plus the day's network losses: `losses_kwh` from the power flow when the
+        network is solved that day, else the flat `loss_share` of the energy."""
         customers = self.model.customers
         imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * hours_per_interval
         exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * hours_per_interval
@@ -37,8 +40,9 @@ class GridCompany(mesa.Agent):
         customers["bill"] += bills
         customers["month_bill"] += bills
         self.ledger.book(date, ENERGY_SALES, "revenue", bills.sum())
-        bought_kwh = (np.maximum(system_kw, 0.0).sum() * hours_per_interval
-                      * (1.0 + self.finance.loss_share))
+        delivered_kwh = np.maximum(system_kw, 0.0).sum() * hours_per_interval
+        bought_kwh = (delivered_kwh * (1.0 + self.finance.loss_share) if losses_kwh is None
+                      else delivered_kwh + losses_kwh)
         self.ledger.book(date, ENERGY_SALES, "wholesale_energy",
                          -bought_kwh * self.finance.wholesale_price_per_kwh)
         self._accrue_capacity(date, day, float(system_kw.max()))

@@ -16,6 +16,8 @@ from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation import metrics
 from gridvalue.simulation.dataplatform import DataPlatform
+from gridvalue.simulation.gridflow import GridFlow
+from gridvalue.simulation.grids import synthetic_grid
 from gridvalue.simulation.loads import LoadEngine
 from gridvalue.simulation.market import Market
 from gridvalue.simulation.network import Topology, build_graph, build_topology
@@ -115,6 +117,7 @@ class GridValueModel(mesa.Model):
         self.loads = LoadEngine(self.scenario, self.streams)
         self._build_population()
         self._build_network()
+        self._build_power_flow()
         self.company = GridCompany(self, self.scenario.company, self.scenario.tariff,
                                    meta.start_date)
         self._company_view()
@@ -163,6 +166,18 @@ class GridValueModel(mesa.Model):
         self.topology: Topology = build_topology(
             c["customer_type"], c["sector"], coincident_kw, individual_kw,
             self.scenario.network, self.streams["network"])
+
+    def _build_power_flow(self) -> None:
+        """The AC power flow of the network, when `network.power_flow` asks for one."""
+        params = self.scenario.network
+        self.transformer_reverse_intervals = np.zeros(self.topology.n_transformers, np.int64)
+        self.transformer_reverse_kw = np.zeros(self.topology.n_transformers)
+        self.gridflow = None
+        if params.power_flow == "off":
+            return
+        grid = synthetic_grid(self.graph, self.topology, params)
+        self.gridflow = GridFlow(grid, np.arange(self.topology.n_transformers), params,
+                                 params.power_factor, self.hours_per_interval)
 
     @functools.cached_property
     def graph(self) -> nx.Graph:
@@ -221,7 +236,8 @@ class GridValueModel(mesa.Model):
         self.transformer_intervals_over = np.zeros(topo.n_transformers, dtype=np.int64)
         self.today: dict = {}
         reporters = {"date": functools.partial(_today, name="date")}
-        reporters |= {k: functools.partial(_today, name=k) for k in DAILY_KPIS}
+        kpis = DAILY_KPIS + (("losses_kwh",) if self.gridflow is not None else ())
+        reporters |= {k: functools.partial(_today, name=k) for k in kpis}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     # ---- the daily pipeline -----------------------------------------------------------------
@@ -237,7 +253,8 @@ class GridValueModel(mesa.Model):
         for service in self.market.services:
             service.observe_day(day, customer_kw)
         _, _, system_kw = self.aggregate(day, customer_kw)
-        self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval)
+        self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval,
+                                losses_kwh=self.today.get("losses_kwh"))
         last_day = self.steps >= self.days
         if last_day or (date + datetime.timedelta(days=1)).day == 1:
             month_days = calendar.monthrange(date.year, date.month)[1]
@@ -321,6 +338,10 @@ class GridValueModel(mesa.Model):
         np.maximum(self.transformer_peak_kw, transformer_kw.max(axis=1),
                    out=self.transformer_peak_kw)
         self.transformer_intervals_over += tx_over
+        reverse = transformer_kw < 0
+        self.transformer_reverse_intervals += reverse.sum(axis=1)
+        np.maximum(self.transformer_reverse_kw, -transformer_kw.min(axis=1),
+                   out=self.transformer_reverse_kw)
         self.today |= {
             "system_peak_kw": float(system_kw.max()),
             "system_min_kw": float(system_kw.min()),
@@ -330,6 +351,9 @@ class GridValueModel(mesa.Model):
             "transformers_over_rating": int((tx_over > 0).sum()),
             "feeder_intervals_over_rating": int(feeder_over.sum()),
         }
+        if self.gridflow is not None:
+            self.today["losses_kwh"] = self.gridflow.day(day, self.dates[day], transformer_kw,
+                                                         system_kw)
         return transformer_kw, feeder_kw, system_kw
 
     def run(self, progress=None) -> "GridValueModel":

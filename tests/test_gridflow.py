@@ -1,0 +1,56 @@
+"""Power flow during a run on the synthetic network: tables, KPIs, losses in the books."""
+
+import numpy as np
+import pytest
+
+from gridvalue.experiments.runner import GRID_TABLES, run_scenario
+from gridvalue.simulation.grids import line_type, transformer_vk_share
+
+SMALL = {"population.households": 300, "population.enterprises": 40,
+         "population.microgrids": 2, "meta.days": 7}
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return {mode: run_scenario("baseline", seed=3, overrides=SMALL | {"network.power_flow": mode})
+            for mode in ("off", "peak_min", "all")}
+
+
+def test_power_flow_tables_and_kpis(runs):
+    result = runs["peak_min"]
+    for name in GRID_TABLES:
+        assert len(result[name]) > 0
+    n_tx = result.summary["transformers"]
+    buses, lines = result["buses"], result["lines"]
+    assert len(buses) == 1 + 2 * n_tx and len(lines) == 2 * n_tx
+    assert (buses["vm_min_pu"] <= buses["vm_max_pu"]).all()
+    assert len(result["power_flow"]) <= 2 * 7  # each day's peak and minimum interval
+    s = result.summary
+    assert 0.8 < s["min_voltage_pu"] < 1.0 and s["losses_mwh"] > 0
+    assert s["max_transformer_loading"] == pytest.approx(lines["max_loading"].max())
+    assert "losses_mwh" not in runs["off"].summary and "buses" not in runs["off"].tables
+
+
+def test_solved_losses_replace_the_flat_loss_share(runs):
+    off, on = runs["off"], runs["peak_min"]
+    price = on.scenario.company.wholesale_price_per_kwh
+    delivered_mwh = float(on["system_load"]["load_kw"].clip(lower=0).sum()) / 1000.0
+    assert off.summary["wholesale_cost"] == pytest.approx(
+        delivered_mwh * 1000 * (1 + off.scenario.company.loss_share) * price)
+    assert on.summary["wholesale_cost"] == pytest.approx(
+        (delivered_mwh + on.summary["losses_mwh"]) * 1000 * price)
+    assert on["daily"]["losses_kwh"].sum() == pytest.approx(on.summary["losses_mwh"] * 1000)
+
+
+def test_two_solved_intervals_a_day_estimate_the_days_losses(runs):
+    """DistFlow over every interval scaled to AC at the peak and minimum, against AC on all."""
+    assert runs["peak_min"].summary["losses_mwh"] == pytest.approx(
+        runs["all"].summary["losses_mwh"], rel=0.01)
+    assert runs["all"].summary["power_flow_intervals"] == 7 * 24
+
+
+def test_line_types_follow_design_current():
+    index, parallel = line_type(np.array([100.0, 250.0, 400.0, 1000.0]), "cable")
+    # 1,000 A: three circuits of 333 A, each on the 1x185 cable (358 A)
+    assert list(index) == [0, 2, 5, 4] and list(parallel) == [1, 1, 1, 3]
+    assert list(transformer_vk_share(np.array([400.0, 1000.0, 1600.0]))) == [0.04, 0.05, 0.06]
