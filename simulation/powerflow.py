@@ -34,6 +34,7 @@ class FlowResult:
     p_from_kw: np.ndarray  # (K, n_branch)
     losses_kw: np.ndarray  # (K,)
     source_kw: np.ndarray  # (K,)
+    failed: np.ndarray  # (K,) bool: did not converge (only with allow_failures)
 
 
 class AcPowerFlow:
@@ -50,9 +51,10 @@ class AcPowerFlow:
         rated = np.concatenate([grid.line_max_a, np.full(grid.n_trafo, 1.0)])
         self._rated = np.isfinite(rated)
 
-    def solve(self, p_kw: np.ndarray, q_kvar: np.ndarray) -> FlowResult:
+    def solve(self, p_kw: np.ndarray, q_kvar: np.ndarray,
+              allow_failures: bool = False) -> FlowResult:
         """Solve each row of (K, n_load) loads; raise PowerFlowError on the first row that
-        does not converge."""
+        does not converge (with `allow_failures`, mark it in `failed` instead)."""
         from power_grid_model import initialize_array
         from power_grid_model.errors import PowerGridBatchError, PowerGridError
 
@@ -68,12 +70,17 @@ class AcPowerFlow:
                 max_iterations=self.max_iterations, threading=-1,
                 output_component_types={"node": ["u_pu"], "line": ["loading", "i_from", "p_from"],
                                         "transformer": ["loading", "i_from", "p_from"],
-                                        "source": ["p"]})
+                                        "source": ["p"]},
+                continue_on_batch_error=allow_failures)
         except PowerGridBatchError as exc:
             bad = int(np.min(exc.failed_scenarios))
             raise PowerFlowError(bad, _first_line(exc.error_messages[0])) from None
         except PowerGridError as exc:
             raise PowerFlowError(0, _first_line(str(exc))) from None
+        failed = np.zeros(k, dtype=bool)
+        error = getattr(self.model, "batch_error", None) if allow_failures else None
+        if error is not None:
+            failed[np.asarray(error.failed_scenarios, dtype=np.int64)] = True
         g = self.grid
         parts = [out[c] for c in ("line", "transformer") if c in out]
 
@@ -87,7 +94,7 @@ class AcPowerFlow:
         return FlowResult(
             vm_pu=out["node"]["u_pu"].reshape(k, g.n_bus),
             loading=loading, current_a=branch("i_from"), p_from_kw=branch("p_from") / 1e3,
-            losses_kw=source_kw - p_kw.sum(axis=1), source_kw=source_kw)
+            losses_kw=source_kw - p_kw.sum(axis=1), source_kw=source_kw, failed=failed)
 
 
 def _first_line(message: str) -> str:
