@@ -30,7 +30,7 @@ from gridvalue.simulation.tariffs import PACKAGE
 
 TABLES = ("daily", "feeders_daily", "system_load", "customers", "transformers", "ledger",
           "contracts", "uptake")
-GRID_TABLES = ("buses", "lines", "power_flow")  # with network.power_flow on
+GRID_TABLES = ("buses", "lines", "power_flow", "hosting")  # with network.power_flow on
 
 
 @dataclass
@@ -119,7 +119,8 @@ def grid_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
     buses = flow.bus_frame(point, feeder)
     lines = flow.line_frame(topo.transformer_feeder[branch_tx])
     intervals = flow.interval_frame(model.dates, model.scenario.meta.intervals_per_day)
-    return {"buses": buses, "lines": lines, "power_flow": intervals}
+    hosting = flow.hosting(topo.transformer_feeder, topo.transformer_rating_kva)
+    return {"buses": buses, "lines": lines, "power_flow": intervals, "hosting": hosting}
 
 
 def customer_table(model: GridValueModel) -> pd.DataFrame:
@@ -202,16 +203,19 @@ def summarise(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
         "customer_service_received": float(model.customers["service_received"].sum()),
         "peak_day": model.dates[peak_day].isoformat(),
         "peak_interval": peak_interval,
-    } | grid_summary(model)
+    } | grid_summary(model, tables)
 
 
-def grid_summary(model: GridValueModel) -> dict:
+def grid_summary(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
     """Voltage, loading, losses and reverse-flow KPIs of a run with power flow (else none)."""
     if model.gridflow is None:
         return {}
     hours = model.hours_per_interval
     delivered_mwh = float(np.maximum(model.system_kw, 0).sum() * hours / 1000.0)
     out = model.gridflow.summary()
+    hosting = tables.get("hosting")
+    if hosting is not None and len(hosting):
+        out["min_feeder_hosting_kw"] = float(hosting["hosting_kw"].min())
     return out | {
         "loss_share": out["losses_mwh"] / delivered_mwh if delivered_mwh > 0 else 0.0,
         "transformers_reverse_flow": int((model.transformer_reverse_intervals > 0).sum()),

@@ -49,6 +49,7 @@ class GridFlow:
         self.hours_over = np.zeros(nb)
         self.intervals: list[tuple[int, int, float, float, float, float]] = []
         self.losses_kwh = 0.0
+        self.lightest: tuple | None = None  # (system kW, day, interval, p, q): lightest noon
 
     def select(self, day: int, system_kw: np.ndarray) -> np.ndarray:
         """Interval indices to solve today."""
@@ -69,6 +70,10 @@ class GridFlow:
             system_kw: np.ndarray) -> float | None:
         """Solve today's selected intervals; return the day's losses in kWh (None when no
         interval is solved). Non-convergence raises ScenarioError naming day and interval."""
+        noon = len(system_kw) // 2  # the interval starting at 12:00, PV's peak
+        if self.lightest is None or system_kw[noon] < self.lightest[0]:
+            p_noon, q_noon = self.loads(point_kw, np.array([noon]))
+            self.lightest = (float(system_kw[noon]), day, noon, p_noon[0], q_noon[0])
         intervals = self.select(day, system_kw)
         if len(intervals) == 0:
             return None
@@ -113,6 +118,19 @@ class GridFlow:
         for k, t in enumerate(intervals):
             self.intervals.append((day, int(t), float(system_kw[t]), float(res.losses_kw[k]),
                                    float(res.vm_pu[k].min()), float(res.vm_pu[k].max())))
+
+    def hosting(self, load_feeder: np.ndarray, weights: np.ndarray) -> pd.DataFrame:
+        """PV hosting capacity per feeder (simulation/hosting.py) on the least-loaded 12:00
+        interval of the run, PV spread over each feeder's loads by `weights`."""
+        from gridvalue.simulation.hosting import hosting_capacity
+
+        if self.lightest is None:
+            return pd.DataFrame()
+        _, day, interval, p, q = self.lightest
+        frame = hosting_capacity(self.ac, p, q, load_feeder, weights,
+                                 self.params.voltage_max_pu, self.params.line_max_loading_share)
+        frame["base_day"], frame["base_interval"] = day, interval
+        return frame
 
     # ---- results ------------------------------------------------------------------------
     def bus_frame(self, bus_point: np.ndarray, bus_feeder: np.ndarray) -> pd.DataFrame:

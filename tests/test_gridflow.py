@@ -54,3 +54,12 @@ def test_line_types_follow_design_current():
     # 1,000 A: three circuits of 333 A, each on the 1x185 cable (358 A)
     assert list(index) == [0, 2, 5, 4] and list(parallel) == [1, 1, 1, 3]
     assert list(transformer_vk_share(np.array([400.0, 1000.0, 1600.0]))) == [0.04, 0.05, 0.06]
+
+
+def test_hosting_capacity_per_feeder_of_the_synthetic_network(runs):
+    result = runs["peak_min"]
+    hosting = result["hosting"]
+    assert len(hosting) == result.summary["feeders"]
+    assert (hosting["hosting_kw"] >= 0).all()
+    assert set(hosting["binding"]) <= {"voltage", "loading", "convergence"}
+    assert result.summary["min_feeder_hosting_kw"] == hosting["hosting_kw"].min()
