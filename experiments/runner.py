@@ -119,7 +119,8 @@ def grid_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
     buses = flow.bus_frame(point, feeder)
     lines = flow.line_frame(topo.transformer_feeder[branch_tx])
     intervals = flow.interval_frame(model.dates, model.scenario.meta.intervals_per_day)
-    hosting = flow.hosting(topo.transformer_feeder, topo.transformer_rating_kva)
+    hosting = flow.hosting(topo.transformer_feeder, topo.transformer_rating_kva,
+                           independent=(feeder, lines["feeder"].to_numpy()))
     return {"buses": buses, "lines": lines, "power_flow": intervals, "hosting": hosting}
 
 

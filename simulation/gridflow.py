@@ -36,7 +36,7 @@ class GridFlow:
         self.base_p_kw = np.zeros(len(load_point)) if base_p_kw is None else base_p_kw
         self.ac = AcPowerFlow(grid)
         try:
-            self.fast = LinDistFlow(grid, passes=1)
+            self.fast = LinDistFlow(grid, passes=0)
         except ValueError:  # meshed or several sources: losses scale with the system load
             self.fast = None
         self.full_days = set(params.power_flow_days)
@@ -95,12 +95,13 @@ class GridFlow:
         return losses
 
     def _estimate(self, point_kw, system_kw, intervals, ac_losses_kw) -> float:
-        """The day's losses, kWh: the fast path's losses over every interval, scaled so they
-        match AC at the solved intervals (or, without a fast path, c x system kW^2)."""
+        """The day's losses, kWh: the series losses of every interval's lossless branch flows
+        (DistFlow's first pass), scaled so they match AC at the solved intervals (without a
+        radial fast path, c x system kW^2)."""
         every = np.arange(len(system_kw))
         if self.fast is not None:
             p, q = self.loads(point_kw, every)
-            estimate = self.fast.solve(p, q)[1]
+            estimate = self.fast.loss_shape(p, q)
         else:
             estimate = system_kw.astype(float) ** 2
         solved = estimate[intervals].sum()
@@ -119,7 +120,8 @@ class GridFlow:
             self.intervals.append((day, int(t), float(system_kw[t]), float(res.losses_kw[k]),
                                    float(res.vm_pu[k].min()), float(res.vm_pu[k].max())))
 
-    def hosting(self, load_feeder: np.ndarray, weights: np.ndarray) -> pd.DataFrame:
+    def hosting(self, load_feeder: np.ndarray, weights: np.ndarray,
+                independent: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
         """PV hosting capacity per feeder (simulation/hosting.py) on the least-loaded 12:00
         interval of the run, PV spread over each feeder's loads by `weights`."""
         from gridvalue.simulation.hosting import hosting_capacity
@@ -128,7 +130,8 @@ class GridFlow:
             return pd.DataFrame()
         _, day, interval, p, q = self.lightest
         frame = hosting_capacity(self.ac, p, q, load_feeder, weights,
-                                 self.params.voltage_max_pu, self.params.line_max_loading_share)
+                                 self.params.voltage_max_pu, self.params.line_max_loading_share,
+                                 independent=independent)
         frame["base_day"], frame["base_interval"] = day, interval
         return frame
 

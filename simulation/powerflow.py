@@ -26,12 +26,11 @@ class PowerFlowError(RuntimeError):
 @dataclass(frozen=True)
 class FlowResult:
     """Per solved interval (rows): bus voltages, branch loading (lines then transformers,
-    share of rating, NaN where unrated), from-side current and active power, and losses."""
+    share of rating, NaN where unrated), from-side current, and losses."""
 
     vm_pu: np.ndarray  # (K, n_bus)
     loading: np.ndarray  # (K, n_branch)
-    current_a: np.ndarray  # (K, n_branch)
-    p_from_kw: np.ndarray  # (K, n_branch)
+    current_a: np.ndarray | None  # (K, n_branch), with `detail`
     losses_kw: np.ndarray  # (K,)
     source_kw: np.ndarray  # (K,)
     failed: np.ndarray  # (K,) bool: did not converge (only with allow_failures)
@@ -51,10 +50,11 @@ class AcPowerFlow:
         rated = np.concatenate([grid.line_max_a, np.full(grid.n_trafo, 1.0)])
         self._rated = np.isfinite(rated)
 
-    def solve(self, p_kw: np.ndarray, q_kvar: np.ndarray,
-              allow_failures: bool = False) -> FlowResult:
+    def solve(self, p_kw: np.ndarray, q_kvar: np.ndarray, allow_failures: bool = False,
+              detail: bool = False) -> FlowResult:
         """Solve each row of (K, n_load) loads; raise PowerFlowError on the first row that
-        does not converge (with `allow_failures`, mark it in `failed` instead)."""
+        does not converge (with `allow_failures`, mark it in `failed` instead). `detail`
+        adds branch currents."""
         from power_grid_model import initialize_array
         from power_grid_model.errors import PowerGridBatchError, PowerGridError
 
@@ -64,13 +64,13 @@ class AcPowerFlow:
         update["id"] = self._load_ids[None, :]
         update["p_specified"] = p_kw * 1e3
         update["q_specified"] = q_kvar * 1e3
+        branch_out = ["loading", "i_from"] if detail else ["loading"]
         try:
             out = self.model.calculate_power_flow(
                 update_data={"sym_load": update}, error_tolerance=self.tolerance_pu,
                 max_iterations=self.max_iterations, threading=-1,
-                output_component_types={"node": ["u_pu"], "line": ["loading", "i_from", "p_from"],
-                                        "transformer": ["loading", "i_from", "p_from"],
-                                        "source": ["p"]},
+                output_component_types={"node": ["u_pu"], "line": branch_out,
+                                        "transformer": branch_out, "source": ["p"]},
                 continue_on_batch_error=allow_failures)
         except PowerGridBatchError as exc:
             bad = int(np.min(exc.failed_scenarios))
@@ -93,7 +93,7 @@ class AcPowerFlow:
         source_kw = out["source"]["p"].reshape(k, -1).sum(axis=1) / 1e3
         return FlowResult(
             vm_pu=out["node"]["u_pu"].reshape(k, g.n_bus),
-            loading=loading, current_a=branch("i_from"), p_from_kw=branch("p_from") / 1e3,
+            loading=loading, current_a=branch("i_from") if detail else None,
             losses_kw=source_kw - p_kw.sum(axis=1), source_kw=source_kw, failed=failed)
 
 
@@ -200,6 +200,15 @@ class LinDistFlow:
         self._to_bus = sp.csr_matrix((np.ones(len(grid.load_bus)),
                                       (grid.load_bus, np.arange(len(grid.load_bus)))),
                                      shape=(n, len(grid.load_bus)))
+        self._below_load = (self.below @ self._to_bus).tocsr()
+
+    def loss_shape(self, p_kw: np.ndarray, q_kvar: np.ndarray) -> np.ndarray:
+        """Series losses (K,) of the lossless flows at flat voltage, kW: the cheapest pass,
+        for scaling to AC losses solved at a few intervals."""
+        scale = 1e-3 / S_BASE_MVA
+        flow_p = self._below_load @ (np.atleast_2d(p_kw).T * scale)
+        flow_q = self._below_load @ (np.atleast_2d(q_kvar).T * scale)
+        return (self.r_pu[:, None] * (flow_p**2 + flow_q**2)).sum(axis=0) / scale
 
     def solve(self, p_kw: np.ndarray, q_kvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bus voltages (K, n_bus) in pu and losses (K,) in kW for (K, n_load) loads."""
@@ -226,7 +235,8 @@ def base_case(name: str) -> dict:
     from gridvalue.simulation.grids import load_grid
 
     grid = load_grid(name)
-    res = AcPowerFlow(grid).solve(grid.load_p_kw[None, :], grid.load_q_kvar[None, :])
+    res = AcPowerFlow(grid).solve(grid.load_p_kw[None, :], grid.load_q_kvar[None, :],
+                                  detail=True)
     vm = res.vm_pu[0]
     low, high = int(np.argmin(vm)), int(np.argmax(vm))
     lines = slice(0, grid.n_line)
