@@ -111,16 +111,9 @@ def model_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
 def grid_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
     """Power-flow results: per bus, per branch, per solved interval."""
     flow, topo = model.gridflow, model.topology
-    n_tx = topo.n_transformers
-    # synthetic layout: bus 0 substation, 1..n_tx transformer MV sides, then their LV sides
-    point = np.concatenate([[-1], np.arange(n_tx), np.arange(n_tx)])
-    feeder = np.concatenate([[-1], topo.transformer_feeder, topo.transformer_feeder])
-    branch_tx = np.concatenate([flow.grid.line_to - 1, np.arange(n_tx)])
-    buses = flow.bus_frame(point, feeder)
-    lines = flow.line_frame(topo.transformer_feeder[branch_tx])
+    buses, lines = flow.bus_frame(), flow.line_frame()
     intervals = flow.interval_frame(model.dates, model.scenario.meta.intervals_per_day)
-    hosting = flow.hosting(topo.transformer_feeder, topo.transformer_rating_kva,
-                           independent=(feeder, lines["feeder"].to_numpy()))
+    hosting = flow.hosting(topo.transformer_feeder, topo.transformer_rating_kva)
     return {"buses": buses, "lines": lines, "power_flow": intervals, "hosting": hosting}
 
 

@@ -24,16 +24,24 @@ from gridvalue.simulation.schema import ScenarioError
 class GridFlow:
     """Solves the selected intervals of each day on `grid`, whose load l carries the net
     load of topology connection point `load_point[l]` (a transformer of the synthetic
-    network, a load bus of a published one) plus `base_p_kw[l]` (its published generation)."""
+    network, a load bus of a published one), or where that is -1, its published generation.
+
+    `bus_point`, `bus_feeder` and `branch_feeder` place buses and branches for the result
+    tables (-1: none); `independent_feeders` says the feeders share only an ideal source."""
 
     def __init__(self, grid: Grid, load_point: np.ndarray, params, power_factor: float,
-                 hours_per_interval: float, base_p_kw: np.ndarray | None = None):
+                 hours_per_interval: float, bus_point: np.ndarray, bus_feeder: np.ndarray,
+                 branch_feeder: np.ndarray, independent_feeders: bool = False):
         self.grid = grid
         self.load_point = load_point
         self.params = params
         self.tan_phi = math.tan(math.acos(power_factor))
         self.dt = hours_per_interval
-        self.base_p_kw = np.zeros(len(load_point)) if base_p_kw is None else base_p_kw
+        self.customer_load = load_point >= 0
+        self.base_p_kw = np.where(self.customer_load, 0.0, grid.load_p_kw)
+        self.base_q_kvar = np.where(self.customer_load, 0.0, grid.load_q_kvar)
+        self.bus_point, self.bus_feeder, self.branch_feeder = bus_point, bus_feeder, branch_feeder
+        self.independent_feeders = independent_feeders
         self.ac = AcPowerFlow(grid)
         try:
             self.fast = LinDistFlow(grid, passes=0)
@@ -61,10 +69,13 @@ class GridFlow:
         return np.unique([int(np.argmax(system_kw)), int(np.argmin(system_kw))])
 
     def loads(self, point_kw: np.ndarray, intervals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(K, n_load) active and reactive power at the grid's loads; reactive power follows
-        the power factor of imports (exports at unity power factor)."""
-        p = point_kw[self.load_point][:, intervals].T + self.base_p_kw[None, :]
-        return p, np.maximum(p, 0.0) * self.tan_phi
+        """(K, n_load) active and reactive power at the grid's loads; customers' reactive
+        power follows the power factor of imports (exports at unity power factor)."""
+        p = np.repeat(self.base_p_kw[None, :], len(intervals), axis=0)
+        on = self.customer_load
+        p[:, on] = point_kw[self.load_point[on]][:, intervals].T
+        q = np.where(on[None, :], np.maximum(p, 0.0) * self.tan_phi, self.base_q_kvar[None, :])
+        return p, q
 
     def day(self, day: int, date: datetime.date, point_kw: np.ndarray,
             system_kw: np.ndarray) -> float | None:
@@ -120,15 +131,20 @@ class GridFlow:
             self.intervals.append((day, int(t), float(system_kw[t]), float(res.losses_kw[k]),
                                    float(res.vm_pu[k].min()), float(res.vm_pu[k].max())))
 
-    def hosting(self, load_feeder: np.ndarray, weights: np.ndarray,
-                independent: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    def hosting(self, point_feeder: np.ndarray, point_weight: np.ndarray) -> pd.DataFrame:
         """PV hosting capacity per feeder (simulation/hosting.py) on the least-loaded 12:00
-        interval of the run, PV spread over each feeder's loads by `weights`."""
+        interval of the run, PV spread over each feeder's connection points by
+        `point_weight`."""
         from gridvalue.simulation.hosting import hosting_capacity
 
         if self.lightest is None:
             return pd.DataFrame()
         _, day, interval, p, q = self.lightest
+        on, lp = self.customer_load, np.maximum(self.load_point, 0)
+        load_feeder = np.where(on, point_feeder[lp], -1)
+        weights = np.where(on, point_weight[lp], 0.0)
+        independent = ((self.bus_feeder, self.branch_feeder) if self.independent_feeders
+                       else None)
         frame = hosting_capacity(self.ac, p, q, load_feeder, weights,
                                  self.params.voltage_max_pu, self.params.line_max_loading_share,
                                  independent=independent)
@@ -136,16 +152,16 @@ class GridFlow:
         return frame
 
     # ---- results ------------------------------------------------------------------------
-    def bus_frame(self, bus_point: np.ndarray, bus_feeder: np.ndarray) -> pd.DataFrame:
+    def bus_frame(self) -> pd.DataFrame:
         g = self.grid
         return pd.DataFrame({
             "bus": np.arange(g.n_bus), "label": [str(x) for x in g.bus_label],
-            "vn_kv": g.bus_kv, "transformer": bus_point, "feeder": bus_feeder,
+            "vn_kv": g.bus_kv, "transformer": self.bus_point, "feeder": self.bus_feeder,
             "vm_min_pu": self.vm_min, "vm_max_pu": self.vm_max,
             "hours_below_band": self.hours_low, "hours_above_band": self.hours_high,
         })
 
-    def line_frame(self, branch_feeder: np.ndarray) -> pd.DataFrame:
+    def line_frame(self) -> pd.DataFrame:
         g = self.grid
         kinds = ["line"] * g.n_line + ["transformer"] * g.n_trafo
         rating = np.concatenate([g.line_max_a, np.full(g.n_trafo, np.nan)])
@@ -153,7 +169,7 @@ class GridFlow:
             "branch": np.arange(g.n_branch),
             "kind": pd.Categorical(kinds, categories=["line", "transformer"]),
             "label": [str(x) for x in g.line_label] + [str(x) for x in g.trafo_label],
-            "from_bus": g.branch_from, "to_bus": g.branch_to, "feeder": branch_feeder,
+            "from_bus": g.branch_from, "to_bus": g.branch_to, "feeder": self.branch_feeder,
             "rating_a": rating,
             "rating_kva": np.concatenate([np.sqrt(3) * g.bus_kv[g.line_from] * g.line_max_a,
                                           g.trafo_sn_kva]),

@@ -16,8 +16,10 @@ from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation import metrics
 from gridvalue.simulation.dataplatform import DataPlatform
+from gridvalue.simulation.grid_mapping import grid_topology
 from gridvalue.simulation.gridflow import GridFlow
-from gridvalue.simulation.grids import synthetic_grid
+from gridvalue.simulation.grids import load_grid, synthetic_grid
+from gridvalue.simulation.hosting import feeders_of
 from gridvalue.simulation.loads import LoadEngine
 from gridvalue.simulation.market import Market
 from gridvalue.simulation.network import Topology, build_graph, build_topology
@@ -163,9 +165,17 @@ class GridValueModel(mesa.Model):
         c = self.customers
         coincident_kw = c["annual_kwh"] / self.class_full_load_hours[c["profile_class"]]
         individual_kw = coincident_kw * (1.0 + INDIVIDUAL_PEAK_PER_SIGMA * c["interval_sigma"])
-        self.topology: Topology = build_topology(
-            c["customer_type"], c["sector"], coincident_kw, individual_kw,
-            self.scenario.network, self.streams["network"])
+        params = self.scenario.network
+        self.published_grid = None
+        if params.source == "synthetic":
+            self.topology: Topology = build_topology(
+                c["customer_type"], c["sector"], coincident_kw, individual_kw,
+                params, self.streams["network"])
+            return
+        grid = load_grid(params.source)
+        self.topology, load_point = grid_topology(grid, c["customer_type"], c["sector"],
+                                                  coincident_kw, params)
+        self.published_grid = (grid, load_point)
 
     def _build_power_flow(self) -> None:
         """The AC power flow of the network, when `network.power_flow` asks for one."""
@@ -175,9 +185,25 @@ class GridValueModel(mesa.Model):
         self.gridflow = None
         if params.power_flow == "off":
             return
-        grid = synthetic_grid(self.graph, self.topology, params)
-        self.gridflow = GridFlow(grid, np.arange(self.topology.n_transformers), params,
-                                 params.power_factor, self.hours_per_interval)
+        topo = self.topology
+        if self.published_grid is None:
+            # bus 0 substation, 1..n_tx transformer MV sides, then their LV sides
+            grid, n_tx = synthetic_grid(self.graph, topo, params), topo.n_transformers
+            bus_point = np.concatenate([[-1], np.arange(n_tx), np.arange(n_tx)])
+            bus_feeder = np.concatenate([[-1], topo.transformer_feeder, topo.transformer_feeder])
+            branch_feeder = topo.transformer_feeder[np.concatenate([grid.line_to - 1,
+                                                                    np.arange(n_tx)])]
+            self.gridflow = GridFlow(grid, np.arange(n_tx), params, params.power_factor,
+                                     self.hours_per_interval, bus_point, bus_feeder,
+                                     branch_feeder, independent_feeders=True)
+            return
+        grid, load_point = self.published_grid
+        bus_feeder, branch_feeder = feeders_of(grid)
+        bus_point = np.full(grid.n_bus, -1)
+        on = load_point >= 0
+        bus_point[grid.load_bus[on]] = load_point[on]
+        self.gridflow = GridFlow(grid, load_point, params, params.power_factor,
+                                 self.hours_per_interval, bus_point, bus_feeder, branch_feeder)
 
     @functools.cached_property
     def graph(self) -> nx.Graph:

@@ -79,6 +79,11 @@ class Network:
     power_flow_days: tuple[int, ...] = param(
         (), "day of the horizon", "-", "Days (0 = the first) solved in full when power_flow is "
         "days; with peak_min they are solved in full too", min=0)
+    grid_load_headroom: float = param(
+        1.0, "kW per kW", A + " (a published base case is the load its grid was built for)",
+        "On a published network: each load bus hosts customers up to its base-case load times "
+        "this; a population whose coincident design peak exceeds the total is refused",
+        min=0, min_exclusive=True, max=100)
     mv_kv: float = param(10.0, "kV", "GB/T 156 (10 kV is China's main distribution voltage)",
                          "Nominal voltage of the synthetic MV feeders", min=0.4, max=66)
     line_kind: str = param("cable", "-", A + " (urban feeders are cabled)",

@@ -81,3 +81,44 @@ def test_feeders_tried_together_give_the_one_at_a_time_hosting(runs):
                                   topo.transformer_rating_kva, 1.07, 1.0)
     np.testing.assert_allclose(one_by_one["hosting_kw"], model_hosting["hosting_kw"], rtol=0.02)
     assert list(one_by_one["binding"]) == list(model_hosting["binding"])
+
+
+PUBLISHED = {"meta.days": 3, "network.source": "cigre_lv", "population.households": 60,
+             "population.enterprises": 4, "population.microgrids": 0}
+
+
+def test_published_grid_hosts_customers_by_the_documented_rule():
+    """CIGRE LV: customers go largest first onto the load bus with most room left; the grid's
+    base loads bound what is placed (the greedy never overfills by more than one customer)."""
+    from gridvalue.simulation.model import GridValueModel
+
+    model = GridValueModel("baseline", seed=2, overrides=PUBLISHED)
+    grid, load_point = model.published_grid
+    topo = model.topology
+    assert topo.n_transformers == int((grid.load_p_kw > 0).sum())
+    c = model.customers
+    design_kw = c["annual_kwh"] / model.class_full_load_hours[c["profile_class"]]
+    placed = np.bincount(topo.customer_transformer, weights=design_kw,
+                         minlength=topo.n_transformers)
+    capacity = topo.transformer_rating_kw
+    assert (placed <= capacity + design_kw.max() + 1e-9).all()
+    biggest = int(np.argmax(design_kw))
+    assert capacity[topo.customer_transformer[biggest]] == capacity.max()
+
+
+def test_a_grid_too_small_for_the_population_is_refused():
+    from gridvalue.simulation.model import GridValueModel
+    from gridvalue.simulation.schema import ScenarioError
+
+    with pytest.raises(ScenarioError, match="population: case33bw hosts 3,715 kW of design "
+                       "load .* coincident design peak is"):
+        GridValueModel("baseline", overrides={"meta.days": 2, "network.source": "case33bw"})
+
+
+def test_a_run_on_a_published_grid_solves_it():
+    result = run_scenario("baseline", seed=2, overrides=PUBLISHED
+                          | {"network.power_flow": "peak_min"})
+    s = result.summary
+    assert s["power_flow_intervals"] == 6 and 0.85 < s["min_voltage_pu"] < 1.0
+    assert len(result["buses"]) == 41 and len(result["hosting"]) == 3
+    assert s["feeders"] == 3 and s["losses_mwh"] > 0
