@@ -122,3 +122,21 @@ def test_a_run_on_a_published_grid_solves_it():
     assert s["power_flow_intervals"] == 6 and 0.85 < s["min_voltage_pu"] < 1.0
     assert len(result["buses"]) == 41 and len(result["hosting"]) == 3
     assert s["feeders"] == 3 and s["losses_mwh"] > 0
+
+
+def test_line_deferral_counts_only_lines_over_their_limit():
+    from types import SimpleNamespace
+
+    from gridvalue.simulation.peaks import line_relief_kw
+
+    grid = SimpleNamespace(n_line=3, bus_kv=np.array([10.0, 10.0]), line_from=np.zeros(3, int),
+                           line_max_a=np.array([100.0, 100.0, np.inf]))
+    scenario = SimpleNamespace(network=SimpleNamespace(line_max_loading_share=1.0))
+    topo = SimpleNamespace(power_factor=1.0)
+    base = SimpleNamespace(gridflow=SimpleNamespace(grid=grid, loading_max=np.array(
+        [1.2, 0.9, np.nan])), scenario=scenario, topology=topo)
+    other = SimpleNamespace(gridflow=SimpleNamespace(grid=grid, loading_max=np.array(
+        [0.8, 0.5, np.nan])))
+    # line 0: relief capped at its 20 % excess of 1,732 kW; line 1 never binds
+    assert line_relief_kw(base, other) == pytest.approx(0.2 * np.sqrt(3) * 10 * 100)
+    assert line_relief_kw(base, SimpleNamespace(gridflow=None)) == 0.0
