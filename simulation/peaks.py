@@ -76,4 +76,4 @@ def line_relief_kw(base, other) -> float:
     base_loading = np.nan_to_num(a.loading_max[:g.n_line])
     other_loading = np.nan_to_num(b.loading_max[:g.n_line])
     share = deferral_relief_kw(base_loading, other_loading, np.full(g.n_line, limit))
-    return float(np.where(np.isfinite(rating_kw), share * rating_kw, 0.0).sum())
+    return float((share * np.where(np.isfinite(rating_kw), rating_kw, 0.0)).sum())
