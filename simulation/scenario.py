@@ -528,6 +528,14 @@ class Scenario:
         name = self.report.screening_service
         if name and name not in self.services:
             raise ScenarioError("report.screening_service", f"{name!r} is not on offer")
+        net = self.network
+        for i, day in enumerate(net.power_flow_days):
+            if day >= self.meta.days:
+                raise ScenarioError(f"network.power_flow_days[{i}]", f"day {day} is beyond the "
+                                    f"horizon of {self.meta.days} days (0 is the first)")
+        if net.power_flow == "days" and not net.power_flow_days:
+            raise ScenarioError("network.power_flow_days", "power_flow = \"days\" needs at "
+                                "least one day")
 
     def to_dict(self) -> dict:
         return to_dict(self)

@@ -140,3 +140,26 @@ def test_line_deferral_counts_only_lines_over_their_limit():
     # line 0: relief capped at its 20 % excess of 1,732 kW; line 1 never binds
     assert line_relief_kw(base, other) == pytest.approx(0.2 * np.sqrt(3) * 10 * 100)
     assert line_relief_kw(base, SimpleNamespace(gridflow=None)) == 0.0
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"network.power_flow": "days"}, "network.power_flow_days: power_flow = \"days\" needs"),
+    ({"network.power_flow": "days", "network.power_flow_days": [3, 400]},
+     r"network.power_flow_days\[1\]: day 400 is beyond the horizon of 365 days"),
+    ({"network.source": "nosuch"}, "network.source: unknown network 'nosuch'"),
+])
+def test_bad_power_flow_settings_are_refused(overrides, message):
+    from gridvalue.simulation.scenario import load_scenario
+    from gridvalue.simulation.schema import ScenarioError
+
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario("baseline", overrides)
+
+
+def test_days_mode_solves_whole_chosen_days_only():
+    result = run_scenario("baseline", seed=3, overrides=SMALL | {
+        "network.power_flow": "days", "network.power_flow_days": [2, 5]})
+    flows = result["power_flow"]
+    assert sorted(set(flows["day"])) == [2, 5] and len(flows) == 48
+    daily = result["daily"]
+    assert daily["losses_kwh"].notna().sum() == 2
