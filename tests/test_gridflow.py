@@ -163,3 +163,14 @@ def test_days_mode_solves_whole_chosen_days_only():
     assert sorted(set(flows["day"])) == [2, 5] and len(flows) == 48
     daily = result["daily"]
     assert daily["losses_kwh"].notna().sum() == 2
+
+
+def test_same_seed_gives_byte_identical_grid_tables(tmp_path):
+    from gridvalue.experiments.runner import write_results
+
+    overrides = SMALL | {"meta.days": 3, "network.power_flow": "peak_min"}
+    outs = [write_results(run_scenario("baseline", seed=5, overrides=overrides),
+                          tmp_path / name, report=False) for name in ("a", "b")]
+    for name in GRID_TABLES + ("daily", "ledger"):
+        assert ((outs[0] / f"{name}.parquet").read_bytes()
+                == (outs[1] / f"{name}.parquet").read_bytes()), name
