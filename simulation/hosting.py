@@ -16,41 +16,47 @@ from gridvalue.simulation.powerflow import AcPowerFlow
 
 
 def feeders_of(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
-    """Feeder of each bus and of each branch of a radial-ish published grid: walking down
-    from the first source, the branches leaving the first bus where the network splits each
-    start a feeder (buses above it get -1). Loops are cut where a bus is reached twice."""
+    """Feeder of each bus and of each branch: walking down from each source, the branches
+    leaving the first bus where the network splits each start a feeder (buses above it get
+    -1). Loops are cut where a bus is reached twice; a network with several sources (such as
+    lv_schutterwald's 14 LV networks) numbers the feeders of each in turn."""
     frm, to = grid.branch_from, grid.branch_to
     adj: dict[int, list[int]] = {}
     for b in range(grid.n_branch):
         adj.setdefault(int(frm[b]), []).append(b)
         adj.setdefault(int(to[b]), []).append(b)
-    root = int(grid.source_bus[0])
-    parent = {root: -1}
-    children: dict[int, list[tuple[int, int]]] = {}
-    stack = [root]
-    while stack:
-        bus = stack.pop()
-        for b in adj.get(bus, []):
-            other = int(to[b]) if int(frm[b]) == bus else int(frm[b])
-            if other in parent:
-                continue
-            parent[other] = bus
-            children.setdefault(bus, []).append((b, other))
-            stack.append(other)
-    head = root
-    while len(children.get(head, [])) == 1:
-        head = children[head][0][1]
     bus_feeder = np.full(grid.n_bus, -1)
     branch_feeder = np.full(grid.n_branch, -1)
-    for f, (b, first) in enumerate(sorted(children.get(head, []))):
-        branch_feeder[b] = f
-        stack = [first]
+    seen: set[int] = set()
+    next_feeder = 0
+    for root in (int(b) for b in grid.source_bus):
+        if root in seen:
+            continue
+        seen.add(root)
+        children: dict[int, list[tuple[int, int]]] = {}
+        stack = [root]
         while stack:
             bus = stack.pop()
-            bus_feeder[bus] = f
-            for b2, child in children.get(bus, []):
-                branch_feeder[b2] = f
-                stack.append(child)
+            for b in adj.get(bus, []):
+                other = int(to[b]) if int(frm[b]) == bus else int(frm[b])
+                if other in seen:
+                    continue
+                seen.add(other)
+                children.setdefault(bus, []).append((b, other))
+                stack.append(other)
+        head = root
+        while len(children.get(head, [])) == 1:
+            head = children[head][0][1]
+        for b, first in sorted(children.get(head, [])):
+            branch_feeder[b] = next_feeder
+            stack = [first]
+            while stack:
+                bus = stack.pop()
+                bus_feeder[bus] = next_feeder
+                for b2, child in children.get(bus, []):
+                    branch_feeder[b2] = next_feeder
+                    stack.append(child)
+            next_feeder += 1
     return bus_feeder, branch_feeder
 
 
