@@ -135,21 +135,26 @@ class GridFlow:
         """PV hosting capacity per feeder (simulation/hosting.py) on the least-loaded 12:00
         interval of the run, PV spread over each feeder's connection points by
         `point_weight`."""
-        from gridvalue.simulation.hosting import hosting_capacity
-
         if self.lightest is None:
             return pd.DataFrame()
         _, day, interval, p, q = self.lightest
+        frame = self.hosting_on(p, q, point_feeder, point_weight)
+        frame["base_day"], frame["base_interval"] = day, interval
+        return frame
+
+    def hosting_on(self, p: np.ndarray, q: np.ndarray, point_feeder: np.ndarray,
+                   point_weight: np.ndarray) -> pd.DataFrame:
+        """Hosting capacity per feeder on the base case of grid loads `p`, `q` (n_load,)."""
+        from gridvalue.simulation.hosting import hosting_capacity
+
         on, lp = self.customer_load, np.maximum(self.load_point, 0)
         load_feeder = np.where(on, point_feeder[lp], -1)
         weights = np.where(on, point_weight[lp], 0.0)
         independent = ((self.bus_feeder, self.branch_feeder) if self.independent_feeders
                        else None)
-        frame = hosting_capacity(self.ac, p, q, load_feeder, weights,
-                                 self.params.voltage_max_pu, self.params.line_max_loading_share,
-                                 independent=independent)
-        frame["base_day"], frame["base_interval"] = day, interval
-        return frame
+        return hosting_capacity(self.ac, p, q, load_feeder, weights,
+                                self.params.voltage_max_pu, self.params.line_max_loading_share,
+                                independent=independent)
 
     # ---- results ------------------------------------------------------------------------
     def bus_frame(self) -> pd.DataFrame:

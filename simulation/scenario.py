@@ -533,6 +533,10 @@ class Scenario:
             if day >= self.meta.days:
                 raise ScenarioError(f"network.power_flow_days[{i}]", f"day {day} is beyond the "
                                     f"horizon of {self.meta.days} days (0 is the first)")
+        for name, service in self.services.items():
+            if getattr(service, "grid_aware", False) and net.power_flow == "off":
+                raise ScenarioError(f"services.{name}.grid_aware", "needs network.power_flow "
+                                    "(the company's power-flow model of its grid)")
         if net.power_flow == "days" and not net.power_flow_days:
             raise ScenarioError("network.power_flow_days", "power_flow = \"days\" needs at "
                                 "least one day")

@@ -174,3 +174,37 @@ def test_same_seed_gives_byte_identical_grid_tables(tmp_path):
     for name in GRID_TABLES + ("daily", "ledger"):
         assert ((outs[0] / f"{name}.parquet").read_bytes()
                 == (outs[1] / f"{name}.parquet").read_bytes()), name
+
+
+PV_AWARE = {"population.households": 300, "population.enterprises": 40,
+            "population.microgrids": 0, "meta.days": 40, "network.power_flow": "peak_min",
+            "services.pv_lease.grid_aware": True, "services.pv_ppa.grid_aware": True}
+
+
+def test_grid_aware_pv_offers_only_where_the_system_fits():
+    """The company's planning hosting capacity gates the PV offer: none where it is used up,
+    everyone (as without it) where it is ample."""
+    from gridvalue.simulation.model import GridValueModel
+
+    model = GridValueModel("pv_investment", seed=4, overrides=PV_AWARE)
+    company = model.company
+    hosting = company.planning_hosting_kwp()
+    assert len(hosting) == model.topology.n_feeders and (hosting > 0).all()
+    service = next(s for s in model.market.services if s.name == "pv_lease")
+    aware = service.eligible()
+    company._hosting_kwp = np.full_like(hosting, 1e9)
+    plain = service.eligible()
+    company._hosting_kwp = np.zeros_like(hosting)
+    assert not service.eligible().any() and plain.any()
+    assert (aware <= plain).all()
+    company._hosting_kwp = hosting
+    model.run()
+    assert len(model.market.contract_frame()) > 0
+
+
+def test_grid_aware_pv_needs_power_flow():
+    from gridvalue.simulation.scenario import load_scenario
+    from gridvalue.simulation.schema import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"services.pv_(ppa|lease).grid_aware: needs network"):
+        load_scenario("pv_investment", PV_AWARE | {"network.power_flow": "off"})
