@@ -37,7 +37,7 @@ def cmd_grid(args) -> int:
     check_source(args.name, "name")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = base_case(args.name)
+        result = base_case(args.name, "name")
     if args.format == "json":
         print(json.dumps(result, indent=2))
         return 0

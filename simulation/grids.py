@@ -132,22 +132,22 @@ def check_source(name: str, field: str = "network.source") -> None:
                         "'1-LV-rural1--0-sw')")
 
 
-def pandapower_net(name: str):
+def pandapower_net(name: str, field: str = "network.source"):
     """The named pandapower (or SimBench) network, its warnings silenced."""
-    check_source(name)
+    check_source(name, field)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if is_simbench_code(name):
             try:
                 import simbench
             except ImportError:
-                raise ScenarioError("network.source", f"{name!r} is a SimBench code; install "
+                raise ScenarioError(field, f"{name!r} is a SimBench code; install "
                                     "the optional extra: pip install 'gridvalue[simbench]'"
                                     ) from None
             try:
                 return simbench.get_simbench_net(name)
             except Exception as exc:  # simbench raises bare errors for unknown codes
-                raise ScenarioError("network.source", f"SimBench has no grid {name!r}: "
+                raise ScenarioError(field, f"SimBench has no grid {name!r}: "
                                     f"{exc}") from None
         return _pandapower_networks()[name]()
 
@@ -244,9 +244,9 @@ def grid_from_pandapower(net, name: str) -> Grid:
     )
 
 
-def load_grid(name: str) -> Grid:
+def load_grid(name: str, field: str = "network.source") -> Grid:
     """A published network by name (see `PANDAPOWER_NETWORKS`) or SimBench code."""
-    return grid_from_pandapower(pandapower_net(name), name)
+    return grid_from_pandapower(pandapower_net(name, field), name)
 
 
 # ---- the synthetic network ---------------------------------------------------------------------

@@ -230,11 +230,11 @@ class LinDistFlow:
         return np.sqrt(v2).T, losses / scale
 
 
-def base_case(name: str) -> dict:
+def base_case(name: str, field: str = "network.source") -> dict:
     """Solve a published network's own base case: losses, extreme voltages, line loading."""
     from gridvalue.simulation.grids import load_grid
 
-    grid = load_grid(name)
+    grid = load_grid(name, field)
     res = AcPowerFlow(grid).solve(grid.load_p_kw[None, :], grid.load_q_kvar[None, :],
                                   detail=True)
     vm = res.vm_pu[0]

@@ -49,6 +49,24 @@ def test_ac_solution_matches_pandapower(name):
     assert np.nanmax(np.abs(res.loading[0, :grid.n_line] - pp_loading)) < 0.01
 
 
+def test_simbench_grid_matches_pandapower():
+    """A SimBench code through the optional extra (skipped without `simbench`)."""
+    pytest.importorskip("simbench")
+    import pandapower as pp
+
+    name = "1-LV-rural1--0-sw"
+    net = pandapower_net(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pp.runpp(net, numba=False)
+    grid = load_grid(name)
+    res = AcPowerFlow(grid).solve(grid.load_p_kw, grid.load_q_kvar)
+    pp_losses = (net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum()) * 1000
+    assert res.losses_kw[0] == pytest.approx(pp_losses, rel=0.005)
+    pp_vm = net.res_bus.loc[list(grid.bus_label), "vm_pu"].to_numpy()
+    assert np.abs(res.vm_pu[0] - pp_vm).max() < 1e-3
+
+
 def test_distflow_is_within_1_percent_of_ac_losses_over_a_day():
     """The fast path over 24 intervals of case33bw: losses within 1 % and voltages within
     0.005 pu of AC in every interval. Plain LinDistFlow (no loss correction) gets the
