@@ -3,6 +3,8 @@
 Each size runs in a fresh subprocess (so peak memory is that run's own): building the model,
 365 daily steps, and building the result tables. Writing Parquet is timed separately.
 Usage: python benchmarks/bench_year.py [N_CUSTOMERS ...]   (default: 2000 10000 100000)
+Then the largest size again with AC power flow on each day's peak and minimum interval
+(`network.power_flow = "peak_min"`, the synthetic network), and the ratio of the two.
 """
 
 import json
@@ -25,12 +27,13 @@ def overrides_for(n_customers: int) -> dict:
     return out
 
 
-def _child(n_customers: int) -> None:
+def _child(n_customers: int, power_flow: str) -> None:
     from gridvalue.experiments.runner import model_tables, summarise
     from gridvalue.simulation.model import GridValueModel
 
     t0 = time.perf_counter()
-    model = GridValueModel("baseline", overrides=overrides_for(n_customers))
+    model = GridValueModel("baseline", overrides=overrides_for(n_customers)
+                           | {"network.power_flow": power_flow})
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()
@@ -48,24 +51,29 @@ def _child(n_customers: int) -> None:
 
 
 def main(sizes: list[int]) -> None:
-    print(f"{'customers':>10} {'feeders':>8} {'build s':>8} {'365 steps s':>12} {'tables s':>9} "
-          f"{'total s':>8} {'write s':>8} {'peak RSS MB':>12}")
-    for n in sizes:
+    print(f"{'customers':>10} {'power flow':>10} {'feeders':>8} {'build s':>8} "
+          f"{'365 steps s':>12} {'tables s':>9} {'total s':>8} {'write s':>8} "
+          f"{'peak RSS MB':>12}")
+    totals = {}
+    for n, power_flow in [(n, "off") for n in sizes] + [(max(sizes), "peak_min")]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        proc = subprocess.run([sys.executable, __file__, "--child", str(n)],
+        proc = subprocess.run([sys.executable, __file__, "--child", str(n), power_flow],
                               capture_output=True, text=True, check=True)
         rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if rss_mb <= before / 1024:
             rss_mb = float("nan")  # an earlier, larger child holds the maximum
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         total = r["build_s"] + r["steps_s"] + r["tables_s"]
-        print(f"{r['customers']:>10,} {r['feeders']:>8} {r['build_s']:>8.2f} {r['steps_s']:>12.2f} "
-              f"{r['tables_s']:>9.2f} {total:>8.2f} {r['write_s']:>8.2f} {rss_mb:>12.0f}",
-              flush=True)
+        totals[power_flow] = total
+        print(f"{r['customers']:>10,} {power_flow:>10} {r['feeders']:>8} {r['build_s']:>8.2f} "
+              f"{r['steps_s']:>12.2f} {r['tables_s']:>9.2f} {total:>8.2f} {r['write_s']:>8.2f} "
+              f"{rss_mb:>12.0f}", flush=True)
+    print(f"power flow on each day's peak and minimum: {totals['peak_min'] / totals['off']:.2f}x "
+          f"the run without it ({max(sizes):,} customers; target at most 2x)")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        _child(int(sys.argv[2]))
+    if len(sys.argv) > 3 and sys.argv[1] == "--child":
+        _child(int(sys.argv[2]), sys.argv[3])
     else:
         main([int(a) for a in sys.argv[1:]] or [2000, 10000, 100000])

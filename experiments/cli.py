@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gridvalue.experiments import sweep_cli
+from gridvalue.experiments import grid_cli, sweep_cli
 from gridvalue.simulation.schema import ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
 
     sweep_cli.add_parsers(sub)
+    grid_cli.add_parsers(sub)
 
     viz = sub.add_parser("viz", help="start the interactive web view (Solara) of a scenario")
     viz.add_argument("scenario", nargs="?", default="ee_shared_savings",
@@ -248,7 +249,7 @@ def _cmd_params(args) -> int:
 
 COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "voi": _cmd_voi,
             "scenarios": _cmd_scenarios, "params": _cmd_params, **sweep_cli.COMMANDS,
-            "viz": _cmd_viz}
+            "viz": _cmd_viz, **grid_cli.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

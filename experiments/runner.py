@@ -30,6 +30,7 @@ from gridvalue.simulation.tariffs import PACKAGE
 
 TABLES = ("daily", "feeders_daily", "system_load", "customers", "transformers", "ledger",
           "writeoffs", "annual", "contracts", "uptake")
+GRID_TABLES = ("buses", "lines", "power_flow", "hosting")  # with network.power_flow on
 
 
 @dataclass
@@ -92,7 +93,7 @@ def model_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
         "interval": np.tile(np.arange(T), model.days).astype(np.int16),
         "load_kw": model.system_kw.ravel(),
     })
-    return {
+    tables = {
         "daily": daily,
         "feeders_daily": feeders_daily,
         "system_load": system_load,
@@ -104,6 +105,18 @@ def model_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
         "contracts": contract_table(model),
         "uptake": model.market.uptake_frame(),
     }
+    if model.gridflow is not None:
+        tables |= grid_tables(model)
+    return tables
+
+
+def grid_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
+    """Power-flow results: per bus, per branch, per solved interval."""
+    flow, topo = model.gridflow, model.topology
+    buses, lines = flow.bus_frame(), flow.line_frame()
+    intervals = flow.interval_frame(model.dates, model.scenario.meta.intervals_per_day)
+    hosting = flow.hosting(topo.transformer_feeder, topo.transformer_rating_kva)
+    return {"buses": buses, "lines": lines, "power_flow": intervals, "hosting": hosting}
 
 
 def contract_table(model: GridValueModel) -> pd.DataFrame:
@@ -155,7 +168,7 @@ def customer_table(model: GridValueModel) -> pd.DataFrame:
 def transformer_table(model: GridValueModel) -> pd.DataFrame:
     topo = model.topology
     peak = model.transformer_peak_kw
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "transformer": np.arange(topo.n_transformers),
         "feeder": topo.transformer_feeder,
         "customers": np.bincount(topo.customer_transformer, minlength=topo.n_transformers),
@@ -164,6 +177,10 @@ def transformer_table(model: GridValueModel) -> pd.DataFrame:
         "peak_utilisation": peak / topo.transformer_rating_kw,
         "intervals_over_rating": model.transformer_intervals_over,
     })
+    if model.gridflow is not None:
+        frame["intervals_reverse_flow"] = model.transformer_reverse_intervals
+        frame["max_reverse_kw"] = model.transformer_reverse_kw
+    return frame
 
 
 def summarise(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
@@ -210,6 +227,25 @@ def summarise(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
         "customer_service_received": float(model.customers["service_received"].sum()),
         "peak_day": model.dates[peak_day].isoformat(),
         "peak_interval": peak_interval,
+    } | grid_summary(model, tables)
+
+
+def grid_summary(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict:
+    """Voltage, loading, losses and reverse-flow KPIs of a run with power flow (else none)."""
+    if model.gridflow is None:
+        return {}
+    hours = model.hours_per_interval
+    delivered_mwh = float(np.maximum(model.system_kw, 0).sum() * hours / 1000.0)
+    out = model.gridflow.summary()
+    hosting = tables.get("hosting")
+    if hosting is not None and len(hosting):
+        out["min_feeder_hosting_kw"] = float(hosting["hosting_kw"].min())
+    return out | {
+        "loss_share": out["losses_mwh"] / delivered_mwh if delivered_mwh > 0 else 0.0,
+        "transformers_reverse_flow": int((model.transformer_reverse_intervals > 0).sum()),
+        "transformer_hours_reverse_flow": float(model.transformer_reverse_intervals.sum()
+                                                * hours),
+        "max_reverse_flow_kw": float(model.transformer_reverse_kw.max()),
     }
 
 

@@ -16,6 +16,10 @@ from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation import metrics
 from gridvalue.simulation.dataplatform import DataPlatform
+from gridvalue.simulation.grid_mapping import grid_topology
+from gridvalue.simulation.gridflow import GridFlow
+from gridvalue.simulation.grids import load_grid, synthetic_grid
+from gridvalue.simulation.hosting import feeders_of
 from gridvalue.simulation.loads import LoadEngine
 from gridvalue.simulation.market import Market
 from gridvalue.simulation.network import Topology, build_graph, build_topology
@@ -116,6 +120,7 @@ class GridValueModel(mesa.Model):
         self.loads = LoadEngine(self.scenario, self.streams)
         self._build_population()
         self._build_network()
+        self._build_power_flow()
         self.company = GridCompany(self, self.scenario.company, self.scenario.tariff,
                                    meta.start_date)
         self._company_view()
@@ -161,9 +166,45 @@ class GridValueModel(mesa.Model):
         c = self.customers
         coincident_kw = c["annual_kwh"] / self.class_full_load_hours[c["profile_class"]]
         individual_kw = coincident_kw * (1.0 + INDIVIDUAL_PEAK_PER_SIGMA * c["interval_sigma"])
-        self.topology: Topology = build_topology(
-            c["customer_type"], c["sector"], coincident_kw, individual_kw,
-            self.scenario.network, self.streams["network"])
+        params = self.scenario.network
+        self.published_grid = None
+        if params.source == "synthetic":
+            self.topology: Topology = build_topology(
+                c["customer_type"], c["sector"], coincident_kw, individual_kw,
+                params, self.streams["network"])
+            return
+        grid = load_grid(params.source)
+        self.topology, load_point = grid_topology(grid, c["customer_type"], c["sector"],
+                                                  coincident_kw, params)
+        self.published_grid = (grid, load_point)
+
+    def _build_power_flow(self) -> None:
+        """The AC power flow of the network, when `network.power_flow` asks for one."""
+        params = self.scenario.network
+        self.transformer_reverse_intervals = np.zeros(self.topology.n_transformers, np.int64)
+        self.transformer_reverse_kw = np.zeros(self.topology.n_transformers)
+        self.gridflow = None
+        if params.power_flow == "off":
+            return
+        topo = self.topology
+        if self.published_grid is None:
+            # bus 0 substation, 1..n_tx transformer MV sides, then their LV sides
+            grid, n_tx = synthetic_grid(self.graph, topo, params), topo.n_transformers
+            bus_point = np.concatenate([[-1], np.arange(n_tx), np.arange(n_tx)])
+            bus_feeder = np.concatenate([[-1], topo.transformer_feeder, topo.transformer_feeder])
+            branch_feeder = topo.transformer_feeder[np.concatenate([grid.line_to - 1,
+                                                                    np.arange(n_tx)])]
+            self.gridflow = GridFlow(grid, np.arange(n_tx), params, params.power_factor,
+                                     self.hours_per_interval, bus_point, bus_feeder,
+                                     branch_feeder, independent_feeders=True)
+            return
+        grid, load_point = self.published_grid
+        bus_feeder, branch_feeder = feeders_of(grid)
+        bus_point = np.full(grid.n_bus, -1)
+        on = load_point >= 0
+        bus_point[grid.load_bus[on]] = load_point[on]
+        self.gridflow = GridFlow(grid, load_point, params, params.power_factor,
+                                 self.hours_per_interval, bus_point, bus_feeder, branch_feeder)
 
     @functools.cached_property
     def graph(self) -> nx.Graph:
@@ -222,7 +263,8 @@ class GridValueModel(mesa.Model):
         self.transformer_intervals_over = np.zeros(topo.n_transformers, dtype=np.int64)
         self.today: dict = {}
         reporters = {"date": functools.partial(_today, name="date")}
-        reporters |= {k: functools.partial(_today, name=k) for k in DAILY_KPIS}
+        kpis = DAILY_KPIS + (("losses_kwh",) if self.gridflow is not None else ())
+        reporters |= {k: functools.partial(_today, name=k) for k in kpis}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     # ---- the daily pipeline -----------------------------------------------------------------
@@ -240,7 +282,8 @@ class GridValueModel(mesa.Model):
         for service in self.market.services:
             service.observe_day(day, customer_kw)
         _, _, system_kw = self.aggregate(day, customer_kw)
-        self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval)
+        self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval,
+                                losses_kwh=self.today.get("losses_kwh"))
         last_day = self.steps >= self.days
         if last_day or (date + datetime.timedelta(days=1)).day == 1:
             month_days = calendar.monthrange(date.year, date.month)[1]
@@ -344,6 +387,10 @@ class GridValueModel(mesa.Model):
         np.maximum(self.transformer_peak_kw, transformer_kw.max(axis=1),
                    out=self.transformer_peak_kw)
         self.transformer_intervals_over += tx_over
+        reverse = transformer_kw < 0
+        self.transformer_reverse_intervals += reverse.sum(axis=1)
+        np.maximum(self.transformer_reverse_kw, -transformer_kw.min(axis=1),
+                   out=self.transformer_reverse_kw)
         self.today |= {
             "system_peak_kw": float(system_kw.max()),
             "system_min_kw": float(system_kw.min()),
@@ -353,6 +400,9 @@ class GridValueModel(mesa.Model):
             "transformers_over_rating": int((tx_over > 0).sum()),
             "feeder_intervals_over_rating": int(feeder_over.sum()),
         }
+        if self.gridflow is not None:
+            self.today["losses_kwh"] = self.gridflow.day(day, self.dates[day], transformer_kw,
+                                                         system_kw)
         return transformer_kw, feeder_kw, system_kw
 
     def run(self, progress=None) -> "GridValueModel":

@@ -4,6 +4,8 @@ a policy run against its paired baseline (same seed, so the same network and cus
 Deferral counts only where a limit binds: on each transformer and feeder whose baseline
 annual peak exceeds its rating, the relief is the peak reduction, up to the excess over the
 rating (relief below the rating defers nothing); value = relief kW x cost per kW-year x years.
+With power flow on (simulation/gridflow.py), each line whose baseline loading exceeds its
+limit adds its relief the same way: the loading reduction, up to the excess, x its rating.
 """
 
 import numpy as np
@@ -55,8 +57,23 @@ def paired_peak_value(base, other) -> dict[str, float]:
                                 topo.feeder_rating_kw)
     years = base.days / 365.0
     cost = base.scenario.company.deferral_cost_per_kw_year
+    relief = float(tx.sum() + feeder.sum() + line_relief_kw(base, other))
     return {
         "peak_reduction_kw": float(base.system_kw.max() - other.system_kw.max()),
-        "deferral_relief_kw": float(tx.sum() + feeder.sum()),
-        "deferral_value": float((tx.sum() + feeder.sum()) * cost * years),
+        "deferral_relief_kw": relief,
+        "deferral_value": relief * cost * years,
     }
+
+
+def line_relief_kw(base, other) -> float:
+    """kW of relief on lines whose solved baseline loading exceeds the limit (0 without
+    power flow in both runs)."""
+    a, b = getattr(base, "gridflow", None), getattr(other, "gridflow", None)
+    if a is None or b is None:
+        return 0.0
+    g, limit = a.grid, base.scenario.network.line_max_loading_share
+    rating_kw = np.sqrt(3) * g.bus_kv[g.line_from] * g.line_max_a * base.topology.power_factor
+    base_loading = np.nan_to_num(a.loading_max[:g.n_line])
+    other_loading = np.nan_to_num(b.loading_max[:g.n_line])
+    share = deferral_relief_kw(base_loading, other_loading, np.full(g.n_line, limit))
+    return float((share * np.where(np.isfinite(rating_kw), rating_kw, 0.0)).sum())

@@ -78,6 +78,50 @@ class Network:
                                      "Thermal rating of each MV feeder", min=0, min_exclusive=True)
     section_length_km: float = param(0.3, "km", A, "Mean length of an MV line section",
                                      min=0, min_exclusive=True)
+    source: str = param(
+        "synthetic", "-", "-", "The network: synthetic (the seeded generator above), a "
+        "pandapower network (case33bw, cigre_lv, cigre_mv, kerber_*, lv_schutterwald, "
+        "mv_oberrhein) or a SimBench code (optional extra `simbench`)")
+    power_flow: str = param(
+        "off", "-", "-", "Intervals solved by AC power flow: off, peak_min (each day's peak and "
+        "minimum net-load interval), days (every interval of `power_flow_days`) or all",
+        choices=("off", "peak_min", "days", "all"))
+    power_flow_days: tuple[int, ...] = param(
+        (), "day of the horizon", "-", "Days (0 = the first) solved in full when power_flow is "
+        "days; with peak_min they are solved in full too", min=0)
+    grid_load_headroom: float = param(
+        1.0, "kW per kW", A + " (a published base case is the load its grid was built for)",
+        "On a published network: each load bus hosts customers up to its base-case load times "
+        "this; a population whose coincident design peak exceeds the total is refused",
+        min=0, min_exclusive=True, max=100)
+    mv_kv: float = param(10.0, "kV", "GB/T 156 (10 kV is China's main distribution voltage)",
+                         "Nominal voltage of the synthetic MV feeders", min=0.4, max=66)
+    line_kind: str = param("cable", "-", A + " (urban feeders are cabled)",
+                           "Standard line types of the synthetic MV sections: NA2XS2Y cables or "
+                           "AL1/ST1A overhead lines (pandapower standard types)",
+                           choices=("cable", "overhead"))
+    line_design_factor: float = param(
+        0.8, "kVA per kVA rated", A, "Design current of an MV section: the rated kVA of the "
+        "transformers below it times this factor (the smallest standard type that carries it "
+        "is chosen)", min=0.01, max=5)
+    transformer_load_loss_share: float = param(
+        0.012, "share of rating", "pandapower 10/0.4 kV standard types: vkr 1.2-1.4 %",
+        "Resistive short-circuit voltage (load losses at rated current) of MV/LV transformers",
+        min=0, max=0.1)
+    source_vm_pu: float = param(1.0, "pu", A, "Voltage set point at the substation busbar",
+                                min=0.8, max=1.2)
+    voltage_min_pu: float = param(0.93, "pu", "GB/T 12325-2008: 20 kV and below, +/-7 % "
+                                  "(recalled)", "Lower edge of the voltage band", min=0, max=1)
+    voltage_max_pu: float = param(1.07, "pu", "GB/T 12325-2008: 20 kV and below, +/-7 % "
+                                  "(recalled)", "Upper edge of the voltage band", min=1, max=2)
+    line_max_loading_share: float = param(1.0, "share of rating", A,
+                                          "Loading above which a line or transformer is "
+                                          "overloaded", min=0, min_exclusive=True, max=5)
+
+    def check(self, path: str) -> None:
+        from gridvalue.simulation.grids import check_source
+
+        check_source(self.source, f"{path}.source")
 
 
 @dataclass(frozen=True)
@@ -568,6 +612,18 @@ class Scenario:
         name = self.report.screening_service
         if name and name not in self.services:
             raise ScenarioError("report.screening_service", f"{name!r} is not on offer")
+        net = self.network
+        for i, day in enumerate(net.power_flow_days):
+            if day >= self.meta.days:
+                raise ScenarioError(f"network.power_flow_days[{i}]", f"day {day} is beyond the "
+                                    f"horizon of {self.meta.days} days (0 is the first)")
+        for name, service in self.services.items():
+            if getattr(service, "grid_aware", False) and net.power_flow == "off":
+                raise ScenarioError(f"services.{name}.grid_aware", "needs network.power_flow "
+                                    "(the company's power-flow model of its grid)")
+        if net.power_flow == "days" and not net.power_flow_days:
+            raise ScenarioError("network.power_flow_days", "power_flow = \"days\" needs at "
+                                "least one day")
 
     def to_dict(self) -> dict:
         return to_dict(self)

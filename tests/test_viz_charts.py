@@ -1,5 +1,6 @@
 """Charts draw from snapshots, and redraw only when the data they show changes."""
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
@@ -63,3 +64,23 @@ def test_every_packaged_scenario_draws(name):
         assert draw(snap, *extra).axes
     assert snap.peak_reduction_pct == pytest.approx(
         100 * (1 - twin.policy.system_kw.max() / twin.baseline.system_kw.max()))
+
+
+def test_network_drawing_shows_solved_voltages():
+    """With power flow on, each transformer carries the lowest voltage solved at it."""
+    twin = Twin(load_scenario("baseline", {"population.households": 200,
+                                           "population.enterprises": 20,
+                                           "population.microgrids": 0, "meta.days": 5,
+                                           "network.power_flow": "peak_min"}))
+    topo = twin.policy.topology
+    layout = radial_layout(twin.policy.graph, topo.n_transformers, topo.n_feeders)
+    before = snapshot.take(twin)
+    twin.advance(5)
+    after = snapshot.take(twin)
+    vm = after.transformer_vm_min
+    assert len(vm) == topo.n_transformers and np.nanmax(vm) <= 1.0 and np.nanmin(vm) > 0.85
+    assert np.isnan(before.transformer_vm_min).all()
+    figure = charts.network(after, layout, "voltage")
+    assert isinstance(figure, Figure) and figure.axes
+    assert charts.key(charts.network, before, layout, "voltage") != charts.key(
+        charts.network, after, layout, "voltage")

@@ -50,7 +50,8 @@ def key(draw, snap: Snapshot, *extra) -> str:
         uptake: (snap.services, snap.uptake),
         pnl: (snap.pnl_delta,),
         bills: (snap.bill_change_pct.round(2),),
-        network: (snap.transformer_uptake_share, snap.transformer_loading.round(3)),
+        network: (snap.transformer_uptake_share, snap.transformer_loading.round(3),
+                  snap.transformer_vm_min.round(4)),
     }[draw]
     extra = [e.transformer_xy if isinstance(e, NetworkLayout) else e for e in extra]
     return data_key(draw.__name__, snap.scenario, snap.currency, *parts, *extra)
@@ -185,7 +186,8 @@ def bills(snap: Snapshot) -> Figure:
 
 def network(snap: Snapshot, layout: NetworkLayout, colour_by: str) -> Figure:
     """The feeder network, one marker per transformer (size: customers served), coloured by
-    the uptake share of its customers or by its loading (peak to date over rating)."""
+    the uptake share of its customers, by its loading (peak to date over rating) or, with
+    power flow on, by the lowest voltage solved at it to date."""
     fig = Figure(figsize=(4.6, 4.1), dpi=100)
     ax = fig.add_axes((0.02, 0.2, 0.96, 0.78))
     ax.set_aspect("equal")
@@ -197,6 +199,10 @@ def network(snap: Snapshot, layout: NetworkLayout, colour_by: str) -> Figure:
         values = 100 * snap.transformer_uptake_share
         cmap, vmin, vmax = "Greens", 0, max(5.0, float(values.max()) if len(values) else 5.0)
         label = "customers with a service contract (%)"
+    elif colour_by == "voltage":
+        values = snap.transformer_vm_min
+        cmap, vmin, vmax = "RdYlGn", 0.9, 1.0
+        label = "lowest voltage solved to date (pu)"
     else:
         values = 100 * snap.transformer_loading
         cmap, vmin, vmax = "RdYlGn_r", 0, 150

@@ -188,3 +188,6 @@ def Charts(snap: Snapshot, layout: NetworkLayout | None):
                       "sized by customers served.", charts.network, snap, (layout, "uptake"))
             ChartCard("Network: transformer loading", "Peak load to date over rating; red "
                       "above 100 %.", charts.network, snap, (layout, "loading"))
+            if len(snap.transformer_vm_min):
+                ChartCard("Network: voltage", "Lowest voltage the power flow solved at each "
+                          "transformer to date.", charts.network, snap, (layout, "voltage"))

@@ -60,6 +60,7 @@ class Snapshot:
     transformer_loading: np.ndarray = field(default_factory=lambda: np.zeros(0))
     transformer_loading_baseline: np.ndarray = field(default_factory=lambda: np.zeros(0))
     transformer_customers: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    transformer_vm_min: np.ndarray = field(default_factory=lambda: np.zeros(0))  # power flow
 
     @property
     def started(self) -> bool:
@@ -169,6 +170,12 @@ def _take(twin: Twin) -> Snapshot:
                                      / np.maximum(per_tx, 1))
     snap.transformer_loading = pol.transformer_peak_kw / topo.transformer_rating_kw
     snap.transformer_loading_baseline = base.transformer_peak_kw / topo.transformer_rating_kw
+    flow = getattr(pol, "gridflow", None)
+    if flow is not None:  # lowest solved voltage to date at each transformer's buses
+        vm = np.full(topo.n_transformers, np.inf)
+        on = flow.bus_point >= 0
+        np.minimum.at(vm, flow.bus_point[on], flow.vm_min[on])
+        snap.transformer_vm_min = np.where(np.isfinite(vm), vm, np.nan)
     snap.holds_contract = holds
     snap.segment = market.segment.copy()
     if not day:

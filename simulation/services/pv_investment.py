@@ -60,6 +60,9 @@ class PVParams(ServiceParams):
     term_months: int = param(240, "months", A + " (rooftop PV contracts run 15-25 years)",
                              "Contract term; the system then passes to the customer",
                              min=1, max=360)
+    grid_aware: bool = param(False, "-", "-", "Offer only where the system fits: its feeder's "
+                             "PV hosting capacity by the company's power-flow model, less the "
+                             "PV already on the feeder (needs network.power_flow)")
 
 
 class PVInvestment(RepossessedAsset, Service):
@@ -81,8 +84,11 @@ class PVInvestment(RepossessedAsset, Service):
     # ---- who and what -----------------------------------------------------------------------
     def eligible(self) -> np.ndarray:
         c = self.model.customers
-        return (in_segments(c, self.params.segments) & (c["pv_kwp"] == 0)
-                & (self.system_kwp >= max(self.params.min_kwp, 1e-9)))
+        ok = (in_segments(c, self.params.segments) & (c["pv_kwp"] == 0)
+              & (self.system_kwp >= max(self.params.min_kwp, 1e-9)))
+        if self.params.grid_aware:
+            ok &= self.model.company.pv_fits(self.system_kwp)
+        return ok
 
     def expected_kwh_year(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The company's estimate of each system's annual self-consumed and exported kWh:
