@@ -619,8 +619,9 @@ def _merge(base: dict, child: dict) -> dict:
 def _resolve_raw(ref: str, relative_to: Path | None, chain: tuple[str, ...]) -> dict:
     if len(chain) >= MAX_EXTENDS:
         raise ScenarioError("extends", f"a chain of more than {MAX_EXTENDS} files")
+    located = _locate(ref, relative_to)
     try:
-        path = _locate(ref, relative_to).resolve()
+        path = located.resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL
         raise ScenarioError("scenario", f"cannot resolve {ref!r}: {exc}") from None
     if str(path) in chain:
