@@ -76,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     viz.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
                      "127.0.0.1, this machine only)")
     viz.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    viz.add_argument("--scenarios", metavar="DIR", help="also offer the .toml files in DIR in "
+                     "the page's picker (default: the packaged scenarios only)")
 
     params = sub.add_parser("params", help="print the parameter table (defaults, units, sources)")
     params.add_argument("--format", choices=("markdown", "csv"), default="markdown")
@@ -252,7 +254,7 @@ def _cmd_scenarios(args) -> int:
 def _cmd_viz(args) -> int:
     from gridvalue.viz.server import serve
 
-    serve(args.scenario, args.host, args.port)  # replaces this process with the server
+    serve(args.scenario, args.host, args.port, args.scenarios)  # becomes the server
     return 0
 
 
