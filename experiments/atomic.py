@@ -31,7 +31,8 @@ def safe_name(name: str) -> str:
     """`name` as one safe folder-name component: letters, digits, `.`, `_` and `-` kept, any
     other run of characters (a `/`, `..`, a NUL, spaces) one `_`; no leading dot; at most
     NAME_LIMIT characters; `unnamed` if nothing is left."""
-    text = re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).lstrip("._-")[:NAME_LIMIT]
+    text = re.sub(r"(?:[^A-Za-z0-9._-]|\.{2,})+", "_", str(name))
+    text = re.sub(r"_+", "_", text).lstrip("._-")[:NAME_LIMIT]
     return text.rstrip("._-") or "unnamed"
 
 
@@ -114,7 +115,7 @@ def _take_lock(lock: Path, field: str, out: Path) -> None:
                 holder = int(lock.read_text().strip() or "0")
             except (OSError, ValueError):
                 holder = 0
-            if holder != os.getpid() and pid_alive(holder):
+            if pid_alive(holder):
                 raise ScenarioError(field, f"{out} is being written by process {holder} "
                                     f"(lock {lock})") from None
             lock.unlink(missing_ok=True)  # a dead process's lock

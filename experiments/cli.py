@@ -14,6 +14,7 @@ from gridvalue.experiments.atomic import output_lock, preflight, safe_name
 from gridvalue.simulation.schema import ScenarioError
 
 EXIT_BAD_INPUT = 2
+MAX_SEED = 2**63 - 1  # as meta.seed
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,8 +97,7 @@ def _cmd_run(args) -> int:
     )
     from gridvalue.simulation.scenario import load_scenario
 
-    if args.seed is not None and args.seed < 0:
-        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+    _check_seed(args.seed)
     scenario = load_scenario(args.scenario, args.overrides)
     limits.check_run(scenario)
     seed = scenario.meta.seed if args.seed is None else args.seed
@@ -120,8 +120,14 @@ def _check_replicates_and_seed(args) -> None:
     if args.replicates < 1:
         raise ScenarioError("--replicates", f"must be at least 1, got {args.replicates}")
     limits.check_replicates(args.replicates)
-    if args.seed is not None and args.seed < 0:
-        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+    _check_seed(args.seed)
+
+
+def _check_seed(seed: int | None) -> None:
+    if seed is not None and seed < 0:
+        raise ScenarioError("--seed", f"must be at least 0, got {seed}")
+    if seed is not None and seed > MAX_SEED:
+        raise ScenarioError("--seed", f"must be at most {MAX_SEED}, got {seed}")
 
 
 def _cmd_compare(args) -> int:
