@@ -241,8 +241,9 @@ class Profiles:
         1200.0, "kWh/kWp/yr", A + " (central and eastern China about 1,000-1,400)",
         "Annual PV yield per kWp", min=0, max=2500)
     pv_day_sigma: float = param(0.35, "share", A,
-                                "Spread of daily PV output around the seasonal clear-sky shape",
-                                min=0, max=1)
+                                "Spread of daily PV output around the seasonal clear-sky shape "
+                                "(below 0.65: a Beta of mean 0.7 has sd < sqrt(0.7 x 0.3))",
+                                min=0, max=0.65)
     latitude_deg: float = param(30.6, "deg", A + " (central China)",
                                 "Latitude for day length and PV season", min=-66, max=66)
 
