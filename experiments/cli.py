@@ -4,13 +4,17 @@ Input errors print one line on stderr naming the field and the problem, and exit
 """
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from gridvalue.experiments import grid_cli, sweep_cli
+from gridvalue.experiments import grid_cli, limits, sweep_cli
+from gridvalue.experiments.atomic import output_lock, preflight, safe_name
 from gridvalue.simulation.schema import ScenarioError
 
 EXIT_BAD_INPUT = 2
+MAX_SEED = 2**63 - 1  # as meta.seed
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     viz.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
                      "127.0.0.1, this machine only)")
     viz.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    viz.add_argument("--scenarios", metavar="DIR", help="also offer the .toml files in DIR in "
+                     "the page's picker (default: the packaged scenarios only)")
 
     params = sub.add_parser("params", help="print the parameter table (defaults, units, sources)")
     params.add_argument("--format", choices=("markdown", "csv"), default="markdown")
@@ -84,23 +90,27 @@ def _cmd_run(args) -> int:
     from tqdm import tqdm
 
     from gridvalue.experiments.runner import (
+        check_finite,
         check_out_dir,
-        default_out_dir,
+        default_run_dir,
         run_scenario,
         write_results,
     )
     from gridvalue.simulation.scenario import load_scenario
 
-    if args.seed is not None and args.seed < 0:
-        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+    _check_seed(args.seed)
     scenario = load_scenario(args.scenario, args.overrides)
-    if args.out is not None:
-        check_out_dir(args.out)
-    with tqdm(total=scenario.meta.days, unit="day", desc=scenario.meta.name,
-              disable=args.quiet, file=sys.stderr) as bar:
+    limits.check_run(scenario)
+    seed = scenario.meta.seed if args.seed is None else args.seed
+    out = args.out or default_run_dir(scenario.meta.name, seed)
+    preflight(out, limits.run_folder_bytes(scenario))
+    check_out_dir(out)
+    with output_lock(out), tqdm(total=scenario.meta.days, unit="day", desc=scenario.meta.name,
+                                disable=args.quiet, file=sys.stderr) as bar:
         result = run_scenario(scenario, seed=args.seed,
                               progress=lambda done: bar.update(done - bar.n))
-    out = write_results(result, args.out or default_out_dir(result))
+        check_finite(result.summary)
+        out = write_results(result, out)
     print(format_summary(result.summary, result.scenario.meta.currency))
     print(f"results: {out}")
     print(f"report:  {out / 'report.html'}")
@@ -110,8 +120,15 @@ def _cmd_run(args) -> int:
 def _check_replicates_and_seed(args) -> None:
     if args.replicates < 1:
         raise ScenarioError("--replicates", f"must be at least 1, got {args.replicates}")
-    if args.seed is not None and args.seed < 0:
-        raise ScenarioError("--seed", f"must be at least 0, got {args.seed}")
+    limits.check_replicates(args.replicates)
+    _check_seed(args.seed)
+
+
+def _check_seed(seed: int | None) -> None:
+    if seed is not None and seed < 0:
+        raise ScenarioError("--seed", f"must be at least 0, got {seed}")
+    if seed is not None and seed > MAX_SEED:
+        raise ScenarioError("--seed", f"must be at most {MAX_SEED}, got {seed}")
 
 
 def _cmd_compare(args) -> int:
@@ -136,24 +153,29 @@ def _cmd_compare(args) -> int:
         if getattr(base.meta, field) != getattr(other.meta, field):
             raise ScenarioError(args.scenario, f"its meta.{field} differs from the baseline's: "
                                 "paired runs need the same horizon")
+    limits.check_run(base)
+    limits.check_run(other)
     first = base.meta.seed if args.seed is None else args.seed
     seeds = list(range(first, first + args.replicates))
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("runs") / f"compare-{base.meta.name}-{other.meta.name}-{stamp}"
+    out = args.out or Path("runs") / (f"compare-{safe_name(base.meta.name)}-"
+                                      f"{safe_name(other.meta.name)}-{stamp}")
+    preflight(out, limits.FOLDER_BASE_BYTES + 2_000 * args.replicates)
     check_out_dir(out)
     hook = compare.FirstPair()
-    with tqdm(total=args.replicates, unit="pair", desc=f"{other.meta.name} vs {base.meta.name}",
-              disable=args.quiet, file=sys.stderr) as bar:
+    with output_lock(out), tqdm(total=args.replicates, unit="pair",
+                                desc=f"{other.meta.name} vs {base.meta.name}",
+                                disable=args.quiet, file=sys.stderr) as bar:
         frame = compare.paired_replicates(base, other, seeds, on_pair=hook,
                                           progress=lambda done: bar.update(done - bar.n))
-    summary = compare.summarise_pairs(frame)
-    info = {"baseline": base.meta.name, "scenario": other.meta.name,
-            "description": other.meta.description, "replicates": args.replicates,
-            "seeds": seeds, "version": gridvalue.__version__}
-    with atomic_folder(out) as tmp:
-        (tmp / "compare.json").write_text(compare.to_json(summary) + "\n")
-        frame.to_csv(tmp / "replicates.csv", index=False)
-        compare.write_compare_report(summary, info, hook.curves, tmp / "report.html")
+        summary = compare.summarise_pairs(frame)
+        info = {"baseline": base.meta.name, "scenario": other.meta.name,
+                "description": other.meta.description, "replicates": args.replicates,
+                "seeds": seeds, "version": gridvalue.__version__}
+        with atomic_folder(out) as tmp:
+            (tmp / "compare.json").write_text(compare.to_json(summary) + "\n")
+            frame.to_csv(tmp / "replicates.csv", index=False)
+            compare.write_compare_report(summary, info, hook.curves, tmp / "report.html")
     if args.format == "json":
         print(compare.to_json(summary))
     else:
@@ -208,16 +230,19 @@ def _cmd_voi(args) -> int:
     _check_replicates_and_seed(args)
     scenario = load_scenario(args.scenario, args.overrides)
     voi.check_scenario(scenario)
+    limits.check_run(scenario)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("runs") / f"voi-{scenario.meta.name}-{stamp}"
+    out = args.out or Path("runs") / f"voi-{safe_name(scenario.meta.name)}-{stamp}"
+    preflight(out, limits.FOLDER_BASE_BYTES + 20_000 * args.replicates)
     check_out_dir(out)
     first = scenario.meta.seed if args.seed is None else args.seed
     seeds = list(range(first, first + args.replicates))
     total = len(seeds) * len(voi.QUALITY_LEVELS) * len(voi.ANALYTICS)
-    with tqdm(total=total, unit="run", desc="voi", disable=args.quiet, file=sys.stderr) as bar:
+    with output_lock(out), tqdm(total=total, unit="run", desc="voi", disable=args.quiet,
+                                file=sys.stderr) as bar:
         runs = voi.run_grid(scenario, seeds, progress=lambda: bar.update(1))
-    table = voi.uplift_table(runs)
-    voi.write_voi(scenario, runs, table, out, seeds)
+        table = voi.uplift_table(runs)
+        voi.write_voi(scenario, runs, table, out, seeds)
     print(voi.format_table(table[table["analytics"] != "none"], scenario.meta.currency))
     print(f"uplift over analytics none, mean [95 % CI] of {len(seeds)} paired replicates")
     print(f"results: {out}")
@@ -236,7 +261,7 @@ def _cmd_scenarios(args) -> int:
 def _cmd_viz(args) -> int:
     from gridvalue.viz.server import serve
 
-    serve(args.scenario, args.host, args.port)  # replaces this process with the server
+    serve(args.scenario, args.host, args.port, args.scenarios)  # becomes the server
     return 0
 
 
@@ -252,16 +277,53 @@ COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "voi": _cmd_voi,
             "viz": _cmd_viz, **grid_cli.COMMANDS}
 
 
+class Terminated(BaseException):
+    """SIGTERM: unwinds like Ctrl-C, so locks, temporary folders and workers are cleaned up."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:2000]
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Every subcommand runs inside this one error handler: bad input, a limit, an output that
+    cannot be written or a resource that ran out is one line `gridvalue: error: FIELD:
+    PROBLEM` and exit 2, never a traceback."""
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    else:
+        previous = None
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
-        print(f"gridvalue: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(str(exc))
+    except RecursionError:
+        return _fail("input: nested too deeply to read")
+    except MemoryError:
+        return _fail("memory: ran out of memory; try a smaller population, horizon, "
+                     "replicates or design")
+    except OSError as exc:  # a disk that filled, a folder that went away, a closed pipe
+        where = exc.filename if exc.filename is not None else "system"
+        return _fail(f"{where}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         print("gridvalue: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("gridvalue: terminated", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _fail(message: str) -> int:
+    print(f"gridvalue: error: {_one_line(message)}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import pandas as pd
 
 import gridvalue
 from gridvalue.agents.grid_company import ENERGY_SALES
-from gridvalue.experiments.atomic import atomic_folder
+from gridvalue.experiments.atomic import atomic_folder, safe_name
 from gridvalue.experiments.screening import screening_curve
 from gridvalue.simulation import metrics
 from gridvalue.simulation.model import GridValueModel
@@ -250,8 +250,21 @@ def grid_summary(model: GridValueModel, tables: dict[str, pd.DataFrame]) -> dict
 
 
 def default_out_dir(result: RunResult, root: Path = Path("runs")) -> Path:
+    return default_run_dir(result.scenario.meta.name, result.meta["seed"], root)
+
+
+def default_run_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
+    """runs/NAME-seedN-TIME, the name made safe (a scenario's name is never a path)."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return root / f"{result.scenario.meta.name}-seed{result.meta['seed']}-{stamp}"
+    return root / f"{safe_name(name)}-seed{seed}-{stamp}"
+
+
+def check_finite(summary: dict) -> None:
+    """Refuse a run whose summary holds a NaN or infinity (values the model cannot run)."""
+    bad = [k for k, v in summary.items() if isinstance(v, float) and not np.isfinite(v)]
+    if bad:
+        raise ScenarioError("scenario", f"the run gave a non-finite {bad[0]} ({len(bad)} "
+                            "figures); its values are beyond what the model can compute")
 
 
 def check_out_dir(out: Path) -> None:

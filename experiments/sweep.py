@@ -20,6 +20,9 @@ import hashlib
 import itertools
 import json
 import math
+import os
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -31,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gridvalue.experiments import limits
+from gridvalue.experiments.atomic import safe_name
 from gridvalue.simulation.scenario import (
     _merge,
     _read_toml,
@@ -60,6 +65,10 @@ DEFAULT_OUTPUTS = ("system_peak_kw", "energy_mwh", "company_margin", "company_np
 ISHIGAMI_INPUTS = ("x1", "x2", "x3")
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
 
+# Fewest samples a design accepts, and the fewest advised (a warning below): sobol base
+# samples N (bootstrap intervals are meaningless below a handful), morris trajectories r
+# (sigma needs two; Morris 1991 and Campolongo et al. 2007 use about 10 or more).
+MIN_SAMPLES = {"sobol": (8, 64, "base samples"), "morris": (2, 10, "trajectories")}
 DESIGN_KEY, SEED_KEY = 0, 1  # SeedSequence spawn keys: the design's stream, the runs' seeds
 SWEEP_PACKAGE = "gridvalue.experiments"
 
@@ -76,17 +85,18 @@ class SweepMeta:
     scenario: str = param("baseline", "-", "-", "Base scenario: packaged name, or a .toml path "
                           "relative to the sweep file")
     seed: int = param(0, "-", "-", "Sweep seed: the design and every run's seed derive from it",
-                      min=0)
+                      min=0, max=2**63 - 1)
     design: str = param("grid", "-", "EMA Workbench, SALib",
                         "grid: every combination of levels; latin: Latin hypercube; sobol: "
                         "Saltelli's scheme for Sobol indices; morris: Morris trajectories",
                         choices=("grid", "latin", "sobol", "morris"))
     samples: int = param(16, "-", "-", "latin: points; sobol: base samples N, a power of 2 "
-                         "(N·(D+2) points); morris: trajectories (N·(D+1) points)", min=1)
+                         "(N·(D+2) points); morris: trajectories (N·(D+1) points)", min=1,
+                         max=1_000_000)
     morris_levels: int = param(4, "levels", "Morris (1991), SALib default",
-                               "Grid levels of the Morris design", min=2)
+                               "Grid levels of the Morris design", min=2, max=100)
     replicates: int = param(1, "runs/point", "-", "Runs per design point, each its own seed",
-                            min=1)
+                            min=1, max=100_000)
     common_random_numbers: bool = param(
         True, "-", "Law (2015), variance reduction", "Replicate r uses the same seed at every "
         "point, so points differ by their parameters only, not by noise")
@@ -138,6 +148,42 @@ class Sweep:
                                for p in self.parameters]}
         text = json.dumps(spec, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def points(self) -> int:
+        """How many design points, computed without building the design."""
+        m, d = self.meta, len(self.parameters)
+        if m.design == "grid":
+            return math.prod(len(p.levels) for p in self.parameters)
+        return m.samples * {"latin": 1, "sobol": d + 2, "morris": d + 1}[m.design]
+
+    def size(self) -> int:
+        """How many runs: points × replicates."""
+        return self.points() * self.meta.replicates
+
+    def warnings(self) -> list[str]:
+        """Why the design may say little (it still runs)."""
+        found = []
+        m = self.meta
+        if self.points() == 1:
+            found.append("design: one point, so no parameter varies")
+        minimum = MIN_SAMPLES.get(m.design)
+        if minimum is not None and m.samples < minimum[1]:
+            found.append(f"sweep.samples: {m.samples} {minimum[2]} give wide intervals on the "
+                         f"indices; {minimum[1]} or more are advised")
+        for p in self.parameters:
+            if p.kind is int and p.bounds and p.bounds[1] - p.bounds[0] < 3:
+                found.append(f"parameters.{p.path}: an integer over only "
+                             f"{p.bounds[1] - p.bounds[0] + 1} values")
+        return found
+
+    def largest(self) -> dict:
+        """The base scenario with each swept size (population, horizon, resolution, history)
+        at its largest value: what the memory of one run is estimated on."""
+        sizes = ("population.households", "population.enterprises", "population.microgrids",
+                 "meta.days", "meta.intervals_per_day", "data_platform.history_months")
+        biggest = {p.path: max(p.levels) if p.levels else p.bounds[1]
+                   for p in self.parameters if p.path in sizes}
+        return apply_overrides(self.base, biggest)
 
     def design(self) -> list[dict[str, Any]]:
         """The design points, in order: one {dotted path: value} per point."""
@@ -271,6 +317,9 @@ def _check_values(base: dict, path: str, values: Iterable) -> None:
 
 def _parameter(path: str, spec: Any, meta: SweepMeta, base: dict | None) -> Parameter:
     where = f"parameters.{path}"
+    if path == "meta.seed" and base is not None:
+        raise ScenarioError(where, "every run's seed overrides meta.seed, so every point would "
+                            "be the same; vary replicates or sweep.seed instead")
     if not isinstance(spec, dict):
         raise ScenarioError(where, "expected a table with levels = [...] or bounds = [low, high]")
     unknown = set(spec) - {"levels", "bounds"}
@@ -320,6 +369,9 @@ def _parameter(path: str, spec: Any, meta: SweepMeta, base: dict | None) -> Para
         raise ScenarioError(where, f"bounds need a numeric parameter; this one is "
                             f"{kind.__name__} (give levels)")
     low, high = (int(round(b)) for b in bounds) if kind is int else map(float, bounds)
+    if not low < high:
+        raise ScenarioError(f"{where}.bounds", f"an integer parameter: {bounds!r} rounds to "
+                            f"the single value {low}, so nothing would vary")
     if base is not None:
         _check_values(base, path, [low, high])
     return Parameter(path, kind, bounds=(low, high))
@@ -385,7 +437,19 @@ def load_sweep(ref: "str | Path") -> Sweep:
     if meta.design == "sobol" and meta.samples & (meta.samples - 1):
         raise ScenarioError("sweep.samples", f"a sobol design needs a power of 2, got "
                             f"{meta.samples}")
-    return Sweep(meta=meta, fixed=fixed, parameters=params, base=base or {}, source=str(path))
+    minimum = MIN_SAMPLES.get(meta.design)
+    if minimum is not None and meta.samples < minimum[0]:
+        raise ScenarioError("sweep.samples", f"a {meta.design} design needs at least "
+                            f"{minimum[0]} {minimum[2]}, got {meta.samples}: fewer give "
+                            "meaningless indices")
+    sweep = Sweep(meta=meta, fixed=fixed, parameters=params, base=base or {}, source=str(path))
+    runs = sweep.size()
+    if runs > limits.MAX_SWEEP_RUNS:
+        raise ScenarioError("sweep", f"the design has {runs:,} runs; at most "
+                            f"{limits.MAX_SWEEP_RUNS:,} (one result file each)")
+    limits.check_memory(runs * limits.MANIFEST_BYTES_PER_RUN, f"the manifest of {runs:,} runs",
+                        "sweep")
+    return sweep
 
 
 # ---- evaluating one run (in a worker) ------------------------------------------------------
@@ -450,12 +514,39 @@ class Executor:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(self.workers,
-                                     mp_context=multiprocessing.get_context("spawn")) as pool:
+            with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 yield functools.partial(_pool_map, pool, self.workers)
         else:
             with _dask_client(self.workers, self.address) as client:
                 yield functools.partial(_dask_map, client)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_S = 1.0
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: the worker ends when its parent does, however the parent died
+    (SIGKILL, SIGTERM, the OOM killer): the kernel's parent-death signal where there is one
+    (Linux prctl), and a thread that checks the parent every second everywhere."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="gridvalue-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
 
 
 def _pool_map(pool, workers: int, tasks: Iterable[dict]) -> Iterator[dict]:
@@ -485,8 +576,8 @@ def _dask_client(workers: int, address: str):
     if address:
         try:
             client = Client(address, timeout="10s")
-        except OSError as exc:
-            raise ScenarioError("--scheduler", f"cannot reach {address}: {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
+            raise ScenarioError("--scheduler", f"cannot reach {address!r}: {exc}") from None
         try:
             yield client
         finally:
@@ -535,20 +626,48 @@ def _dask_map(client, tasks: Iterable[dict]) -> Iterator[dict]:
 
 # ---- running a sweep ------------------------------------------------------------------------
 
+def default_root(sweep: Sweep) -> Path:
+    """sweeps/NAME, the name made safe (a sweep's name is never a path)."""
+    return Path("sweeps") / safe_name(sweep.meta.name)
+
+
+def preflight(sweep: Sweep, root: Path, executor: "Executor", resume: bool = False,
+              repair: bool = False) -> None:
+    """Everything checked before a worker starts (ScenarioError): the folder (writable, room
+    for the result files, not another sweep's, not damaged unless `repair`) and the memory of
+    the local workers."""
+    from gridvalue.experiments import atomic
+    from gridvalue.experiments.store import SweepStore
+
+    atomic.preflight(root, sweep.size() * limits.SWEEP_BYTES_PER_RUN + limits.FOLDER_BASE_BYTES,
+                     allow_existing=True)
+    SweepStore.check(root, sweep, resume, repair)
+    local = 1 if executor.kind == "inline" else (0 if executor.address else executor.workers)
+    if sweep.meta.model == "gridvalue" and local:  # a remote cluster's memory is its own
+        limits.check_run(scenario_from_dict(sweep.largest()), processes=local)
+
+
 def run_sweep(sweep: "Sweep | str | Path", out: "Path | str | None" = None,
               executor: Executor | None = None, resume: bool = False,
-              progress: Callable[[int, int, int], None] | None = None):
+              progress: Callable[[int, int, int], None] | None = None, repair: bool = False):
     """Run every run of the sweep not yet finished in `out` (default sweeps/NAME); return the
-    store. `progress(done, total, failed)` is called after each run."""
+    store. `progress(done, total, failed)` is called after each run. A damaged store (an
+    unreadable sweep.json, manifest or run file) is refused with a one-line diagnosis unless
+    `repair`: then the sweep's own files are rewritten from the sweep file and the damaged
+    runs are run again."""
+    from gridvalue.experiments.atomic import output_lock
     from gridvalue.experiments.store import SweepStore
 
     if not isinstance(sweep, Sweep):
         sweep = load_sweep(sweep)
     executor = executor or Executor()
-    root = Path(out) if out else Path("sweeps") / sweep.meta.name
-    SweepStore.check(root, sweep, resume)  # refuse a wrong --out before starting workers
-    with executor.open() as evaluate_all:
-        store = SweepStore.open(root, sweep, resume=resume)
+    if executor.kind != "dask" and executor.workers > limits.MAX_WORKERS:
+        raise ScenarioError("--workers", f"must be at most {limits.MAX_WORKERS}, got "
+                            f"{executor.workers}")
+    root = Path(out) if out else default_root(sweep)
+    preflight(sweep, root, executor, resume, repair)  # before starting workers
+    with output_lock(root), executor.open() as evaluate_all:
+        store = SweepStore.open(root, sweep, resume=resume, repair=repair)
         manifest = store.manifest()
         finished = store.finished_runs()
         todo = manifest[~manifest["run"].isin(finished)]
@@ -563,5 +682,5 @@ def run_sweep(sweep: "Sweep | str | Path", out: "Path | str | None" = None,
             failed += row["status"] != "ok"
             if progress is not None:
                 progress(done, total, failed)
-    store.log_session(started, executor.describe(), done, failed)
+        store.log_session(started, executor.describe(), done, failed)
     return store

@@ -33,6 +33,9 @@ def _common(parser) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="insist on resuming a sweep already in --out (re-running the same "
                         "command resumes anyway)")
+    parser.add_argument("--repair", action="store_true",
+                        help="rebuild a damaged store (sweep.json, manifest) from the sweep file "
+                        "and re-run damaged runs")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -57,12 +60,14 @@ def _run(args):
     """Load and validate the sweep, run what is missing with a progress bar, write the report."""
     from tqdm import tqdm
 
-    from gridvalue.experiments.sweep import load_sweep, run_sweep
+    from gridvalue.experiments.sweep import default_root, load_sweep, run_sweep
     from gridvalue.experiments.sweep_report import write_sweep_report
 
     sweep = load_sweep(args.sweep)
     executor = _executor(args)
-    out = args.out or Path("sweeps") / sweep.meta.name
+    out = args.out or default_root(sweep)
+    for warning in sweep.warnings():
+        print(f"gridvalue: warning: {warning}", file=sys.stderr)
     bars = []
 
     def progress(done: int, total: int, failed: int) -> None:
@@ -76,7 +81,8 @@ def _run(args):
         bars[0].set_postfix(failed=failed, refresh=False)
 
     try:
-        store = run_sweep(sweep, out, executor, resume=args.resume, progress=progress)
+        store = run_sweep(sweep, out, executor, resume=args.resume, progress=progress,
+                          repair=args.repair)
     finally:
         for bar in bars:
             bar.close()

@@ -16,10 +16,10 @@ def parameter_table(fmt: str = "markdown") -> str:
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue()
-    lines = ["| parameter | default | unit | source | description |",
-             "|---|---|---|---|---|"]
+    lines = ["| parameter | default | unit | range | source | description |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
-        cells = [f"`{r['parameter']}`", f"`{r['default']}`", r["unit"], r["source"],
+        cells = [f"`{r['parameter']}`", f"`{r['default']}`", r["unit"], r["range"], r["source"],
                  r["description"]]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"

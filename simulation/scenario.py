@@ -9,6 +9,8 @@ import copy
 import datetime
 import hashlib
 import json
+import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -35,9 +37,11 @@ MAX_DAYS = 9131  # 25 years
 class Meta:
     name: str = param("baseline", "-", "-", "Scenario name (used in results folder names)")
     description: str = param("", "-", "-", "What the scenario asks, for a strategist")
-    seed: int = param(42, "-", "-", "Master seed of all random streams", min=0)
+    seed: int = param(42, "-", "-", "Master seed of all random streams", min=0, max=2**63 - 1)
     start_date: datetime.date = param(datetime.date(2025, 1, 1), "date", A,
-                                      "First simulated day (its calendar year sets load shapes)")
+                                      "First simulated day (its calendar year sets load shapes)",
+                                      min=datetime.date(1900, 1, 1),
+                                      max=datetime.date(2200, 12, 31))
     days: int = param(365, "day", A, "Horizon: simulated days, one model step each "
                       "(up to 25 years)", min=1, max=MAX_DAYS)
     years: float = param(0.0, "yr", A, "Horizon in years (365.25 days each); when above 0 it "
@@ -59,13 +63,13 @@ class Meta:
 class Network:
     customers_per_transformer: int = param(
         40, "households", A + " (urban LV transformers serve tens of households)",
-        "Households per MV/LV transformer", min=1)
+        "Households per MV/LV transformer", min=1, max=1000)
     enterprises_per_transformer: int = param(
         5, "enterprises", A, "Commercial/agricultural enterprises per shared transformer "
-        "(industrial enterprises and microgrids get their own)", min=1)
+        "(industrial enterprises and microgrids get their own)", min=1, max=500)
     transformers_per_feeder: int = param(
         12, "transformers", A + " (10 kV feeders carry about 10-40 transformers)",
-        "Transformers per MV feeder; the feeder count follows from it", min=1)
+        "Transformers per MV feeder; the feeder count follows from it", min=1, max=500)
     transformer_sizing_margin: float = param(
         1.25, "ratio", A, "Mean ratio of transformer rating to its expected diversified peak",
         min=0.1, max=10)
@@ -75,9 +79,10 @@ class Network:
     power_factor: float = param(0.95, "-", A, "Power factor converting kVA ratings to kW",
                                 min=0.5, max=1.0)
     feeder_rating_kva: float = param(8000.0, "kVA", A + " (10 kV, about 460 A)",
-                                     "Thermal rating of each MV feeder", min=0, min_exclusive=True)
+                                     "Thermal rating of each MV feeder",
+                                     min=0, max=100_000, min_exclusive=True)
     section_length_km: float = param(0.3, "km", A, "Mean length of an MV line section",
-                                     min=0, min_exclusive=True)
+                                     min=0, max=100, min_exclusive=True)
     source: str = param(
         "synthetic", "-", "-", "The network: synthetic (the seeded generator above), a "
         "pandapower network (case33bw, cigre_lv, cigre_mv, kerber_*, lv_schutterwald, "
@@ -88,7 +93,7 @@ class Network:
         choices=("off", "peak_min", "days", "all"))
     power_flow_days: tuple[int, ...] = param(
         (), "day of the horizon", "-", "Days (0 = the first) solved in full when power_flow is "
-        "days; with peak_min they are solved in full too", min=0)
+        "days; with peak_min they are solved in full too", min=0, max=MAX_DAYS - 1)
     grid_load_headroom: float = param(
         1.0, "kW per kW", A + " (a published base case is the load its grid was built for)",
         "On a published network: each load bus hosts customers up to its base-case load times "
@@ -136,14 +141,15 @@ class SectorShares(Shares):
 
 @dataclass(frozen=True)
 class Population:
-    households: int = param(2000, "customers", A, "Residential households", min=0)
-    enterprises: int = param(240, "customers", A, "Enterprise users (all sectors)", min=0)
+    households: int = param(2000, "customers", A, "Residential households", min=0, max=10_000_000)
+    enterprises: int = param(240, "customers", A, "Enterprise users (all sectors)",
+                             min=0, max=1_000_000)
     microgrids: int = param(8, "customers", A, "Customer microgrids (PV + battery + members)",
-                            min=0)
+                            min=0, max=100_000)
     sector_shares: SectorShares = table(SectorShares, "Enterprise sector mix")
     household_kwh_median: float = param(
         2000.0, "kWh/yr", A + " (China: about 900 kWh residential use per capita, 2.6 persons)",
-        "Median annual consumption of a household", min=0, min_exclusive=True)
+        "Median annual consumption of a household", min=0, max=100_000, min_exclusive=True)
     household_kwh_sigma: float = param(0.45, "log-sd", A, "Spread of household annual kWh",
                                        min=0, max=3)
     household_kwh_size_elasticity: float = param(
@@ -151,26 +157,26 @@ class Population:
     household_kwh_income_elasticity: float = param(
         0.25, "-", A, "Elasticity of household kWh to income per person", min=0, max=2)
     household_size_mean: float = param(2.62, "persons", "China 7th census (2020)",
-                                       "Mean household size", min=1)
+                                       "Mean household size", min=1, max=20)
     income_per_capita_median: float = param(
         33036.0, "CNY/yr", "NBS 2023 communiqué, median disposable income (recalled)",
-        "Median disposable income per person", min=0, min_exclusive=True)
+        "Median disposable income per person", min=0, max=10_000_000, min_exclusive=True)
     income_sigma: float = param(0.7, "log-sd", A, "Spread of household income", min=0, max=3)
     industrial_kwh_median: float = param(800000.0, "kWh/yr", A,
                                          "Median annual consumption of an industrial enterprise",
-                                         min=0, min_exclusive=True)
+                                         min=0, max=1e10, min_exclusive=True)
     commercial_kwh_median: float = param(60000.0, "kWh/yr", A,
                                          "Median annual consumption of a commercial enterprise",
-                                         min=0, min_exclusive=True)
+                                         min=0, max=1e8, min_exclusive=True)
     agricultural_kwh_median: float = param(20000.0, "kWh/yr", A,
                                            "Median annual consumption of a farm",
-                                           min=0, min_exclusive=True)
+                                           min=0, max=1e8, min_exclusive=True)
     enterprise_kwh_sigma: float = param(0.8, "log-sd", A, "Spread of enterprise annual kWh",
                                         min=0, max=3)
     household_roof_kwp_median: float = param(3.0, "kWp", A, "Median household PV roof potential",
-                                             min=0)
+                                             min=0, max=100)
     enterprise_roof_kwp_per_mwh: float = param(
-        0.3, "kWp per MWh/yr", A, "Enterprise PV roof potential per annual MWh", min=0)
+        0.3, "kWp per MWh/yr", A, "Enterprise PV roof potential per annual MWh", min=0, max=10)
     household_pv_share: float = param(0.03, "share", A, "Households that already own PV",
                                       min=0, max=1)
     enterprise_pv_share: float = param(0.05, "share", A, "Enterprises that already own PV",
@@ -193,7 +199,7 @@ class Population:
     default_hazard_concentration: float = param(
         2.0, "-", "calibrated: screened borrowers' lifetime default 0-3 % (ACEEE U115)",
         "Beta concentration of default hazards (lower: defaults concentrate in fewer "
-        "customers)", min=0, min_exclusive=True)
+        "customers)", min=0, max=1000, min_exclusive=True)
     household_flexibility_mean: float = param(0.10, "share", A,
                                               "Mean shiftable share of a household's daily energy",
                                               min=0, max=1)
@@ -212,17 +218,17 @@ class Population:
                                                  min=0, max=2)
     microgrid_kwh_median: float = param(300000.0, "kWh/yr", A,
                                         "Median annual member consumption of a microgrid",
-                                        min=0, min_exclusive=True)
+                                        min=0, max=1e9, min_exclusive=True)
     microgrid_members_mean: float = param(30.0, "members", A,
                                           "Mean member loads per microgrid (smooths its load)",
-                                          min=1)
+                                          min=1, max=10_000)
     microgrid_pv_kwp_per_mwh: float = param(0.4, "kWp per MWh/yr", A,
                                             "Microgrid PV size per annual MWh of member load",
-                                            min=0)
+                                            min=0, max=10)
     microgrid_battery_power_share: float = param(
         0.3, "kW per kW", A, "Battery power as a share of the microgrid's expected peak",
         min=0, max=5)
-    microgrid_battery_hours: float = param(2.0, "h", A, "Battery energy / power", min=0)
+    microgrid_battery_hours: float = param(2.0, "h", A, "Battery energy / power", min=0, max=24)
     battery_roundtrip_efficiency: float = param(0.9, "share", A + " (Li-ion, about 85-92 %)",
                                                 "Round-trip efficiency of batteries",
                                                 min=0, max=1, min_exclusive=True)
@@ -287,10 +293,11 @@ class Profiles:
                                      min=0, max=1)
     pv_specific_yield_kwh_per_kwp: float = param(
         1200.0, "kWh/kWp/yr", A + " (central and eastern China about 1,000-1,400)",
-        "Annual PV yield per kWp", min=0)
+        "Annual PV yield per kWp", min=0, max=2500)
     pv_day_sigma: float = param(0.35, "share", A,
-                                "Spread of daily PV output around the seasonal clear-sky shape",
-                                min=0, max=1)
+                                "Spread of daily PV output around the seasonal clear-sky shape "
+                                "(below 0.65: a Beta of mean 0.7 has sd < sqrt(0.7 x 0.3))",
+                                min=0, max=0.65)
     latitude_deg: float = param(30.6, "deg", A + " (central China)",
                                 "Latitude for day length and PV season", min=-66, max=66)
 
@@ -311,14 +318,17 @@ class Tariff:
         "(segment-differentiated packages)", choices=SEGMENT_NAMES)
     residential_price_per_kwh: float = param(
         0.56, "CNY/kWh", A + " (first-block residential prices 0.5-0.6 CNY/kWh)",
-        "Household energy price", min=0)
-    commercial_price_per_kwh: float = param(0.80, "CNY/kWh", A, "Commercial energy price", min=0)
-    industrial_price_per_kwh: float = param(0.65, "CNY/kWh", A, "Industrial energy price", min=0)
+        "Household energy price", min=0, max=100)
+    commercial_price_per_kwh: float = param(0.80, "CNY/kWh", A, "Commercial energy price",
+                                            min=0, max=100)
+    industrial_price_per_kwh: float = param(0.65, "CNY/kWh", A, "Industrial energy price",
+                                            min=0, max=100)
     agricultural_price_per_kwh: float = param(0.50, "CNY/kWh", A, "Agricultural energy price",
-                                              min=0)
-    microgrid_price_per_kwh: float = param(0.65, "CNY/kWh", A, "Microgrid import price", min=0)
+                                              min=0, max=100)
+    microgrid_price_per_kwh: float = param(0.65, "CNY/kWh", A, "Microgrid import price",
+                                           min=0, max=100)
     export_price_per_kwh: float = param(0.38, "CNY/kWh", A + " (coal benchmark price)",
-                                        "Price paid for energy customers export", min=0)
+                                        "Price paid for energy customers export", min=0, max=100)
     summer_months: tuple[int, ...] = param((6, 7, 8, 9), "month", A,
                                            "Months of the summer season (the rest is winter)",
                                            min=1, max=12)
@@ -333,16 +343,16 @@ class Tariff:
     tou_peak_ratio_summer: float = param(
         3.0, "peak/off-peak", FS + ": TOU ratios 2:1-4:1 give 3-6 % peak reduction",
         "Peak over off-peak price in summer (revenue-neutral for the class's expected shape)",
-        min=1)
+        min=1, max=20)
     tou_peak_ratio_winter: float = param(
         3.0, "peak/off-peak", FS + ": TOU ratios 2:1-4:1 give 3-6 % peak reduction",
         "Peak over off-peak price in winter (revenue-neutral for the class's expected shape)",
-        min=1)
+        min=1, max=20)
     cpp_event_hours: int = param(4, "h", A + " (CPP events last 2-6 h)",
                                  "Length of a critical-peak event, centred on the hour of the "
                                  "forecast peak", min=1, max=24)
     cpp_price_ratio: float = param(5.0, "x flat price", A + " (CPP event prices 3-10x)",
-                                   "Price during an event over the flat price", min=1)
+                                   "Price during an event over the flat price", min=1, max=50)
     cpp_off_event_discount_share: float = param(
         0.03, "share", A + " (about revenue-neutral for 12 events of 4 h at 5x)",
         "Discount on the flat price on days without an event", min=0, max=0.9)
@@ -373,31 +383,32 @@ class Response:
 
     household_substitution_elasticity: float = param(
         -0.095, "-", "PRISM (California SPP), non-CPP days", "Elasticity of the ratio of "
-        "consumption between intervals to their price ratio, households", max=0)
+        "consumption between intervals to their price ratio, households", min=-5, max=0)
     household_daily_elasticity: float = param(
         -0.023, "-", "PRISM (California SPP), non-CPP days",
-        "Elasticity of daily energy to the day's average price, households", max=0)
+        "Elasticity of daily energy to the day's average price, households", min=-5, max=0)
     household_cpp_substitution_elasticity: float = param(
         -0.097, "-", "PRISM (California SPP), CPP days",
-        "Substitution elasticity of households on critical-peak event days", max=0)
+        "Substitution elasticity of households on critical-peak event days", min=-5, max=0)
     household_cpp_daily_elasticity: float = param(
         -0.016, "-", "PRISM (California SPP), CPP days",
-        "Daily elasticity of households on critical-peak event days", max=0)
+        "Daily elasticity of households on critical-peak event days", min=-5, max=0)
     enabling_substitution_boost: float = param(
         -0.095, "-", FS + ": enabling technology about doubles the response (recalled)",
-        "Added to the substitution elasticity of a customer with enabling technology", max=0)
+        "Added to the substitution elasticity of a customer with enabling technology",
+        min=-5, max=0)
     industrial_substitution_elasticity: float = param(
         -0.01, "-", "Jessoe & Rapson (2015): C&I TOU barely moves load",
-        "Substitution elasticity, industry (continuous processes barely shift)", max=0)
+        "Substitution elasticity, industry (continuous processes barely shift)", min=-5, max=0)
     commercial_substitution_elasticity: float = param(
         0.0, "-", "Jessoe & Rapson (2015): commercial TOU about zero without enabling tech",
-        "Substitution elasticity, commerce", max=0)
+        "Substitution elasticity, commerce", min=-5, max=0)
     agricultural_substitution_elasticity: float = param(
         -0.3, "-", A + " (irrigation pumps shift freely within the day)",
-        "Substitution elasticity, farms", max=0)
+        "Substitution elasticity, farms", min=-5, max=0)
     enterprise_daily_elasticity: float = param(
         0.0, "-", "Jessoe & Rapson (2015): no measurable C&I change",
-        "Daily elasticity, enterprises", max=0)
+        "Daily elasticity, enterprises", min=-5, max=0)
 
 
 @dataclass(frozen=True)
@@ -409,17 +420,17 @@ class Storage:
                                     "against its price", choices=("site_peak", "price"))
     grid_batteries: int = param(0, "batteries", A,
                                 "Company batteries, one at each of the transformers with the "
-                                "highest expected peak over rating", min=0)
+                                "highest expected peak over rating", min=0, max=100_000)
     grid_battery_power_share: float = param(0.3, "kW per kW rating", A,
                                             "Battery power as a share of its transformer's "
                                             "rating", min=0, max=5)
-    grid_battery_hours: float = param(2.0, "h", A, "Battery energy / power", min=0)
+    grid_battery_hours: float = param(2.0, "h", A, "Battery energy / power", min=0, max=24)
     grid_battery_capex_per_kwh: float = param(
         1000.0, "CNY/kWh", A + " (Li-ion storage systems about 800-1,500 CNY/kWh)",
-        "Installed cost of company batteries", min=0)
+        "Installed cost of company batteries", min=0, max=100_000)
     grid_battery_life_years: float = param(15.0, "yr", A, "Life over which battery capex is "
                                            "charged to the ledger (annuity at the company's "
-                                           "discount rate)", min=1)
+                                           "discount rate)", min=1, max=100)
 
 
 @dataclass(frozen=True)
@@ -427,16 +438,17 @@ class Company:
     discount_rate_per_year: float = param(0.08, "1/yr", A, "The company's discount rate",
                                           min=0, max=1)
     wholesale_price_per_kwh: float = param(0.40, "CNY/kWh", A + " (coal benchmark 0.35-0.45)",
-                                           "Cost of energy bought at the substation", min=0)
+                                           "Cost of energy bought at the substation",
+                                           min=0, max=100)
     capacity_cost_per_kw_year: float = param(
         300.0, "CNY/kW/yr", "CPUC 2012 avoided distribution capacity 30.71-57.03 $/kW-yr "
-        "at about 7.1 CNY/$", "Cost of the annual system peak", min=0)
+        "at about 7.1 CNY/$", "Cost of the annual system peak", min=0, max=100_000)
     loss_share: float = param(0.05, "share", A, "Network losses as a share of energy delivered",
                               min=0, max=0.5)
     deferral_cost_per_kw_year: float = param(
         300.0, "CNY/kW/yr", "CPUC 2012 avoided distribution capacity 30.71-57.03 $/kW-yr at "
         "about 7.1 CNY/$", "Value of a kW of peak relief on a transformer or feeder whose "
-        "rating binds (capacity deferral)", min=0)
+        "rating binds (capacity deferral)", min=0, max=100_000)
     wholesale_shape: str = param(
         "seasonal", "-", A, "Wholesale price per interval: flat, a seasonal time-of-day shape "
         "(peak hours at `wholesale_peak_ratio` x off-peak), or the forecast shape that sets "
@@ -504,11 +516,11 @@ class Taxes:
     epc_subsidy_per_kwh_saved: float = param(
         0.0, "CNY/kWh", A + "; Caijian [2010] 249 paid 240 + 60 CNY per tce saved by EPC "
         "projects, about 0.09 CNY/kWh at 0.3 kgce/kWh (recalled; the programme has ended)",
-        "Subsidy per kWh an efficiency contract saves in its term", min=0)
+        "Subsidy per kWh an efficiency contract saves in its term", min=0, max=10)
     pv_subsidy_per_kwh: float = param(
         0.0, "CNY/kWh", A + "; distributed PV got 0.42 CNY/kWh from 2013, none for new "
         "systems from 2021 (NDRC price notice 2021 No. 833, recalled)",
-        "Subsidy per kWh the company's PV generates in its term", min=0)
+        "Subsidy per kWh the company's PV generates in its term", min=0, max=10)
 
 
 @dataclass(frozen=True)
@@ -519,16 +531,18 @@ class Market:
                               "feeder, its transformer, or everyone (complete graph)",
                               choices=("feeder", "transformer", "complete"))
     small_world_links: int = param(2, "links/customer", A,
-                                   "Random long-range social links per customer (seeded)", min=0)
+                                   "Random long-range social links per customer (seeded)",
+                                   min=0, max=1000)
     benefit_weight: float = param(
         8.0, "1 per bill-year", A + " (logit rationality, cf. Power TAC)",
         "How strongly an offer's NPV (in years of the customer's bill) moves acceptance; "
-        "0 switches the benefit term off (pure Bass diffusion)", min=0)
+        "0 switches the benefit term off (pure Bass diffusion)", min=0, max=1000)
     inertia: float = param(0.1, "bill-years", A + " (cf. Power TAC inertia)",
                            "NPV an offer must bring before it helps acceptance (switching cost)",
-                           min=0)
+                           min=0, max=100)
     word_of_mouth_per_year: float = param(
-        1.0, "1/yr", A, "Rate at which adopters make their neighbours aware of an offer", min=0)
+        1.0, "1/yr", A, "Rate at which adopters make their neighbours aware of an offer",
+        min=0, max=365)
     initial_awareness_share: float = param(0.0, "share", A,
                                            "Customers aware of every offer at the start",
                                            min=0, max=1)
@@ -565,13 +579,13 @@ class DataPlatform:
         "shape from its standard profile (no history length removes it)", min=0, max=2)
     erratic_per_relative_hazard: float = param(
         0.5, "-", A, "World: rise of a customer's day-to-day consumption log-sd per unit of "
-        "its default hazard over its type's mean hazard", min=0)
+        "its default hazard over its type's mean hazard", min=0, max=10)
     payment_delay_days_mean: float = param(
         3.0, "days", A, "World: mean days a customer without default risk pays after the due "
-        "date (each month's delay is exponential)", min=0, min_exclusive=True)
+        "date (each month's delay is exponential)", min=0, max=365, min_exclusive=True)
     payment_delay_per_relative_hazard: float = param(
         1.0, "-", A, "World: rise of a customer's mean payment delay per unit of its default "
-        "hazard over its type's mean hazard", min=0)
+        "hazard over its type's mean hazard", min=0, max=100)
 
 
 @dataclass(frozen=True)
@@ -664,17 +678,73 @@ def _locate(ref: str, relative_to: Path | None) -> Path:
     return packaged[ref]
 
 
-def _read_toml(path: Path) -> dict:
+# Input limits: a scenario or sweep file is small, shallow TOML (the packaged ones are under
+# 4 kB and 4 levels deep).
+MAX_FILE_BYTES = 1_000_000
+MAX_NESTING = 16  # tables and arrays inside each other
+MAX_EXTENDS = 16  # files in an `extends` chain
+MAX_OVERRIDE_CHARS = 10_000
+
+
+def _nesting(value: Any) -> int:
+    """How deeply tables and lists nest in `value` (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list | tuple):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _parse_toml(text: str, where: str) -> dict:
+    """tomllib.loads with the nesting limit; ScenarioError naming `where`."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(where, f"malformed TOML: {exc}") from None
+    except RecursionError:
+        data = None
+    if data is None or _nesting(data) > MAX_NESTING:
+        raise ScenarioError(where, f"nested more than {MAX_NESTING} tables or arrays deep")
+    return data
+
+
+def _read_toml(path: Path) -> dict:
+    """A scenario or sweep file: a regular file of at most MAX_FILE_BYTES, UTF-8 TOML."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
     except FileNotFoundError:
         raise ScenarioError(str(path), "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), f"cannot read file: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(str(path), f"cannot read file: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        os.close(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise ScenarioError(str(path), f"cannot read file: {kind}")
+        raise ScenarioError(str(path), f"file is {info.st_size:,} bytes; at most "
+                            f"{MAX_FILE_BYTES:,}")
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ScenarioError(str(path), f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(str(path), f"file is over {MAX_FILE_BYTES:,} bytes")
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), f"malformed TOML: {exc}") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(str(path), f"cannot read file: {exc}") from None
+    return _parse_toml(text, str(path))
 
 
 def _merge(base: dict, child: dict) -> dict:
@@ -688,7 +758,13 @@ def _merge(base: dict, child: dict) -> dict:
 
 
 def _resolve_raw(ref: str, relative_to: Path | None, chain: tuple[str, ...]) -> dict:
-    path = _locate(ref, relative_to).resolve()
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError("extends", f"a chain of more than {MAX_EXTENDS} files")
+    located = _locate(ref, relative_to)
+    try:
+        path = located.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL
+        raise ScenarioError("scenario", f"cannot resolve {ref!r}: {exc}") from None
     if str(path) in chain:
         raise ScenarioError("extends", f"circular inheritance through {path.name}")
     raw = _read_toml(path)
@@ -711,12 +787,18 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key = key.strip()
     if not sep or not key:
         raise ScenarioError("--set", f"expected section.field=value, got {text!r}")
+    if len(text) > MAX_OVERRIDE_CHARS:
+        raise ScenarioError("--set", f"longer than {MAX_OVERRIDE_CHARS:,} characters")
     parts = key.split(".")
     if len(parts) < 2 or not all(parts):
         raise ScenarioError(f"--set {key}", "expected a dotted path section.field")
+    if len(parts) > MAX_NESTING:
+        raise ScenarioError(f"--set {key[:60]}", f"more than {MAX_NESTING} parts")
     try:
-        value = tomllib.loads(f"v = {value_text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+        value = _parse_toml(f"v = {value_text.strip()}", f"--set {key}")["v"]
+    except ScenarioError as exc:
+        if "nested" in exc.problem:
+            raise
         value = value_text.strip()
     return parts, value
 
@@ -727,6 +809,9 @@ def apply_overrides(raw: dict, overrides: list[str] | dict[str, Any]) -> dict:
     items = ([parse_override(o) for o in overrides] if isinstance(overrides, list)
              else [(k.split("."), v) for k, v in overrides.items()])
     for parts, value in items:
+        if len(parts) + _nesting(value) > MAX_NESTING:
+            raise ScenarioError(".".join(parts)[:80], f"nested more than {MAX_NESTING} tables "
+                                "or arrays deep")
         node = raw
         for i, part in enumerate(parts[:-1]):
             child = node.setdefault(part, {})

@@ -11,6 +11,9 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
+# The bounds (±) of a number whose param(...) declares none (every packaged one declares its own).
+FALLBACK_MAX = 1e12
+
 
 class ScenarioError(ValueError):
     """Bad scenario input: `field` names where, `problem` says what is wrong."""
@@ -111,13 +114,28 @@ def _check_bounds(value: Any, meta: Mapping, path: str) -> None:
         allowed = ", ".join(repr(c) for c in choices)
         raise ScenarioError(path, f"must be one of {allowed}, got {value!r}")
     low, high = meta.get("min"), meta.get("max")
+    if low is None and isinstance(value, int | float) and not isinstance(value, bool):
+        low = -FALLBACK_MAX
     if low is not None:
         if meta.get("min_exclusive") and not value > low:
-            raise ScenarioError(path, f"must be greater than {low:g}, got {value!r}")
+            raise ScenarioError(path, f"must be greater than {_fmt(low)}, got {_show(value)}")
         if value < low:
-            raise ScenarioError(path, f"must be at least {low:g}, got {value!r}")
+            raise ScenarioError(path, f"must be at least {_fmt(low)}, got {_show(value)}")
+    if high is None and isinstance(value, int | float) and not isinstance(value, bool):
+        high = FALLBACK_MAX  # a number declared without a bound still gets one
     if high is not None and value > high:
-        raise ScenarioError(path, f"must be at most {high:g}, got {value!r}")
+        raise ScenarioError(path, f"must be at most {_fmt(high)}, got {_show(value)}")
+
+
+def _fmt(bound: Any) -> str:
+    """A bound in a message: floats as %g, dates as YYYY-MM-DD."""
+    if isinstance(bound, datetime.date):
+        return bound.isoformat()
+    return f"{bound:g}" if isinstance(bound, float) else str(bound)
+
+
+def _show(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime.date) else repr(value)
 
 
 def build(cls: type, data: Any, path: str) -> Any:
@@ -191,5 +209,18 @@ def parameter_rows(cls: type, path: str = "") -> list[dict]:
                 rows.extend(parameter_rows(sub_cls, _join(where, name)))
             continue
         rows.append({"parameter": where, "default": f.default, "unit": f.metadata.get("unit"),
-                     "source": f.metadata.get("source"), "description": f.metadata.get("doc")})
+                     "range": value_range(f.metadata), "source": f.metadata.get("source"),
+                     "description": f.metadata.get("doc")})
     return rows
+
+
+def value_range(meta: Mapping) -> str:
+    """The accepted values of a parameter as text: `0 to 1`, `>0 to 100`, `one of: a, b`."""
+    if meta.get("choices") is not None:
+        return "one of: " + ", ".join(str(c) for c in meta["choices"])
+    low, high = meta.get("min"), meta.get("max")
+    if low is None and high is None:
+        return "-"
+    lo = "" if low is None else (">" if meta.get("min_exclusive") else "") + _fmt(low)
+    hi = "" if high is None else _fmt(high)
+    return f"{lo} to {hi}".strip() if lo else f"at most {hi}"

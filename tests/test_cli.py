@@ -112,5 +112,5 @@ def test_params_table_covers_every_parameter():
     proc = gridvalue("params", "--format", "csv")
     assert proc.returncode == 0
     rows = proc.stdout.strip().splitlines()
-    assert rows[0] == "parameter,default,unit,source,description"
+    assert rows[0] == "parameter,default,unit,range,source,description"
     assert any(r.startswith("population.households,2000,customers,") for r in rows)

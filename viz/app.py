@@ -7,14 +7,13 @@ gets its own models (`use_memo` inside `Page`, never at module level). Levers ar
 one-line message instead of reaching the model.
 """
 
-import functools
 import os
 
 import solara
 import solara.lab
 
-from gridvalue.simulation.scenario import load_scenario, packaged_scenarios
 from gridvalue.simulation.schema import ScenarioError
+from gridvalue.viz.catalogue import catalogue, check_size, start_name
 from gridvalue.viz.components import (
     CSS,
     STEP_SIZES,
@@ -30,28 +29,24 @@ from gridvalue.viz.server import DEFAULT_SCENARIO, SCENARIO_ENV
 from gridvalue.viz.session import Session
 
 
-@functools.cache
-def _descriptions() -> dict[str, str]:
-    return {name: load_scenario(name).meta.description for name in sorted(packaged_scenarios())}
-
-
-def _choices(start: str) -> tuple[list[str], dict[str, str]]:
-    """Scenario names for the picker (the packaged ones, plus a file given at start)."""
-    descriptions = dict(_descriptions())
-    if start not in descriptions:
-        try:
-            descriptions[start] = load_scenario(start).meta.description
-        except ScenarioError:
-            pass
-    return list(descriptions), descriptions
+def _choices(start: str) -> tuple[list[str], dict[str, str], dict[str, str], str]:
+    """The picker's names, their descriptions, what each loads, and the start's name: the
+    packaged scenarios, the --scenarios folder's files and the start scenario, nothing else."""
+    entries = catalogue(start)
+    first = start_name(start, entries)
+    refs = {name: ref for name, (ref, _) in entries.items()}
+    refs.setdefault(first, start)  # the operator's start scenario (its error shows if bad)
+    descriptions = {name: text for name, (_, text) in entries.items()}
+    return list(entries), descriptions, refs, first
 
 
 @solara.component
 def Page(session: Session | None = None):
     """The whole page. `session` is for tests; by default each browser session makes its own."""
     start = os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO)
-    names, descriptions = _choices(start)
-    ref = solara.use_reactive(start)
+    names, descriptions, refs, first = solara.use_memo(lambda: _choices(start),
+                                                       dependencies=[start])
+    ref = solara.use_reactive(first)  # a name in `refs`, never a path from the browser
     overrides = solara.use_reactive({})
     texts = solara.use_reactive({})  # what was typed into fields whose value was rejected
     errors = solara.use_reactive({})
@@ -60,8 +55,13 @@ def Page(session: Session | None = None):
     given = session
     session = solara.use_memo(lambda: given or Session(), dependencies=[])
 
+    def load(name: str, changed: dict):
+        scenario = apply(refs[name], changed)
+        check_size(scenario)
+        return scenario
+
     try:
-        scenario = apply(ref.value, overrides.value)
+        scenario = load(ref.value, overrides.value)
         page_error = ""
     except ScenarioError as exc:
         scenario, page_error = None, f"Cannot load the scenario: {exc}"
@@ -90,14 +90,14 @@ def Page(session: Session | None = None):
     solara.use_effect(first_build, dependencies=[])
 
     def on_scenario(name: str):
-        if name == ref.value:
+        if name == ref.value or name not in refs:  # only the list's items, never a path
             return
         ref.set(name)
         overrides.set({})
         texts.set({})
         errors.set({})
         try:
-            rebuild(apply(name, {}))
+            rebuild(load(name, {}))
         except ScenarioError:
             pass  # shown as the page's error line
 
@@ -108,8 +108,9 @@ def Page(session: Session | None = None):
         try:
             value = parse_text(lever, text)
             changed = overrides.value | {path: value}
-            new_scenario = apply(ref.value, changed)  # the schema's message comes first
+            new_scenario = apply(refs[ref.value], changed)  # the schema's message first
             check_range(lever, value)
+            check_size(new_scenario)
         except ScenarioError as exc:
             texts.set(texts.value | {path: text})
             errors.set(errors.value | {path: str(exc)})

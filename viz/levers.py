@@ -15,6 +15,7 @@ from typing import Any
 
 from gridvalue.simulation.scenario import Scenario, load_scenario
 from gridvalue.simulation.schema import ScenarioError
+from gridvalue.viz.catalogue import MAX_LEVER_CHARS
 
 SERVICE = "{service}"
 
@@ -127,9 +128,11 @@ def levers_for(scenario: Scenario, levers: tuple[Lever, ...] = LEVERS) -> list[B
 
 def parse_text(lever: BoundLever, text: str | None) -> Any:
     """The typed value of what was typed into a lever's field, or ScenarioError."""
-    text = "" if text is None else text.strip()
+    text = "" if text is None else str(text).strip()
     if text == "":
         raise ScenarioError(lever.path, "is empty; type a value")
+    if len(text) > MAX_LEVER_CHARS:
+        raise ScenarioError(lever.path, f"longer than {MAX_LEVER_CHARS} characters")
     if lever.lever.kind == "choice":
         if text not in [str(c) for c in lever.lever.choices]:
             allowed = ", ".join(map(str, lever.lever.choices))
@@ -137,7 +140,7 @@ def parse_text(lever: BoundLever, text: str | None) -> Any:
         return next(c for c in lever.lever.choices if str(c) == text)
     try:
         value = tomllib.loads(f"v = {text.replace(',', '')}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = None
     if lever.lever.kind == "int":
         if isinstance(value, float) and value.is_integer():

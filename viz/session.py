@@ -3,9 +3,11 @@ sends (rebuild, advance). Pure Python, no UI: the page runs these in a worker th
 shows what `publish` hands it.
 """
 
+import contextlib
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from gridvalue.simulation.scenario import Scenario
 from gridvalue.viz import snapshot
@@ -15,6 +17,24 @@ from gridvalue.viz.twin import Twin
 
 Publish = Callable[[Snapshot, NetworkLayout], None]
 KeepGoing = Callable[[], bool]
+# Models built or stepped at once, over every visitor: more wait their turn.
+MAX_RUNNING = max(2, os.cpu_count() or 1)
+SLOTS = threading.BoundedSemaphore(MAX_RUNNING)
+
+
+@contextlib.contextmanager
+def slot(keep_going: KeepGoing, slots: threading.BoundedSemaphore = SLOTS,
+         poll_s: float = 0.2) -> Iterator[bool]:
+    """Wait for one of the server's run slots; yield whether one was taken (False: the
+    command was superseded while waiting, so there is nothing to do)."""
+    while not slots.acquire(timeout=poll_s):
+        if not keep_going():
+            yield False
+            return
+    try:
+        yield True
+    finally:
+        slots.release()
 
 
 class Session:
@@ -35,6 +55,12 @@ class Session:
                 publish: Publish) -> None:
         """Fresh policy and baseline models of `scenario`, stepped to `to_day` (a changed
         parameter keeps the day the user was looking at)."""
+        with slot(keep_going) as taken:
+            if taken:
+                self._rebuild(scenario, to_day, keep_going, publish)
+
+    def _rebuild(self, scenario: Scenario, to_day: int, keep_going: KeepGoing,
+                 publish: Publish) -> None:
         twin = Twin(scenario)
         key = (scenario.meta.seed, repr(scenario.network), repr(scenario.population))
         if key != self._layout_key:  # the network changes only with these
@@ -43,13 +69,18 @@ class Session:
                                         topo.n_feeders)
             self._layout_key = key
         self.twin = twin
-        self.advance(min(to_day, twin.days), keep_going, publish)
+        self._advance(min(to_day, twin.days), keep_going, publish)
 
     def advance(self, days: int, keep_going: KeepGoing, publish: Publish) -> None:
         """Step the twin up to `days` days, publishing a snapshot now and then and at the end.
 
         `keep_going()` false means this command was superseded: stop without publishing.
         """
+        with slot(keep_going) as taken:
+            if taken:
+                self._advance(days, keep_going, publish)
+
+    def _advance(self, days: int, keep_going: KeepGoing, publish: Publish) -> None:
         self._stop.clear()
         twin = self.twin
         if twin is None:

@@ -35,18 +35,19 @@ class ServiceParams:
     """Parameters every service has: marketing, screening, diffusion, term."""
 
     contacts_per_month: int = param(40, "customers/month", A,
-                                    "Eligible customers the company contacts each month", min=0)
+                                    "Eligible customers the company contacts each month",
+                                    min=0, max=1_000_000)
     marketing_cost_per_contact: float = param(200.0, "CNY/contact", A,
-                                              "Cost of one marketing contact", min=0)
+                                              "Cost of one marketing contact", min=0, max=100_000)
     score_threshold: float = param(0.0, "score 0-100", A,
                                    "Lowest credit score the company accepts (0: no screening)",
                                    min=0, max=100)
     innovation_p_per_year: float = param(
         0.03, "1/yr", "Bass p, cross-category range 0.0007-0.03 (Chandrasekaran & Tellis 2007)",
-        "Base rate at which aware customers accept", min=0)
+        "Base rate at which aware customers accept", min=0, max=12)
     imitation_q_per_year: float = param(
         0.38, "1/yr", "Bass q, cross-category range 0.38-0.53 (Chandrasekaran & Tellis 2007)",
-        "Added acceptance rate per unit share of neighbours who took the offer", min=0)
+        "Added acceptance rate per unit share of neighbours who took the offer", min=0, max=12)
     term_months: int = param(60, "months", "IEA: performance contracts run 2-20 years",
                              "Contract term", min=1, max=360)
 

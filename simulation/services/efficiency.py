@@ -37,11 +37,12 @@ class EfficiencyParams(ServiceParams):
                                      choices=("industrial", "commercial", "agricultural"))
     simple_payback_years: float = param(3.0, "yr", LBNL + ": median 3 yr, private sector",
                                         "Retrofit cost over estimated annual savings value",
-                                        min=0, min_exclusive=True)
+                                        min=0, max=100, min_exclusive=True)
     measure_life_years: float = param(15.0, "yr", A, "How long realised savings last",
-                                      min=0, min_exclusive=True)
+                                      min=0, max=100, min_exclusive=True)
     realisation_sd: float = param(0.25, "log-sd", A,
-                                  "Scatter of realised savings around the true potential", min=0)
+                                  "Scatter of realised savings around the true potential",
+                                  min=0, max=3)
     term_months: int = param(84, "months", "IEA: performance contracts run 2-20 years",
                              "Contract term", min=1, max=360)
 
@@ -264,7 +265,7 @@ class SharedSavings(EfficiencyService):
 @dataclass(frozen=True)
 class GuaranteedSavingsParams(EfficiencyParams):
     markup_share: float = param(0.15, "share", A, "Company's markup on the retrofit cost",
-                                min=0)
+                                min=0, max=10)
     guaranteed_share_of_estimate: float = param(
         0.9, "share", A, "Savings level guaranteed, as a share of the estimate", min=0, max=1)
 

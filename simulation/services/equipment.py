@@ -48,14 +48,14 @@ class EquipmentParams(ServiceParams):
         "Mean share of a customer's energy that the replaced equipment serves", min=0, max=1)
     operating_hours_per_year: float = param(4000.0, "h/yr", A,
                                             "Full-load hours of the equipment (sizes its kW)",
-                                            min=0, min_exclusive=True)
+                                            min=0, max=8784, min_exclusive=True)
     cost_per_kw: float = param(1500.0, "CNY/kW", A + " (efficient motor with drive, installed)",
-                               "What the company pays for the equipment", min=0)
+                               "What the company pays for the equipment", min=0, max=1e6)
     efficiency_gain_share: float = param(
         0.15, "share", A + " (motor upgrades save 2-5 %, variable-speed drives on pumps and "
         "fans 20-50 %)", "Share of the served energy the new equipment saves", min=0, max=0.9)
     life_years: float = param(15.0, "yr", A, "Equipment life (book value falls linearly)",
-                              min=0, min_exclusive=True)
+                              min=0, max=100, min_exclusive=True)
     recovery_share: float = param(0.5, "share", A + " (movable equipment resells)",
                                   "Share of book value recovered when equipment is repossessed",
                                   min=0, max=1)
@@ -155,10 +155,10 @@ class EquipmentDeal(RepossessedAsset, Service):
 class RentalParams(EquipmentParams):
     rent_share_per_year: float = param(
         0.28, "share of cost/yr", A + " (recovers the cost in about 4 years)",
-        "Annual rent as a share of the equipment's cost (maintenance included)", min=0)
+        "Annual rent as a share of the equipment's cost (maintenance included)", min=0, max=10)
     maintenance_share_per_year: float = param(
         0.03, "share of cost/yr", A, "Upkeep the company pays on rented equipment; the "
-        "customer saves as much on its old equipment", min=0)
+        "customer saves as much on its old equipment", min=0, max=10)
     term_months: int = param(60, "months", A, "Rental term; the equipment then goes back",
                              min=1, max=360)
 
@@ -212,7 +212,7 @@ class InstalmentParams(EquipmentParams):
                                       "Customer segments offered the deal (households buy "
                                       "efficient appliances)", choices=SEGMENTS)
     markup_share: float = param(0.10, "share", A, "Company's markup on the equipment's cost",
-                                min=0)
+                                min=0, max=10)
     interest_rate_per_year: float = param(
         0.06, "1/yr", A + " (a little above China's 1-yr loan prime rate, 3.45 % in 2024)",
         "Interest the instalments carry", min=0, max=1)
@@ -305,30 +305,32 @@ class MaintenanceParams(ServiceParams):
     outage_hours_per_year: float = param(
         10.0, "h/yr", A + " (on-site faults; rural supply interruptions in China run about "
         "10 h/yr, recalled)", "Expected outage hours a year from faults on the customer's own "
-        "installation", min=0)
+        "installation", min=0, max=8784)
     avoided_outage_share: float = param(0.5, "share", A,
                                         "Share of those outage hours the care avoids",
                                         min=0, max=1)
     outage_cost_industrial_per_kwh: float = param(
         30.0, "CNY/kWh unserved", A + " (C&I interruption costs run tens of times the "
         "energy price, LBNL ICE calculator, recalled)", "Industrial customers' cost of "
-        "energy not served", min=0)
+        "energy not served", min=0, max=10_000)
     outage_cost_commercial_per_kwh: float = param(
-        40.0, "CNY/kWh unserved", A, "Commercial customers' cost of energy not served", min=0)
+        40.0, "CNY/kWh unserved", A, "Commercial customers' cost of energy not served",
+        min=0, max=10_000)
     outage_cost_agricultural_per_kwh: float = param(
         25.0, "CNY/kWh unserved", A + " (irrigation, cold chain, livestock ventilation)",
-        "Farms' cost of energy not served", min=0)
+        "Farms' cost of energy not served", min=0, max=10_000)
     outage_cost_household_per_kwh: float = param(
-        10.0, "CNY/kWh unserved", A, "Households' cost of energy not served", min=0)
+        10.0, "CNY/kWh unserved", A, "Households' cost of energy not served", min=0, max=10_000)
     fee_per_site_month: float = param(10.0, "CNY/month", A, "Fixed part of the monthly fee",
-                                      min=0)
+                                      min=0, max=1e6)
     fee_per_kw_month: float = param(5.0, "CNY/kW/month", A,
-                                    "Fee per kW of the customer's mean load", min=0)
+                                    "Fee per kW of the customer's mean load", min=0, max=1e6)
     cost_per_site_month: float = param(8.0, "CNY/month", A,
-                                       "Company's cost per site (inspections, travel)", min=0)
+                                       "Company's cost per site (inspections, travel)",
+                                       min=0, max=1e6)
     cost_per_kw_month: float = param(2.0, "CNY/kW/month", A,
                                      "Company's cost per kW of mean load (repairs, parts)",
-                                     min=0)
+                                     min=0, max=1e6)
     term_months: int = param(36, "months", A, "Subscription term (then it ends)",
                              min=1, max=360)
 

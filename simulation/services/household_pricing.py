@@ -50,13 +50,16 @@ class PricePackageParams(ServiceParams):
                                          min=0, max=1)
     admin_cost_per_customer_month: float = param(0.5, "CNY/customer/month", A,
                                                  "Billing and service cost of a package",
-                                                 min=0)
+                                                 min=0, max=10_000)
     contacts_per_month: int = param(200, "customers/month", A,
-                                    "Households the company writes to each month", min=0)
+                                    "Households the company writes to each month",
+                                    min=0, max=1_000_000)
     marketing_cost_per_contact: float = param(5.0, "CNY/contact", A,
-                                              "Cost of one letter or app message", min=0)
+                                              "Cost of one letter or app message",
+                                              min=0, max=100_000)
     innovation_p_per_year: float = param(0.25, "1/yr", SMART + " (opt-in about 20 % a year)",
-                                         "Base rate at which aware households opt in", min=0)
+                                         "Base rate at which aware households opt in",
+                                         min=0, max=12)
 
 
 @register
@@ -191,20 +194,21 @@ class PricePackages(Service):
 
 @dataclass(frozen=True)
 class HomeEnergyParams(ServiceParams):
-    monthly_fee: float = param(4.0, "CNY/month", A, "Subscription fee", min=0)
+    monthly_fee: float = param(4.0, "CNY/month", A, "Subscription fee", min=0, max=1_000_000)
     device_capex: float = param(300.0, "CNY/customer", A + " (gateway, smart plugs, app)",
-                                "What the company pays to equip a home", min=0)
+                                "What the company pays to equip a home", min=0, max=1_000_000)
     opex_per_month: float = param(0.5, "CNY/customer/month", A,
-                                  "Platform and support cost per subscriber", min=0)
+                                  "Platform and support cost per subscriber", min=0, max=1_000_000)
     behavioural_savings_share: float = param(
         0.06, "share of energy", "Ehrhardt-Martinez et al. (ACEEE 2010): feedback saves "
         "4-12 % (recalled)", "Energy a subscriber saves through real-time advice", min=0,
         max=0.5)
     term_months: int = param(36, "months", A, "Subscription term", min=1, max=360)
     contacts_per_month: int = param(100, "customers/month", A,
-                                    "Households the company contacts each month", min=0)
+                                    "Households the company contacts each month",
+                                    min=0, max=1_000_000)
     marketing_cost_per_contact: float = param(10.0, "CNY/contact", A,
-                                              "Cost of one marketing contact", min=0)
+                                              "Cost of one marketing contact", min=0, max=100_000)
 
 
 @register

@@ -43,31 +43,33 @@ SAMPLE_EVERY_DAYS = 7  # days sampled for the saving estimate an offer is valued
 @dataclass(frozen=True)
 class EnergyManagementParams(ServiceParams):
     added_battery_share: float = param(0.0, "share", A, "Battery power and energy the company "
-                                       "adds, as a share of the site's own battery", min=0)
+                                       "adds, as a share of the site's own battery", min=0, max=10)
     battery_cost_per_kwh: float = param(
         1000.0, "CNY/kWh", A + " (C&I storage systems in China about 0.8-1.2 CNY/Wh, 2024, "
-        "recalled)", "Installed cost of the added storage", min=0)
+        "recalled)", "Installed cost of the added storage", min=0, max=100_000)
     battery_om_per_kwh_year: float = param(15.0, "CNY/kWh/yr", A,
                                            "Upkeep of the added storage, paid by the company",
-                                           min=0)
+                                           min=0, max=10_000)
     platform_cost_per_month: float = param(150.0, "CNY/month", A,
                                            "Company's cost of running one site's energy "
-                                           "management (platform, staff)", min=0)
+                                           "management (platform, staff)", min=0, max=1e7)
     managed_soc_min_share: float = param(0.05, "share", A + " (closer state-of-charge "
                                          "tracking)", "Lowest state of charge under management",
                                          min=0, max=1)
     managed_soc_max_share: float = param(0.98, "share", A,
                                          "Highest state of charge under management",
                                          min=0, max=1)
-    fee_per_month: float = param(300.0, "CNY/month", A, "Fixed monthly management fee", min=0)
+    fee_per_month: float = param(300.0, "CNY/month", A, "Fixed monthly management fee",
+                                 min=0, max=1e7)
     own_operation_cost_per_month: float = param(
         500.0, "CNY/month", A + " (a part-time technician or contractor)",
-        "What running the site itself costs the customer (saved under the contract)", min=0)
+        "What running the site itself costs the customer (saved under the contract)",
+        min=0, max=1e7)
     saving_share: float = param(0.5, "share", A + " (cf. shared-savings contracts, 50-90 %)",
                                 "Company's share of the measured bill saving", min=0, max=1)
     life_years: float = param(12.0, "yr", A + " (Li-ion, about 4,000-6,000 cycles)",
                               "Life of the added storage (book value falls linearly)",
-                              min=0, min_exclusive=True)
+                              min=0, max=100, min_exclusive=True)
     recovery_share: float = param(0.4, "share", A,
                                   "Share of book value recovered when storage is repossessed",
                                   min=0, max=1)
@@ -295,17 +297,19 @@ class BackupParams(ServiceParams):
                                         "peak", min=0, max=2)
     outage_hours_per_year: float = param(
         10.0, "h/yr", A + " (rural supply interruptions in China about 10 h/yr, recalled)",
-        "Hours a year the site would lose supply without guaranteed backup", min=0)
+        "Hours a year the site would lose supply without guaranteed backup", min=0, max=8784)
     avoided_outage_share: float = param(0.8, "share", A,
                                         "Share of those hours the backup covers", min=0, max=1)
     outage_cost_per_kwh: float = param(
         25.0, "CNY/kWh unserved", A + " (C&I interruption costs run tens of times the energy "
-        "price, LBNL ICE calculator, recalled)", "Members' cost of energy not served", min=0)
+        "price, LBNL ICE calculator, recalled)", "Members' cost of energy not served",
+        min=0, max=10_000)
     fee_per_kw_month: float = param(12.0, "CNY/kW/month", A,
-                                    "Capacity fee per kW of guaranteed backup", min=0)
+                                    "Capacity fee per kW of guaranteed backup", min=0, max=1e6)
     reserve_cost_per_kw_month: float = param(
         5.0, "CNY/kW/month", A + " (a fraction of the 300 CNY/kW/yr capacity cost: backup "
-        "is rarely called at the system peak)", "Company's cost of holding the capacity", min=0)
+        "is rarely called at the system peak)", "Company's cost of holding the capacity",
+        min=0, max=1e6)
     term_months: int = param(36, "months", A, "Contract term", min=1, max=360)
 
 

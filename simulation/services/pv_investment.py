@@ -45,15 +45,15 @@ class PVParams(ServiceParams):
     roof_use_share: float = param(0.6, "share", A + " (as population.existing_pv_roof_use_share)",
                                   "System size as a share of the roof's PV potential",
                                   min=0, max=1, min_exclusive=True)
-    min_kwp: float = param(2.0, "kWp", A, "Smallest system worth installing", min=0)
+    min_kwp: float = param(2.0, "kWp", A, "Smallest system worth installing", min=0, max=10_000)
     capex_per_kwp: float = param(
         3200.0, "CNY/kWp", "CPIA roadmap: distributed PV about 3.2 CNY/W installed, 2023 "
-        "(recalled)", "Installed cost the company pays", min=0)
+        "(recalled)", "Installed cost the company pays", min=0, max=100_000)
     om_per_kwp_year: float = param(50.0, "CNY/kWp/yr", A + " (about 1.5 % of capex a year)",
-                                   "Operation and maintenance the company pays", min=0)
+                                   "Operation and maintenance the company pays", min=0, max=10_000)
     life_years: float = param(25.0, "yr", A + " (module warranties 25 yr)",
                               "Service life (book value falls linearly over it)",
-                              min=0, min_exclusive=True)
+                              min=0, max=100, min_exclusive=True)
     recovery_share: float = param(0.3, "share", A + " (removal and reinstallation eat most)",
                                   "Share of book value recovered when panels are repossessed",
                                   min=0, max=1)
@@ -285,7 +285,7 @@ class LeaseParams(PVParams):
     lease_per_kwp_month: float = param(
         35.0, "CNY/kWp/month", A + " (about a fifth below the output's value to a household; "
         "earns the company about its 8 % cost of capital)",
-        "Fixed monthly lease the customer pays per kWp", min=0)
+        "Fixed monthly lease the customer pays per kWp", min=0, max=10_000)
 
 
 @register
