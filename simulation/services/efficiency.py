@@ -106,6 +106,12 @@ class EfficiencyService(Service):
         saved_kwh = c["month_demand_kwh"][who] * s / (1.0 - s)
         return saved_kwh, saved_kwh * c["price_per_kwh"][who]
 
+    def _measured(self, rows: np.ndarray, true_saved_kwh: np.ndarray):
+        """This month's measured saving and baseline (kWh) of these contracts, by IPMVP
+        Option C (simulation/measurement.py): what the contract bills on."""
+        who = self.contracts["customer"][rows]
+        return self.model.platform.measurement.measure(who, true_saved_kwh)
+
     def _margin_lost(self, rows: np.ndarray, saved_kwh: np.ndarray) -> np.ndarray:
         c = self.model.customers
         who = self.contracts["customer"][rows]
@@ -180,7 +186,10 @@ class SharedSavings(EfficiencyService):
         return accept * (revenue - margin_lost - capex)
 
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
-        saved_kwh, value = self._month_savings(rows)
+        saved_kwh, _ = self._month_savings(rows)
+        measured_kwh, _ = self._measured(rows, saved_kwh)  # the share is of measured savings
+        value = np.maximum(measured_kwh, 0.0) \
+            * self.model.customers["price_per_kwh"][self.contracts["customer"][rows]]
         month = self.contracts["months_settled"][rows] + 1
         pay = self._share(month, self.contracts["term_months"][rows]) * value
         zero = np.zeros(len(rows))
@@ -240,13 +249,13 @@ class GuaranteedSavings(EfficiencyService):
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
         book, c = self.contracts, self.model.customers
         who = book["customer"][rows]
-        saved_kwh, value = self._month_savings(rows)
+        saved_kwh, _ = self._month_savings(rows)
         pay = np.where(book["months_settled"][rows] == 0, book["upfront_price"][rows], 0.0)
-        s = book["realised_share"][rows]
-        baseline_kwh = c["month_demand_kwh"][who] / (1.0 - s)
+        # the guarantee is settled on the measured saving against the measured baseline
+        measured_kwh, baseline_kwh = self._measured(rows, saved_kwh)
         guaranteed_kwh = self.params.guaranteed_share_of_estimate * book["estimate_share"][rows] \
             * baseline_kwh
-        shortfall = np.maximum(guaranteed_kwh - saved_kwh, 0.0) * c["price_per_kwh"][who]
+        shortfall = np.maximum(guaranteed_kwh - measured_kwh, 0.0) * c["price_per_kwh"][who]
         zero = np.zeros(len(rows))
         return MonthFlows(pay, shortfall, zero, self._margin_lost(rows, saved_kwh), saved_kwh)
 
