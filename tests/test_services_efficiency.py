@@ -134,3 +134,21 @@ def test_bad_service_parameters_are_refused():
         load_scenario("ee_shared_savings", ['services.shared_savings.sectors=["mining"]'])
     with pytest.raises(ScenarioError, match="services.solar_coffee: unknown name"):
         load_scenario("baseline", ["services.solar_coffee.price=1"])
+
+
+def test_every_efficiency_service_targets_by_expected_value(offered):
+    """Each contract kind values a contact from the company's estimates (never the truth):
+    values are finite and differ between customers."""
+    name, model = offered
+    service = model.market.services[0]
+    ent = np.flatnonzero(service.eligible())
+    value = service.expected_contact_value(ent)
+    assert value is not None and value.shape == ent.shape and np.isfinite(value).all()
+    assert value.std() > 0, name
+    c = model.customers
+    hidden = c["efficiency_potential_share"].copy()
+    try:
+        c["efficiency_potential_share"] = np.random.default_rng(0).permutation(hidden)
+        np.testing.assert_array_equal(service.expected_contact_value(ent), value)
+    finally:
+        c["efficiency_potential_share"] = hidden
