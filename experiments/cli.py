@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     voi.add_argument("--seed", type=int, help="first seed (default: the scenario's meta.seed)")
     voi.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="SECTION.FIELD=VALUE", help="override one parameter (repeatable)")
+    voi.add_argument("--world", help="comma-separated worlds to run in (default: the "
+                     "scenario's data_platform.world): always_on, operating_hours, "
+                     "weather_sensitive, mixed, no_signature")
+    voi.add_argument("--format", choices=("table", "json"), default="table")
     voi.add_argument("--out", type=Path, help="results folder (default: runs/voi-NAME-TIME)")
     voi.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -231,20 +235,25 @@ def _cmd_voi(args) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     voi.check_scenario(scenario)
     limits.check_run(scenario)
+    worlds = voi.check_worlds(args.world, scenario)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or Path("runs") / f"voi-{safe_name(scenario.meta.name)}-{stamp}"
     preflight(out, limits.FOLDER_BASE_BYTES + 20_000 * args.replicates)
     check_out_dir(out)
     first = scenario.meta.seed if args.seed is None else args.seed
     seeds = list(range(first, first + args.replicates))
-    total = len(seeds) * len(voi.QUALITY_LEVELS) * len(voi.ANALYTICS)
+    total = len(worlds) * len(seeds) * len(voi.QUALITY_LEVELS) * len(voi.ANALYTICS)
     with output_lock(out), tqdm(total=total, unit="run", desc="voi", disable=args.quiet,
                                 file=sys.stderr) as bar:
-        runs = voi.run_grid(scenario, seeds, progress=lambda: bar.update(1))
+        runs = voi.run_grid(scenario, seeds, progress=lambda: bar.update(1), worlds=worlds)
         table = voi.uplift_table(runs)
         voi.write_voi(scenario, runs, table, out, seeds)
+    if args.format == "json":
+        print(voi.to_json(table))
+        return 0
     print(voi.format_table(table[table["analytics"] != "none"], scenario.meta.currency))
-    print(f"uplift over analytics none, mean [95 % CI] of {len(seeds)} paired replicates")
+    print(f"uplift over analytics none (levels for r and M&V), mean [95 % CI] of {len(seeds)} "
+          "paired replicates")
     print(f"results: {out}")
     print(f"report:  {out / 'report.html'}")
     return 0

@@ -1,13 +1,19 @@
-"""The value-of-information experiment: what better data and analytics are worth.
+"""The value-of-information experiment: what better data and analytics are worth, net of
+what the platform costs, in several worlds the analytics do not know.
 
-One scenario is run at every data-quality level x analytics level, with the same seeds
-(common random numbers), and each run is paired with the run at `analytics = "none"` of the
-same data quality and seed: the difference is what the analytics made of the data. Each
-difference is reported as a mean over replicates with its 95 % confidence interval.
+One scenario is run in every world (simulation/worlds.py) at every data-quality level x
+analytics level, with the same seeds (common random numbers). Per world and seed, each run
+is paired with the run at `analytics = "none"` of the same data quality: the difference is
+what the analytics made of the data, gross (before the `data_platform` ledger line) and net
+(after it). The net value of the whole platform (meters and analytics) is each run against
+"bills only" with analytics none. Each difference is a mean over replicates with its 95 %
+confidence interval; estimate/truth correlations and the measurement error of the savings
+contracts are reported as levels.
 """
 
 import dataclasses
 import html
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,10 +23,16 @@ import pandas as pd
 from gridvalue.experiments.atomic import atomic_folder
 from gridvalue.experiments.compare import t_interval
 from gridvalue.simulation.model import GridValueModel
+from gridvalue.simulation.population import ENTERPRISE
 from gridvalue.simulation.scenario import Scenario
 from gridvalue.simulation.schema import ScenarioError
+from gridvalue.simulation.worlds import WORLDS
 
 ANALYTICS = ("none", "segments", "predictive")
+NO_PLATFORM = ("bills only", "none")  # the reference of the platform's net value
+TEXT_KPIS = ("gross_profit", "net_profit", "net_value_of_platform", "uptake_per_contact",
+             "default_losses", "peak_reduction_kw", "corr_savings", "corr_hazard",
+             "mv_error_sd_pp")  # the printed table's columns (all KPIs are in the files)
 
 # Data quality: what the platform holds (coverage is the same for every customer type).
 QUALITY_LEVELS: dict[str, dict] = {
@@ -30,105 +42,197 @@ QUALITY_LEVELS: dict[str, dict] = {
     "high": {"coverage": 1.0, "history_months": 24},
 }
 
-METRICS = {
-    "profit": "company NPV incl. contracts' remaining value",
-    "contracts": "contracts signed",
+# KPIs: paired uplift over analytics none at the same quality (or over NO_PLATFORM)...
+UPLIFTS = {
+    "gross_profit": "company NPV incl. remaining contracts, before platform costs",
+    "net_profit": "company NPV incl. remaining contracts, after platform costs",
+    "net_value_of_platform": "net NPV against bills only and analytics none",
     "uptake_per_contact": "contracts per marketing contact",
     "default_losses": "default losses",
     "peak_reduction_kw": "system peak reduction (kW)",
 }
+# ... and levels of each run (mean over replicates)
+LEVELS = {
+    "corr_savings": "correlation of savings estimate and truth (enterprises, at the start)",
+    "corr_flexibility": "correlation of flexibility estimate and truth (enterprises)",
+    "corr_hazard": "correlation of hazard estimate and truth (enterprises)",
+    "mv_error_mean_pp": "measured minus true savings, mean (pp of the baseline)",
+    "mv_error_sd_pp": "measured minus true savings, sd (pp of the baseline)",
+}
+METRICS = UPLIFTS | LEVELS
 
 
-def with_platform(scenario: Scenario, quality: str, analytics: str) -> Scenario:
-    """The scenario at one data-quality level and analytics level."""
+def with_platform(scenario: Scenario, quality: str, analytics: str,
+                  world: str | None = None) -> Scenario:
+    """The scenario at one data-quality level and analytics level (and world)."""
     level = QUALITY_LEVELS[quality]
     platform = dataclasses.replace(
         scenario.data_platform, analytics=analytics,
         household_meter_coverage_share=level["coverage"],
         enterprise_meter_coverage_share=level["coverage"],
         microgrid_meter_coverage_share=level["coverage"],
-        history_months=level["history_months"])
+        history_months=level["history_months"],
+        world=world or scenario.data_platform.world)
     return dataclasses.replace(scenario, data_platform=platform)
 
 
+def check_worlds(text: str | None, scenario: Scenario) -> list[str]:
+    """The worlds of a comma-separated list (the scenario's world if None); raises
+    ScenarioError naming --world."""
+    if text is None:
+        return [scenario.data_platform.world]
+    worlds = [w.strip() for w in text.split(",")]
+    for w in worlds:
+        if w not in WORLDS:
+            raise ScenarioError("--world", f"must be one of {', '.join(WORLDS)}, got {w!r}")
+    return list(dict.fromkeys(worlds))
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 2 or a.std() == 0 or b.std() == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def run_metrics(model: GridValueModel) -> dict[str, float]:
-    """A finished run's headline figures for the experiment."""
+    """A finished run's headline figures for the experiment (the truth is read here, by the
+    experiment, to score the estimates; the company never sees it)."""
     ledger, market = model.company.ledger, model.market
+    rate = model.scenario.company.discount_rate_per_year
     contracts = sum(len(s.contracts) for s in market.services)
     contacts = int(market.contacted.sum())
+    net = model.company_npv(lifetime=True)
+    platform = ledger.npv(rate, "data_platform")
+    c, est = model.customers, model.platform.initial_estimates
+    ent = np.flatnonzero(c["customer_type"] == ENTERPRISE)
+    errors = model.platform.measurement.error_shares() * 100.0
     return {
-        "profit": model.company_npv(lifetime=True),
+        "net_profit": net,
+        "gross_profit": net - platform,
+        "platform_cost": -platform,
         "contracts": float(contracts),
         "contacts": float(contacts),
         "uptake_per_contact": contracts / contacts if contacts else 0.0,
         "default_losses": ledger.writeoff_total(),
         "system_peak_kw": float(model.system_kw.max()),
+        "corr_savings": _corr(est.efficiency_estimate_share[ent],
+                              c["efficiency_potential_share"][ent]),
+        "corr_flexibility": _corr(est.flexibility_estimate_share[ent],
+                                  model.type_column("flexibility_share")[ent]),
+        "corr_hazard": _corr(est.default_hazard_estimate_per_year[ent],
+                             c["default_hazard_per_year"][ent]),
+        "mv_error_mean_pp": float(errors.mean()) if len(errors) else np.nan,
+        "mv_error_sd_pp": float(errors.std()) if len(errors) > 1 else np.nan,
     }
 
 
 def run_grid(scenario: Scenario, seeds: "list[int]", qualities=tuple(QUALITY_LEVELS),
-             analytics=ANALYTICS, progress: Callable[[], None] | None = None) -> pd.DataFrame:
-    """One row per run: quality, analytics, seed and its metrics."""
+             analytics=ANALYTICS, progress: Callable[[], None] | None = None,
+             worlds: "tuple[str, ...] | list[str] | None" = None) -> pd.DataFrame:
+    """One row per run: world, quality, analytics, seed and its metrics."""
     rows = []
-    for seed in seeds:
-        for quality in qualities:
-            for level in analytics:
-                model = GridValueModel(with_platform(scenario, quality, level), seed=seed).run()
-                rows.append({"quality": quality, "analytics": level, "seed": seed}
-                            | run_metrics(model))
-                if progress is not None:
-                    progress()
+    for world in worlds or [scenario.data_platform.world]:
+        for seed in seeds:
+            for quality in qualities:
+                for level in analytics:
+                    model = GridValueModel(with_platform(scenario, quality, level, world),
+                                           seed=seed).run()
+                    rows.append({"world": world, "quality": quality, "analytics": level,
+                                 "seed": seed} | run_metrics(model))
+                    if progress is not None:
+                        progress()
     return pd.DataFrame(rows)
 
 
 def uplift_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per quality, analytics and metric: the level's mean, and its paired difference from
-    analytics = "none" (same quality and seed) with a 95 % confidence interval. Peak
-    reduction is the none run's peak minus this run's."""
-    runs = runs.assign(peak_reduction_kw=-runs["system_peak_kw"])
-    base = runs[runs["analytics"] == "none"].set_index(["quality", "seed"])
+    """Per world, quality, analytics and KPI: the mean and 95 % CI over replicates of the
+    paired uplift (UPLIFTS: over analytics none at the same quality and seed; the platform's
+    net value over NO_PLATFORM where it was run) or of the level (LEVELS). Peak reduction is
+    the reference run's peak minus this run's."""
+    if "world" not in runs:
+        runs = runs.assign(world="always_on")
+    runs = runs.assign(peak_reduction_kw=-runs["system_peak_kw"],
+                       net_value_of_platform=runs["net_profit"])
+    base = runs[runs["analytics"] == "none"].set_index(["world", "quality", "seed"])
     rows = []
-    for (quality, level), group in runs.groupby(["quality", "analytics"], sort=False):
-        ref = base.loc[[(quality, s) for s in group["seed"]]]
-        for metric in METRICS:
-            diff = group[metric].to_numpy() - ref[metric].to_numpy()
-            mean = float(diff.mean())
-            low, high = t_interval(diff)
-            value = group[metric] if metric != "peak_reduction_kw" else -group["system_peak_kw"]
-            rows.append({"quality": quality, "analytics": level, "metric": metric,
-                         "mean": float(value.mean()), "uplift": mean, "ci_low": low,
-                         "ci_high": high, "replicates": len(diff)})
+    for (world, quality, level), group in runs.groupby(["world", "quality", "analytics"],
+                                                       sort=False):
+        ref = base.loc[[(world, quality, s) for s in group["seed"]]]
+        keys = [(world, NO_PLATFORM[0], s) for s in group["seed"]]
+        platform_ref = base.loc[keys] if all(k in base.index for k in keys) else None
+        for kpi in METRICS:
+            if kpi in LEVELS:
+                values = group[kpi].to_numpy(dtype=float)
+            elif kpi == "net_value_of_platform":
+                if platform_ref is None:
+                    continue
+                values = group[kpi].to_numpy() - platform_ref[kpi].to_numpy()
+            else:
+                values = group[kpi].to_numpy() - ref[kpi].to_numpy()
+            values = values[~np.isnan(values)]
+            if not len(values):
+                continue
+            low, high = t_interval(values)
+            rows.append({"world": world, "quality": quality, "analytics": level, "kpi": kpi,
+                         "mean": float(values.mean()), "ci_low": low, "ci_high": high,
+                         "replicates": len(values)})
     return pd.DataFrame(rows)
 
 
+JSON_KEYS = ("world", "quality", "analytics", "kpi", "mean", "ci_low", "ci_high")
+
+
+def to_json(table: pd.DataFrame) -> str:
+    """The table as a JSON list of rows with JSON_KEYS (NaN as null)."""
+    rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v)
+             for k, v in zip(JSON_KEYS, r, strict=True)}
+            for r in table[list(JSON_KEYS)].itertuples(index=False)]
+    return json.dumps(rows, indent=1)
+
+
+def _digits(kpi: str) -> int:
+    return 3 if kpi in ("uptake_per_contact", "corr_savings", "corr_flexibility",
+                        "corr_hazard") else (2 if kpi.startswith("mv_") else 0)
+
+
 def format_table(table: pd.DataFrame, currency: str) -> str:
-    """The uplift table as aligned text: one line per quality x analytics, one column per
-    metric, 'uplift [low, high]'."""
+    """One aligned text table per world: one line per quality x analytics, one column per
+    KPI, 'mean [low, high]'."""
     def cell(row) -> str:
-        digits = 3 if row.metric == "uptake_per_contact" else 0
+        digits = _digits(row["kpi"])
+        sign = "+" if row["kpi"] in UPLIFTS else ""
 
         def fmt(v: float) -> str:
-            return f"{v:+,.{digits}f}"
+            return f"{v:{sign},.{digits}f}"
 
-        if np.isnan(row.ci_low):
-            return fmt(row.uplift)
-        return f"{fmt(row.uplift)} [{fmt(row.ci_low)}, {fmt(row.ci_high)}]"
+        if np.isnan(row["ci_low"]):
+            return fmt(row["mean"])
+        return f"{fmt(row['mean'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
 
-    labels = {"profit": f"profit ({currency})", "contracts": "contracts",
-              "uptake_per_contact": "uptake/contact",
-              "default_losses": f"default losses ({currency})",
-              "peak_reduction_kw": "peak reduction (kW)"}
-    lines = []
-    wide = table.assign(text=table.apply(cell, axis=1)).pivot_table(
-        index=["quality", "analytics"], columns="metric", values="text", aggfunc="first",
-        sort=False)
-    header = ["quality", "analytics"] + [labels[m] for m in METRICS]
-    body = [[q, a] + [wide.loc[(q, a), m] for m in METRICS] for q, a in wide.index]
-    widths = [max(len(str(r[i])) for r in [header] + body) for i in range(len(header))]
-    for r in [header] + body:
-        lines.append("  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)
-                               for i, (v, w) in enumerate(zip(r, widths, strict=True))))
-    return "\n".join(lines)
+    labels = {"gross_profit": f"gross uplift ({currency})",
+              "net_profit": f"net uplift ({currency})",
+              "net_value_of_platform": f"net vs no platform ({currency})",
+              "uptake_per_contact": "uptake/contact", "default_losses":
+              f"default losses ({currency})", "peak_reduction_kw": "peak reduction (kW)",
+              "corr_savings": "r savings", "corr_flexibility": "r flexibility",
+              "corr_hazard": "r hazard", "mv_error_mean_pp": "M&V error mean (pp)",
+              "mv_error_sd_pp": "M&V err sd (pp)"}
+    out = []
+    for world, part in table.groupby("world", sort=False):
+        wide = part.assign(text=part.apply(cell, axis=1)).pivot_table(
+            index=["quality", "analytics"], columns="kpi", values="text", aggfunc="first",
+            sort=False)
+        kpis = [k for k in TEXT_KPIS if k in wide.columns]
+        header = ["quality", "analytics"] + [labels[k] for k in kpis]
+        body = [[q, a] + [wide.loc[(q, a), k] if isinstance(wide.loc[(q, a), k], str)
+                          else "-" for k in kpis] for q, a in wide.index]
+        widths = [max(len(str(r[i])) for r in [header] + body) for i in range(len(header))]
+        lines = [f"world: {world}"]
+        for r in [header] + body:
+            lines.append("  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)
+                                   for i, (v, w) in enumerate(zip(r, widths, strict=True))))
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
 
 
 def check_scenario(scenario: Scenario) -> None:
@@ -138,25 +242,26 @@ def check_scenario(scenario: Scenario) -> None:
                             "nothing to be worth (add a [services.NAME] table)")
 
 
-def _uplift_chart(table: pd.DataFrame, metric: str, ylabel: str, scale: float = 1.0) -> str:
-    """Grouped bars: uplift over analytics = none per quality level, 95 % CI whiskers."""
+def _uplift_chart(table: pd.DataFrame, kpi: str, ylabel: str, scale: float = 1.0) -> str:
+    """Grouped bars: a KPI per quality level and analytics level, 95 % CI whiskers."""
     import matplotlib.pyplot as plt
 
     from gridvalue.experiments.report import FIGSIZE, _png
 
-    rows = table[(table["metric"] == metric) & (table["analytics"] != "none")]
+    rows = table[(table["kpi"] == kpi) & (table["analytics"] != "none")]
     qualities = list(dict.fromkeys(rows["quality"]))
     levels = list(dict.fromkeys(rows["analytics"]))
     x = np.arange(len(qualities))
     width = 0.8 / max(len(levels), 1)
     fig, ax = plt.subplots(figsize=FIGSIZE)
     for i, level in enumerate(levels):
-        part = rows[rows["analytics"] == level].set_index("quality").loc[qualities]
-        mean = part["uplift"].to_numpy() / scale
+        part = rows[rows["analytics"] == level].set_index("quality").reindex(qualities)
+        mean = part["mean"].to_numpy() / scale
         err = np.vstack([mean - part["ci_low"].to_numpy() / scale,
                          part["ci_high"].to_numpy() / scale - mean])
-        ax.bar(x + (i - (len(levels) - 1) / 2) * width, mean, width, label=level,
-               yerr=None if np.isnan(err).all() else np.nan_to_num(err), capsize=3)
+        ax.bar(x + (i - (len(levels) - 1) / 2) * width, np.nan_to_num(mean), width,
+               label=level, yerr=None if np.isnan(err).all() else np.nan_to_num(err),
+               capsize=3)
     ax.set_xticks(x, qualities)
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.set(xlabel="data quality", ylabel=ylabel)
@@ -164,25 +269,24 @@ def _uplift_chart(table: pd.DataFrame, metric: str, ylabel: str, scale: float = 
     return _png(fig)
 
 
-def _html_table(table: pd.DataFrame, currency: str) -> str:
+def _html_table(table: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in
-                   ("quality", "analytics", "metric", "level (mean)", "uplift over none",
-                    "95 % CI"))
+                   ("world", "quality", "analytics", "KPI", "mean", "95 % CI"))
     body = []
     for row in table.itertuples():
-        digits = 3 if row.metric == "uptake_per_contact" else 0
+        digits = _digits(row.kpi)
         ci = ("–" if np.isnan(row.ci_low) else
               f"[{row.ci_low:,.{digits}f}, {row.ci_high:,.{digits}f}]")
-        body.append(f"<tr><td>{html.escape(row.quality)}</td><td>{row.analytics}</td>"
-                    f"<td>{html.escape(METRICS[row.metric])}</td><td>{row.mean:,.{digits}f}</td>"
-                    f"<td>{row.uplift:+,.{digits}f}</td><td>{ci}</td></tr>")
+        body.append(f"<tr><td>{row.world}</td><td>{html.escape(row.quality)}</td>"
+                    f"<td>{row.analytics}</td><td>{html.escape(METRICS[row.kpi])}</td>"
+                    f"<td>{row.mean:,.{digits}f}</td><td>{ci}</td></tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
 def write_voi(scenario: Scenario, runs: pd.DataFrame, table: pd.DataFrame, out: Path,
               seeds: "list[int]") -> Path:
-    """Write runs.csv, uplift.csv, scenario.toml and a self-contained report.html to `out`,
-    atomically (a temporary folder renamed into place)."""
+    """Write runs.csv, uplift.csv, uplift.json, scenario.toml and a self-contained
+    report.html to `out`, atomically (a temporary folder renamed into place)."""
     from gridvalue.experiments.report import _figure
     from gridvalue.experiments.runner import check_out_dir
 
@@ -190,19 +294,23 @@ def write_voi(scenario: Scenario, runs: pd.DataFrame, table: pd.DataFrame, out: 
     with atomic_folder(out) as tmp:
         runs.to_csv(tmp / "runs.csv", index=False)
         table.to_csv(tmp / "uplift.csv", index=False)
+        (tmp / "uplift.json").write_text(to_json(table) + "\n")
         (tmp / "scenario.toml").write_text(scenario.to_toml())
         currency = scenario.meta.currency
-        charts = "".join(_figure(title, _uplift_chart(table, metric, label, scale))
-                         for metric, label, scale, title in (
-            ("profit", f"million {currency}", 1e6, "Profit uplift over analytics = none "
-             "(company NPV incl. contracts' remaining value), mean and 95 % CI of paired "
-             "differences"),
-            ("uptake_per_contact", "contracts per contact", 1.0,
-             "Uptake per marketing contact: uplift over analytics = none"),
-            ("default_losses", f"thousand {currency}", 1e3,
-             "Default losses: change against analytics = none"),
-            ("peak_reduction_kw", "kW", 1.0,
-             "System peak reduction against analytics = none")))
+        charts = []
+        for world, part in table.groupby("world", sort=False):
+            charts += [_figure(f"{title} (world: {world})",
+                               _uplift_chart(part, kpi, label, scale))
+                       for kpi, label, scale, title in (
+                ("net_profit", f"million {currency}", 1e6, "Net profit uplift over analytics "
+                 "= none (company NPV incl. remaining contracts, after platform costs), mean "
+                 "and 95 % CI of paired differences"),
+                ("gross_profit", f"million {currency}", 1e6, "Gross profit uplift over "
+                 "analytics = none (before platform costs)"),
+                ("uptake_per_contact", "contracts per contact", 1.0,
+                 "Uptake per marketing contact: uplift over analytics = none"),
+                ("corr_savings", "correlation", 1.0,
+                 "Correlation of the savings estimate with the truth"))]
         levels = "".join(f"<li><b>{html.escape(q)}</b>: smart-meter coverage "
                          f"{v['coverage']:.0%}, {v['history_months']} months of history</li>"
                          for q, v in QUALITY_LEVELS.items())
@@ -215,15 +323,17 @@ th,td{{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}}
 figure{{margin:1.5em 0}}img{{max-width:100%}}</style></head><body>
 <h1>Value of information: {html.escape(scenario.meta.name)}</h1>
 <p>{html.escape(scenario.meta.description)}</p>
-<p>Each data-quality level is run with analytics none, segments and predictive, with seeds
-{html.escape(", ".join(map(str, seeds)))} (common random numbers). Each run is paired with the
-analytics = none run of the same quality and seed; the uplift is the mean paired difference,
-with its 95 % t confidence interval over {len(seeds)} replicates. Analytics none uses the
-billing file only (bill size, published averages, payment record), so at zero coverage every
-level sees the same information.</p>
+<p>In each world, each data-quality level is run with analytics none, segments and
+predictive, with seeds {html.escape(", ".join(map(str, seeds)))} (common random numbers).
+Each run is paired with the analytics = none run of the same world, quality and seed; the
+uplift is the mean paired difference, with its 95 % t confidence interval over {len(seeds)}
+replicates, gross (before the data_platform ledger line: meters, platform operation,
+analytics) and net (after it). Analytics none uses the billing file only (bill size,
+payment record, the labelled outcomes' group means), so at zero coverage every level sees
+the same information and differs only in what its analytics cost.</p>
 <ul>{levels}</ul>
-<h2>Charts</h2>{charts}
-<h2>Table</h2>{_html_table(table, currency)}
+<h2>Charts</h2>{"".join(charts)}
+<h2>Table</h2>{_html_table(table)}
 </body></html>
 """
         (tmp / "report.html").write_text(page, encoding="utf-8")

@@ -2,24 +2,28 @@
 the company's view of each customer that targeting, offer terms and screening use.
 
 1. Acquisition (`acquire`): the months before the start date, simulated with the load
-   engine's standard shapes and noise plus the ways hidden traits show in consumption
-   (below), passed through the platform's limits: smart-meter coverage by customer type,
-   reading granularity (interval readings or monthly totals only), measurement noise and
-   history length. Every customer's monthly bills and payment record are seen regardless.
-   The result, `Observations`, holds copies of what was seen and no hidden truth.
-2. Processing (`estimate`) receives only `Observations`. `none`: the billing file (bill
-   size, published averages, payment record). `segments`: adds k-means load-shape segments
-   and segment-average estimates (the segment's mean deviation from the published averages).
-   `predictive`: per-customer estimates of savings potential,
-   flexibility, peak contribution and credit risk. Estimates shrink towards the published
-   averages by how reliable their data are (empirical Bayes, no labels needed).
-
-How hidden traits show in metered consumption (assumptions about the world):
-- savings potential e: that share of the customer's energy is always-on waste, flat all day;
-- flexibility f: that share runs in one block of FLEX_WINDOW_HOURS at a customer-specific hour;
-- default hazard h: day-to-day consumption is erratic, its log-sd x (1 + k h / mean h), and
-  bills are paid later: each month's delay is exponential with mean d x (1 + k' h / mean h).
-The loads of the simulated horizon (simulation/loads.py) do not carry these signatures.
+   engine's standard shapes and noise plus the world's signatures of the hidden traits
+   (simulation/worlds.py, chosen by `data_platform.world`), passed through the platform's
+   limits: smart-meter coverage by customer type, reading granularity (interval readings or
+   monthly totals only), measurement noise and history length. Every customer's monthly
+   bills, payment delays and arrears (defaults) of the last BILLING_MONTHS are seen
+   regardless, and so are the outcomes of the company's past pilot (measured savings and
+   flexibility of a sample of customers) and the daily temperature. The result,
+   `Observations`, holds copies of what was seen and no hidden truth or world parameter.
+2. Processing (`estimate`, or `features` then `fit`) receives only `Observations` (and
+   labels the company measured during the run). Priors are the labelled outcomes' means by
+   customer group; nothing comes from the generator. `none`: the billing file (bill size,
+   payment record) and those group means. `segments`: adds k-means load-shape segments and
+   segment means of the labels. `predictive`: ridge regression (scikit-learn, alpha by
+   leave-one-out cross-validation) of the labelled savings and flexibility on generic load
+   features (off-hours and operating-hours load against the class's profile, base load,
+   load factor, weather sensitivity, volatility, a flexible-block search). Credit: an L2
+   logistic regression of past defaults on payment features (and, with meters, volatility).
+3. The platform in a model (`DataPlatform`): acquires at construction; every month of the
+   run it reads the bills, measures the efficiency contracts' savings (IPMVP Option C,
+   simulation/measurement.py), adds the measured savings and the defaults it sees as
+   labels, refits, and rewrites the company's view; and it books its costs on the
+   `data_platform` ledger line.
 """
 
 import dataclasses
@@ -27,45 +31,58 @@ import datetime
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import beta as beta_dist
 
+from gridvalue.simulation.measurement import OptionC
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD, MICROGRID
 from gridvalue.simulation.profiles import load_shapes
 from gridvalue.simulation.rng import Streams
+from gridvalue.simulation.storage import annuity_factor
+from gridvalue.simulation.worlds import (
+    FLEX_WINDOW_HOURS,
+    World,
+    degree_days,
+    history_temperature_c,
+    liquidity_delays,
+    past_defaults,
+    pilot_outcomes,
+)
 
 ANALYTICS = ("none", "segments", "predictive")
-FLEX_WINDOW_HOURS = 4  # assumption: flexible load runs in one 4-hour block a day
 PEAK_DAYS = 10  # the system's highest days over the history define "peak contribution"
 BILLING_MONTHS = 12  # assumption: months of bills and payments the billing system provides
-MIN_GROUP = 5  # customers needed in a group to estimate how reliable its data are
-# The profile fit's residual understates the error of its estimates (the block position is
-# searched, and persistent shape deviations bias the slope): noise variances are scaled up.
-PERSISTENT = 2.0
+MIN_LABELS = 10  # labelled metered customers needed before a regression is fitted
+PRIOR_WEIGHT = 5.0  # labels' group means are shrunk to the pooled mean with this weight
+RIDGE_ALPHAS = tuple(10.0 ** np.arange(-2, 4.5, 0.5))  # searched by leave-one-out CV
+MIN_MEASURED_MONTHS = 3  # months of measured savings before a contract becomes a label
 
 
 @dataclass(frozen=True)
 class Observations:
     """Everything the platform holds (copies; no hidden truth). n customers, D days of meter
     history, T intervals per day, K peak days; NaN where a customer has no interval
-    readings. Bills and payment delays cover the last BILLING_MONTHS for every customer."""
+    readings. Bills, payment delays and defaults cover the last BILLING_MONTHS for every
+    customer; pilot outcomes are NaN outside the pilot sample."""
 
     customer_type: np.ndarray  # (n,) the customer file
     sector: np.ndarray  # (n,)
     profile_class: np.ndarray  # (n,) standard-load-profile assignment
     monthly_kwh: np.ndarray  # (n, BILLING_MONTHS) billed energy
     payment_delay_days: np.ndarray  # (n, BILLING_MONTHS) days after the due date
+    past_default: np.ndarray  # (n,) bool: an arrears default in the billing months
+    pilot_efficiency_share: np.ndarray  # (n,) measured savings of past pilot retrofits
+    pilot_flexibility_share: np.ndarray  # (n,) measured flexibility in the past pilot
+    metered: np.ndarray  # (n,) bool: a smart meter installed (any granularity)
     interval: np.ndarray  # (n,) bool: interval readings held
     mean_profile_kw: np.ndarray  # (n, T) mean daily profile of the readings
     daily_kwh: np.ndarray  # (n, D) daily energy of the readings
     peak_kw: np.ndarray  # (n, K) readings at the system peak of its K highest days
+    meter_degree_days: np.ndarray  # (D,) heating + cooling degree-days of each metered day
     class_profile: np.ndarray  # (n_classes, T) standard profile over the history, mean 1
     class_daily_kwh_per_kwh: np.ndarray  # (n_classes, D) standard daily energy
     class_billed_share: np.ndarray  # (n_classes,) share of a year's energy in the bills
     class_peak_kw_per_kwh: np.ndarray  # (n_classes, K) standard load at those peaks
-    prior_efficiency_share: np.ndarray  # (n,) published averages by type/sector
-    prior_flexibility_share: np.ndarray  # (n,)
-    prior_hazard_per_year: np.ndarray  # (n,)
-    hazard_concentration: float  # portfolio spread of hazards (Beta concentration)
+    bill_class_kwh_per_kwh: np.ndarray  # (n_classes, BILLING_MONTHS) standard energy
+    bill_degree_days: np.ndarray  # (BILLING_MONTHS,) degree-days of each billed month
 
 
 @dataclass
@@ -95,32 +112,21 @@ def _by_type(ctype: np.ndarray, household, enterprise, microgrid) -> np.ndarray:
                      [household, enterprise, microgrid], 0.0).astype(float)
 
 
-def priors(scenario, ctype: np.ndarray, sector: np.ndarray) -> dict[str, np.ndarray]:
-    """Published averages the company knows without any customer data."""
-    p = scenario.population
-    flex_sector = np.array([p.industrial_flexibility_mean, p.commercial_flexibility_mean,
-                            p.agricultural_flexibility_mean])
-    enterprise_flex = flex_sector[np.clip(sector, 0, 2)]
-    return {
-        "prior_efficiency_share": _by_type(ctype, p.household_efficiency_potential_mean,
-                                           p.enterprise_efficiency_potential_mean, 0.0),
-        "prior_flexibility_share": _by_type(ctype, p.household_flexibility_mean,
-                                            enterprise_flex, 0.0),
-        "prior_hazard_per_year": _by_type(ctype, p.household_default_hazard_mean,
-                                          p.enterprise_default_hazard_mean,
-                                          p.enterprise_default_hazard_mean),
-    }
+def customer_group(ctype: np.ndarray, sector: np.ndarray) -> np.ndarray:
+    """Customer-file group: households, enterprise sectors, microgrids."""
+    return ctype.astype(int) * 4 + np.where(ctype == ENTERPRISE, sector, 0).astype(int) + 1
 
 
 def acquire(scenario, customers, flexibility_share: np.ndarray,
             streams: Streams) -> Observations:
-    """Simulate the history and pass it through the platform's limits.
+    """Simulate the history in the scenario's world and pass it through the platform's
+    limits.
 
-    The only function here that reads hidden truths (to generate the world's data). Days are
-    simulated backwards from the start date with fresh named streams, so every run sees the
-    same recent history whatever the platform's settings (common random numbers): runs that
-    differ in coverage, granularity or history length see the same billing records, and
-    analytics = "none" sees the same thing in all of them.
+    The only function here that reads hidden truths (to generate the world's data, through
+    simulation/worlds.py). Days are simulated backwards from the start date with fresh named
+    streams, so every run sees the same recent history whatever the platform's settings
+    (common random numbers): runs that differ in coverage, granularity or history length
+    see the same billing records, and analytics = "none" sees the same thing in all of them.
     """
     params, meta, prof = scenario.data_platform, scenario.meta, scenario.profiles
     T, dt = meta.intervals_per_day, 24.0 / meta.intervals_per_day
@@ -134,29 +140,37 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     months = np.array([(first + datetime.timedelta(days=d)).month for d in range(D)])
     bill_month = np.cumsum(np.r_[0, np.diff(months) != 0]) - (
         np.cumsum(np.r_[0, np.diff(months) != 0])[D - D_bill])
+    dd = degree_days(history_temperature_c(streams, end, D))
 
     ctype, sector = customers["customer_type"], customers["sector"]
     klass = customers["profile_class"]
-    prior = priors(scenario, ctype, sector)
+    group = customer_group(ctype, sector)
+    world = World(params.world, streams, n)
     hazard = customers["default_hazard_per_year"]
     eff = np.clip(customers["efficiency_potential_share"], 0.0, 0.9)
     flex = np.clip(flexibility_share, 0.0, 0.95 - eff)
-    rel_hazard = hazard / np.maximum(prior["prior_hazard_per_year"], 1e-9)
-    day_sigma = prof.customer_day_sigma * (1.0 + params.erratic_per_relative_hazard * rel_hazard)
+    # how far the hazard raises day-to-day volatility: relative to the group's mean hazard
+    group_mean = np.bincount(group, weights=hazard) / np.maximum(np.bincount(group), 1)
+    rel_hazard = hazard / np.maximum(group_mean[group], 1e-9)
+    erratic = params.erratic_per_relative_hazard if world.signature else 0.0
+    day_sigma = prof.customer_day_sigma * (1.0 + erratic * rel_hazard)
 
-    world = streams.fresh("platform:history")
+    rng = streams.fresh("platform:history")
     sd = params.shape_idiosyncrasy_sd
-    delta = np.exp(sd * world.standard_normal((n, T)) - 0.5 * sd**2)
+    delta = np.exp(sd * rng.standard_normal((n, T)) - 0.5 * sd**2)
     B = max(1, round(FLEX_WINDOW_HOURS / dt))
     block = np.zeros((n, T))
-    start = world.integers(0, T, n)
+    start = rng.integers(0, T, n)
     for j in range(B):
         block[np.arange(n), (start + j) % T] = T / B
-    # per customer, float32 for speed: shaped part, flat part (waste + flexible block), and
-    # the log-sd of each reading (the load's interval noise and the meter's error together)
+    # per customer, float32 for speed: the shaped part and the world's visible parts (waste
+    # pattern, flexible block); the log-sd of each reading (load noise and meter error)
     annual = customers["annual_kwh"][:, None]
-    shaped_kw = ((1.0 - eff - flex)[:, None] * delta * annual).astype(np.float32)
-    flat_kw = ((eff[:, None] + flex[:, None] * block) * annual).astype(np.float32)
+    visible_eff = eff if world.signature else np.zeros(n)
+    visible_flex = flex if world.signature else np.zeros(n)
+    shaped_kw = ((1.0 - visible_eff - visible_flex)[:, None] * delta * annual).astype(np.float32)
+    waste_kw = (visible_eff[:, None] * annual).astype(np.float32)
+    block_kw = (visible_flex[:, None] * block * annual).astype(np.float32)
     noise_sd = np.sqrt(customers["interval_sigma"] ** 2
                        + params.measurement_noise_sd**2).astype(np.float32)[:, None]
     noise_mean = -0.5 * noise_sd**2
@@ -167,21 +181,26 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     at_peak = np.zeros((n, D_meter), dtype=np.float32)
     system_peak = np.zeros(D_meter)
     class_at_peak = np.zeros((shapes.shape[0], D_meter))
+    bill_class = np.zeros((shapes.shape[0], BILLING_MONTHS))
+    bill_dd = np.zeros(BILLING_MONTHS)
     for d in range(D - 1, -1, -1):  # backwards from the start date
         s = shapes[:, d, :].astype(np.float32)
         sc = s[klass]
-        weather = np.exp(prof.weather_day_sigma * world.standard_normal()
+        waste = world.waste_pattern(s, klass, dd[d]).astype(np.float32)
+        weather = np.exp(prof.weather_day_sigma * rng.standard_normal()
                          - 0.5 * prof.weather_day_sigma**2)
-        level = np.exp(day_sigma * world.standard_normal(n) - 0.5 * day_sigma**2) * weather
-        kw = world.standard_normal((n, T), dtype=np.float32)
+        level = np.exp(day_sigma * rng.standard_normal(n) - 0.5 * day_sigma**2) * weather
+        kw = rng.standard_normal((n, T), dtype=np.float32)
         kw *= noise_sd
         kw += noise_mean
         np.exp(kw, out=kw)
-        kw *= sc * shaped_kw + flat_kw * sc.mean(axis=1, keepdims=True)
+        kw *= sc * shaped_kw + (waste_kw * waste + block_kw) * sc.mean(axis=1, keepdims=True)
         kw *= level.astype(np.float32)[:, None]
         energy = kw.sum(axis=1) * dt
         if d >= D - D_bill:
             monthly_kwh[:, bill_month[d]] += energy
+            bill_class[:, bill_month[d]] += s.sum(axis=1) * dt
+            bill_dd[bill_month[d]] += dd[d]
         m = d - (D - D_meter)
         if m >= 0:
             profile_sum += kw
@@ -191,10 +210,12 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
             at_peak[:, m] = kw[:, peak_t]
             class_at_peak[:, m] = s[:, peak_t]
 
-    delay_mean = params.payment_delay_days_mean * (
-        1.0 + params.payment_delay_per_relative_hazard * rel_hazard)
-    delay = streams.fresh("platform:payments").exponential(
-        1.0, (n, BILLING_MONTHS)) * delay_mean[:, None]
+    delay = liquidity_delays(streams, hazard, group, BILLING_MONTHS,
+                             params.payment_delay_days_mean, params.payment_hazard_correlation,
+                             params.payment_delay_spread_sd)
+    pilot, pilot_eff, pilot_flex = pilot_outcomes(
+        streams, eff, flex, params.pilot_share, params.pilot_measurement_sd,
+        params.pilot_realisation_sd)
     coverage = _by_type(ctype, params.household_meter_coverage_share,
                         params.enterprise_meter_coverage_share,
                         params.microgrid_meter_coverage_share)
@@ -209,97 +230,209 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     class_mean = meter_shapes.mean(axis=1)
     return Observations(
         customer_type=ctype.copy(), sector=sector.copy(), profile_class=klass.copy(),
-        monthly_kwh=monthly_kwh, payment_delay_days=delay, interval=interval,
-        mean_profile_kw=profile, daily_kwh=daily_kwh, peak_kw=at_peak[:, top].astype(float),
+        monthly_kwh=monthly_kwh, payment_delay_days=delay,
+        past_default=past_defaults(streams, hazard, BILLING_MONTHS),
+        pilot_efficiency_share=pilot_eff, pilot_flexibility_share=pilot_flex,
+        metered=metered, interval=interval, mean_profile_kw=profile, daily_kwh=daily_kwh,
+        peak_kw=at_peak[:, top].astype(float), meter_degree_days=dd[D - D_meter:].copy(),
         class_profile=class_mean / class_mean.mean(axis=1, keepdims=True),
         class_daily_kwh_per_kwh=meter_shapes.sum(axis=2) * dt,
         class_billed_share=shapes[:, D - D_bill:, :].sum(axis=(1, 2)) * dt,
         class_peak_kw_per_kwh=class_at_peak[:, top],
-        hazard_concentration=scenario.population.default_hazard_concentration,
-        **prior)
+        bill_class_kwh_per_kwh=bill_class, bill_degree_days=bill_dd)
 
 
 # ---- processing ----------------------------------------------------------------------------
-def estimate(obs: Observations, analytics: str, segments: int = 6,
-             seed: int = 0) -> Estimates:
+@dataclass
+class Features:
+    """What the analytics level extracts from the observations once (labels come later)."""
+
+    analytics: str
+    group: np.ndarray  # (n,) customer-file group
+    rows: np.ndarray  # metered customers with interval readings (used by this level)
+    load: np.ndarray  # (len(rows), k) load features (predictive), standardised
+    segment: np.ndarray  # (n,) load-shape segment, -1 where none
+    credit: np.ndarray  # (n, j) credit features, standardised
+    peak_kw: np.ndarray  # (n,) peak contribution estimate
+
+
+@dataclass
+class Labels:
+    """Outcomes the company measured: savings and flexibility shares (NaN: none), and
+    defaults (bool)."""
+
+    efficiency_share: np.ndarray
+    flexibility_share: np.ndarray
+    defaulted: np.ndarray
+
+    @classmethod
+    def from_observations(cls, obs: Observations) -> "Labels":
+        return cls(obs.pilot_efficiency_share.copy(), obs.pilot_flexibility_share.copy(),
+                   obs.past_default.copy())
+
+
+def estimate(obs: Observations, analytics: str, segments: int = 6, seed: int = 0,
+             labels: Labels | None = None) -> Estimates:
     """The company's estimates from what the platform holds, at an analytics level."""
+    return fit(obs, features(obs, analytics, segments, seed),
+               labels or Labels.from_observations(obs))
+
+
+def features(obs: Observations, analytics: str, segments: int = 6, seed: int = 0) -> Features:
+    """Load, segment and credit features of an analytics level."""
     if analytics not in ANALYTICS:
         raise ValueError(f"analytics must be one of {ANALYTICS}, got {analytics!r}")
     n = len(obs.customer_type)
-    group = obs.customer_type.astype(int) * 4 + obs.sector.astype(int) + 1
+    group = customer_group(obs.customer_type, obs.sector)
     annual_kwh = obs.monthly_kwh.sum(axis=1) / np.maximum(
         obs.class_billed_share[obs.profile_class], 1e-12)
-    standard_peak_kw = annual_kwh * obs.class_peak_kw_per_kwh[obs.profile_class].mean(axis=1)
-    pay = _payment_feature(obs.payment_delay_days)
-    features = [pay]
-    eff = obs.prior_efficiency_share.copy()
-    flex = obs.prior_flexibility_share.copy()
-    peak = standard_peak_kw
+    peak = annual_kwh * obs.class_peak_kw_per_kwh[obs.profile_class].mean(axis=1)
     segment = np.full(n, -1, dtype=np.int16)
-    rows = np.flatnonzero(obs.interval)
-    if analytics != "none" and len(rows):
-        eff_c, flex_c = _shape_estimates(obs, rows)
+    rows = np.flatnonzero(obs.interval) if analytics != "none" else np.zeros(0, np.int64)
+    credit = [_payment_features(obs.payment_delay_days)]
+    load = np.zeros((len(rows), 0))
+    if len(rows):
         peak_c = np.nanmean(obs.peak_kw[rows], axis=1)
         if analytics == "segments":
             segment[rows] = _segments(obs, rows, segments, seed)
-            eff_c, flex_c = (prior[rows] + _segment_mean(v - prior[rows], segment[rows])
-                             for v, prior in ((eff_c, obs.prior_efficiency_share),
-                                              (flex_c, obs.prior_flexibility_share)))
             peak_c = annual_kwh[rows] * _segment_mean(peak_c / annual_kwh[rows], segment[rows])
         else:
-            features.append(_erratic_feature(obs, rows))
-        eff[rows], flex[rows], peak = eff_c, flex_c, peak.copy()
+            load = _standardise(_load_features(obs, rows))
+            erratic = np.zeros((n, 2))
+            erratic[rows, 0] = _erratic_feature(obs, rows)
+            erratic[rows, 1] = 1.0  # metered indicator
+            credit.append(erratic)
+        peak = peak.copy()
         peak[rows] = peak_c
-    risk, reliability = _factor_score(features, group, n)
+    return Features(analytics, group, rows, load, segment,
+                    _standardise(np.hstack(credit)), peak)
+
+
+def fit(obs: Observations, feats: Features, labels: Labels,
+        hazard: np.ndarray | None = None) -> Estimates:
+    """Estimates from the features and the labels measured so far (`hazard`: the credit
+    model's estimates where its labels have not changed)."""
+    eff = _learn(labels.efficiency_share, feats)
+    flex = _learn(labels.flexibility_share, feats)
+    if hazard is None:
+        hazard = _credit(feats, labels.defaulted)
     return Estimates(
         efficiency_estimate_share=np.clip(eff, 0.0, 0.9),
         flexibility_estimate_share=np.clip(flex, 0.0, 1.0),
-        peak_contribution_estimate_kw=peak,
-        default_hazard_estimate_per_year=_hazard(risk, reliability, obs, group),
-        credit_score=_score(-risk),
-        segment=segment)
+        peak_contribution_estimate_kw=feats.peak_kw,
+        default_hazard_estimate_per_year=hazard,
+        credit_score=_score(-hazard),
+        segment=feats.segment.copy())
 
 
-def _payment_feature(delay_days: np.ndarray) -> tuple:
-    """Log of the mean payment delay (higher: riskier) and its sampling variance (months of
-    exponential delays: 1 / M)."""
-    months = delay_days.shape[1]
-    x = np.log(np.maximum(delay_days.mean(axis=1), 1e-6))
-    return x, np.full(len(x), 1.0 / months), np.ones(len(x), dtype=bool)
+def _group_means(y: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each customer's group mean of the labels, shrunk to the pooled mean (0 without any)."""
+    known = ~np.isnan(y)
+    pooled = float(y[known].mean()) if known.any() else 0.0
+    size = group.max() + 1
+    sums = np.bincount(group[known], weights=y[known], minlength=size)
+    counts = np.bincount(group[known], minlength=size)
+    return ((sums + PRIOR_WEIGHT * pooled) / (counts + PRIOR_WEIGHT))[group]
 
 
-def _erratic_feature(obs: Observations, rows: np.ndarray) -> tuple:
-    """Log-sd of each metered customer's daily energy around its standard day (weather
-    removed with the day's mean over all metered customers), and its sampling variance."""
-    n, days = len(obs.customer_type), obs.daily_kwh.shape[1]
+def _learn(y: np.ndarray, feats: Features) -> np.ndarray:
+    """Group means of the labels (none); plus segment means (segments); plus a ridge
+    regression of the labels' deviation from the group means on load features (predictive),
+    where enough metered customers are labelled."""
+    prior = _group_means(y, feats.group)
+    out = prior.copy()
+    rows = feats.rows
+    if not len(rows):
+        return out
+    if feats.analytics == "segments":
+        dev = y[rows] - prior[rows]
+        seg = feats.segment[rows]
+        known = ~np.isnan(dev)
+        size = int(seg.max()) + 1
+        sums = np.bincount(seg[known], weights=dev[known], minlength=size)
+        counts = np.bincount(seg[known], minlength=size)
+        out[rows] += (sums / (counts + PRIOR_WEIGHT))[seg]
+        return out
+    labelled = ~np.isnan(y[rows])
+    if labelled.sum() < MIN_LABELS:
+        return out
+    from sklearn.linear_model import RidgeCV
+
+    X = feats.load
+    model = RidgeCV(alphas=RIDGE_ALPHAS).fit(X[labelled], y[rows][labelled] - prior[rows][labelled])
+    out[rows] += model.predict(X)
+    return out
+
+
+def _credit(feats: Features, defaulted: np.ndarray) -> np.ndarray:
+    """Annual default hazard: an L2 logistic regression of the defaults seen on the credit
+    features and group indicators; the groups' smoothed default rates without enough
+    defaults to fit."""
+    group = feats.group
+    y = defaulted.astype(float)
+    rates = _group_means(y, group)
+    if defaulted.sum() < 3 or defaulted.all():
+        return rates
+    from sklearn.linear_model import LogisticRegression
+
+    dummies = (group[:, None] == np.unique(group)[None, :]).astype(float)
+    X = np.hstack([feats.credit, dummies])
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(X, defaulted)
+    return model.predict_proba(X)[:, 1]
+
+
+def _standardise(x: np.ndarray) -> np.ndarray:
+    sd = x.std(axis=0)
+    return np.where(sd > 0, (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
+
+
+def _payment_features(delay_days: np.ndarray) -> np.ndarray:
+    """Per customer: log mean payment delay and log of its largest delay."""
+    return np.column_stack([np.log(np.maximum(delay_days.mean(axis=1), 1e-6)),
+                            np.log(np.maximum(delay_days.max(axis=1), 1e-6))])
+
+
+def _erratic_feature(obs: Observations, rows: np.ndarray) -> np.ndarray:
+    """Log-sd of each metered customer's daily energy around its standard day (common
+    day-to-day movements removed with the day's mean over all metered customers)."""
+    ratio = _daily_ratio(obs, rows)
+    if ratio.shape[1] < 2:
+        return np.zeros(len(rows))
+    return np.log(np.maximum(ratio.std(axis=1, ddof=1), 1e-9))
+
+
+def _daily_ratio(obs: Observations, rows: np.ndarray) -> np.ndarray:
     ratio = np.log(np.maximum(obs.daily_kwh[rows], 1e-9)
                    / np.maximum(obs.class_daily_kwh_per_kwh[obs.profile_class[rows]], 1e-12))
-    ratio -= ratio.mean(axis=0, keepdims=True)
-    x = np.zeros(n)
-    x[rows] = np.log(np.maximum(ratio.std(axis=1, ddof=1), 1e-9)) if days > 1 else 0.0
-    mask = np.zeros(n, dtype=bool)
-    mask[rows] = days > 1
-    return x, np.full(n, 1.0 / (2.0 * max(days - 1, 1))), mask
+    return ratio - ratio.mean(axis=0, keepdims=True)
 
 
-def _factor_score(features: list[tuple], group: np.ndarray, n: int):
-    """Posterior mean of a standard-normal latent risk z given features x = mu + a z + noise
-    (noise variances known; a from the spread of x over its group beyond noise). Returns
-    z estimates and their reliability (variance of the estimate, 0..1)."""
-    num, den = np.zeros(n), np.zeros(n)
-    for x, noise_var, mask in features:
-        for g in np.unique(group):
-            rows = np.flatnonzero((group == g) & mask)
-            if len(rows) < MIN_GROUP:
-                continue
-            spread = x[rows].var()
-            signal = max(spread - noise_var[rows].mean(), 0.0)
-            if signal <= 1e-12:
-                continue
-            loading = np.sqrt(signal)
-            num[rows] += loading / noise_var[rows] * (x[rows] - x[rows].mean())
-            den[rows] += signal / noise_var[rows]
-    return num / (1.0 + den), den / (1.0 + den)
+def _load_features(obs: Observations, rows: np.ndarray) -> np.ndarray:
+    """Generic load-analytics features of metered customers (not the generator's form):
+    load against the class profile in its off-hours and its operating hours, base load
+    (minimum over mean), load factor (mean over maximum), spread of the ratio to the class
+    profile, the largest 4-hour excess over the class profile, weather sensitivity of daily
+    energy (slope on degree-days) and its volatility."""
+    p = obs.mean_profile_kw[rows]
+    p = p / np.maximum(p.mean(axis=1, keepdims=True), 1e-12)
+    s = obs.class_profile[obs.profile_class[rows]]
+    ratio = p / np.maximum(s, 1e-6)
+    high = s > 1.0
+    low = ~high
+    off_hours = (ratio * low).sum(axis=1) / np.maximum(low.sum(axis=1), 1)
+    on_hours = (ratio * high).sum(axis=1) / np.maximum(high.sum(axis=1), 1)
+    T = p.shape[1]
+    B = max(1, round(FLEX_WINDOW_HOURS * T / 24))
+    excess = p - s
+    window = sum(np.roll(excess, -j, axis=1) for j in range(B)) / B
+    daily = _daily_ratio(obs, rows)
+    ddn = obs.meter_degree_days - obs.meter_degree_days.mean()
+    slope = daily @ ddn / max(float(ddn @ ddn), 1e-9)
+    erratic = _erratic_feature(obs, rows)
+    onehot = (obs.profile_class[rows][:, None]
+              == np.unique(obs.profile_class[rows])[None, :]).astype(float)
+    return np.column_stack([off_hours, on_hours, p.min(axis=1), 1.0 / p.max(axis=1),
+                            ratio.std(axis=1), window.max(axis=1), slope, erratic, onehot])
 
 
 def _score(safety: np.ndarray) -> np.ndarray:
@@ -310,76 +443,6 @@ def _score(safety: np.ndarray) -> np.ndarray:
     if len(safety) == 0:
         return np.zeros(0)
     return 100.0 * (rankdata(safety) - 0.5) / len(safety)
-
-
-def _hazard(risk: np.ndarray, reliability: np.ndarray, obs: Observations,
-            group: np.ndarray) -> np.ndarray:
-    """Expected annual hazard: the prior mean, moved towards the prior-distribution quantile
-    at the customer's risk rank in its group, as far as the risk estimate is reliable."""
-    from scipy.stats import rankdata
-
-    mean, conc = obs.prior_hazard_per_year, obs.hazard_concentration
-    quantile = np.full(len(risk), 0.5)
-    for g in np.unique(group):
-        rows = np.flatnonzero(group == g)
-        quantile[rows] = (rankdata(risk[rows]) - 0.5) / len(rows)
-    a, b = np.maximum(mean * conc, 1e-9), np.maximum((1.0 - mean) * conc, 1e-9)
-    at_quantile = beta_dist.ppf(quantile, a, b)
-    return (1.0 - reliability) * mean + reliability * at_quantile
-
-
-def _shape_estimates(obs: Observations, rows: np.ndarray):
-    """Savings potential and flexibility of metered customers from their mean profile.
-
-    Centred, the profile is p - 1 = beta (s - 1) + phi (block - 1) + noise, with s the
-    standard profile, beta = 1 - e - f and phi = f; fitted by least squares at every
-    position of the flexible block, keeping the best fit. Both estimates are then shrunk to
-    the published averages by their reliability among customers of the same standard
-    profile."""
-    group = obs.profile_class
-    p = obs.mean_profile_kw[rows]
-    p = p / np.maximum(p.mean(axis=1, keepdims=True), 1e-12) - 1.0
-    s = obs.class_profile[obs.profile_class[rows]] - 1.0
-    n, T = p.shape
-    B = max(1, round(FLEX_WINDOW_HOURS * T / 24))
-    ss, ps = (s * s).sum(axis=1), (p * s).sum(axis=1)
-    best = np.full(n, np.inf)
-    slope, flex_raw, var_eff, var_flex = (np.zeros(n) for _ in range(4))
-    for k in range(T):
-        b = np.full(T, -1.0)
-        b[(k + np.arange(B)) % T] += T / B
-        sb, bb, pb = s @ b, b @ b, p @ b
-        det = np.maximum(ss * bb - sb**2, 1e-12)
-        beta_k = (ps * bb - pb * sb) / det
-        phi_k = (pb * ss - ps * sb) / det
-        rss = ((p - beta_k[:, None] * s - phi_k[:, None] * b) ** 2).sum(axis=1)
-        better = rss < best
-        noise = rss / max(T - 2, 1)
-        best = np.where(better, rss, best)
-        slope = np.where(better, beta_k, slope)
-        flex_raw = np.where(better, phi_k, flex_raw)
-        var_flex = np.where(better, noise * ss / det, var_flex)
-        var_eff = np.where(better, noise * (bb + ss + 2 * sb) / det, var_eff)
-    flex = _shrink(flex_raw, PERSISTENT * var_flex, obs.prior_flexibility_share, group, rows)
-    eff = _shrink(1.0 - slope - flex_raw, PERSISTENT * var_eff, obs.prior_efficiency_share,
-                  group, rows)
-    return eff, flex
-
-
-def _shrink(raw: np.ndarray, noise_var: np.ndarray, prior: np.ndarray, group: np.ndarray,
-            rows: np.ndarray) -> np.ndarray:
-    """Empirical Bayes: prior mean + reliability x (raw - group mean of raw), per group."""
-    out = prior[rows].copy()
-    g = group[rows]
-    for code in np.unique(g):
-        idx = np.flatnonzero(g == code)
-        if len(idx) < MIN_GROUP:
-            continue
-        spread = raw[idx].var()
-        signal = max(spread - noise_var[idx].mean(), 0.0)
-        reliability = signal / (signal + noise_var[idx]) if spread > 0 else 0.0
-        out[idx] += reliability * (raw[idx] - raw[idx].mean())
-    return out
 
 
 def _segments(obs: Observations, rows: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -404,14 +467,67 @@ def _segment_mean(values: np.ndarray, segment: np.ndarray) -> np.ndarray:
 # ---- the company's view in a model ---------------------------------------------------------
 class DataPlatform:
     """The model's platform: acquires at construction, estimates, writes the company's view
-    into the customer table (credit_score, efficiency_estimate_share, ...)."""
+    into the customer table (credit_score, efficiency_estimate_share, ...); each month of
+    the run it measures savings, learns from the outcomes it sees, and books its costs."""
 
     def __init__(self, model):
+        self.model = model
         self.params = model.scenario.data_platform
         self.observations = acquire(model.scenario, model.customers,
                                     model.type_column("flexibility_share"), model.streams)
         seed = int(model.streams.fresh("platform:segments").integers(2**31 - 1))
-        self.estimates = estimate(self.observations, self.params.analytics,
-                                  self.params.segments, seed)
+        self.features = features(self.observations, self.params.analytics,
+                                 self.params.segments, seed)
+        self.labels = Labels.from_observations(self.observations)
+        self.estimates = fit(self.observations, self.features, self.labels)
+        self.initial_estimates = self.estimates
+        self.refits = 0
+        self._write()
+        self.measurement = OptionC(model, self.observations)
+
+    def _write(self) -> None:
         for name, values in self.estimates.columns().items():
-            model.customers[name] = values
+            self.model.customers[name] = values
+
+    def start_month(self) -> None:
+        """In-run observation: add the savings measured on efficiency contracts (after
+        MIN_MEASURED_MONTHS) and the defaults seen on contracts as labels; refit if any
+        label changed; rewrite the company's view."""
+        if not self.params.learn_in_run:
+            return
+        m = self.measurement
+        eff = self.labels.efficiency_share.copy()
+        measured = m.months >= MIN_MEASURED_MONTHS
+        eff[measured] = m.saved_kwh[measured] / np.maximum(m.baseline_kwh[measured], 1e-9)
+        defaulted = self.labels.defaulted.copy()
+        for service in self.model.market.services:
+            book = service.contracts
+            if len(book):
+                defaulted[book["customer"][book["status"] == 2]] = True
+        changed = (not np.array_equal(eff, self.labels.efficiency_share, equal_nan=True)
+                   or not np.array_equal(defaulted, self.labels.defaulted))
+        if changed:
+            same_credit = np.array_equal(defaulted, self.labels.defaulted)
+            hazard = self.estimates.default_hazard_estimate_per_year if same_credit else None
+            self.labels = Labels(eff, self.labels.flexibility_share, defaulted)
+            self.estimates = fit(self.observations, self.features, self.labels, hazard)
+            self.refits += 1
+            self._write()
+
+    def book_month(self, date: datetime.date, month_share: float) -> None:
+        """A month (or `month_share` of one) of the platform's costs on the `data_platform`
+        line: meters' capital charge (annuity over their life), operating cost per metered
+        customer, and the analytics level's cost."""
+        p, ledger = self.params, self.model.company.ledger
+        meters = float(self.observations.metered.sum())
+        capex = (p.interval_meter_capex_per_meter if p.granularity == "interval"
+                 else p.monthly_meter_capex_per_meter)
+        rate = self.model.scenario.company.discount_rate_per_year
+        ledger.book(date, "data_platform", "meter_capex_annuity",
+                    -meters * capex * annuity_factor(rate, p.meter_life_years) / 12.0
+                    * month_share)
+        ledger.book(date, "data_platform", "platform_opex",
+                    -meters * p.platform_opex_per_customer_month * month_share)
+        analytics_cost = {"none": 0.0, "segments": p.segments_cost_per_month,
+                          "predictive": p.predictive_cost_per_month}[p.analytics]
+        ledger.book(date, "data_platform", "analytics", -analytics_cost * month_share)

@@ -44,6 +44,7 @@ from gridvalue.simulation.storage import (
 )
 from gridvalue.simulation.tables import Table
 from gridvalue.simulation.tariffs import TariffEngine
+from gridvalue.simulation.worlds import World, degree_days, horizon_temperature_c
 
 # Peak of one customer over its share of the class's coincident peak, per unit of
 # interval noise sigma (households: 3,550 h / 1,200 h at sigma 0.43); sizing rule only.
@@ -83,7 +84,9 @@ class GridValueModel(mesa.Model):
     4. record: the day's KPIs into the Mesa DataCollector and the interval arrays.
 
     Before the first step the data platform (simulation/dataplatform.py) acquires the months
-    before the start and writes the company's estimates; it does not observe during the run.
+    before the start and writes the company's estimates; at the start of every later month it
+    adds the savings it measured and the defaults it saw to its labels and refits, and at
+    every month end it books its costs (`data_platform` ledger line).
     """
 
     def __init__(self, scenario: "Scenario | str" = "baseline", seed: int | None = None,
@@ -118,11 +121,15 @@ class GridValueModel(mesa.Model):
         self.dates = [meta.start_date + datetime.timedelta(days=d) for d in range(meta.days)]
 
         self.loads = LoadEngine(self.scenario, self.streams)
+        # the world's daily mean temperature over the horizon (simulation/worlds.py)
+        self.temperature_c = horizon_temperature_c(self.streams, meta.start_date, meta.days)
         self._build_population()
         self._build_network()
         self._build_power_flow()
         self.company = GridCompany(self, self.scenario.company, self.scenario.tariff,
                                    meta.start_date)
+        self.world = World(self.scenario.data_platform.world, self.streams,
+                           len(self.customers))
         self._company_view()
         self.tariffs = TariffEngine(self)
         self.response = DemandResponse(self)
@@ -276,6 +283,8 @@ class GridValueModel(mesa.Model):
         if date.day == 1 or day == 0:
             for name in ("month_demand_kwh", "month_bill"):
                 self.customers[name][:] = 0.0
+            if day > 0:
+                self.platform.start_month()
             self.market.decide(day, date)
         self.tariffs.start_day(day)
         customer_kw = self.operate(day)
@@ -291,6 +300,7 @@ class GridValueModel(mesa.Model):
             self._settled_through = day
             self.market.settle(date, share)
             self._book_grid_batteries(date, share)
+            self.platform.book_month(date, share)
         self.datacollector.collect(self)
         if last_day:
             self.running = False
@@ -328,6 +338,10 @@ class GridValueModel(mesa.Model):
         """Net load of every customer for `day`, kW, (n_customers, T): demand after price
         response - PV + battery."""
         customer_kw = self.loads.gross_kw(self.customers, day)
+        factor = self.world.horizon_day_factor(self.customers["efficiency_potential_share"],
+                                               float(degree_days(self.temperature_c[day])))
+        if factor is not None:  # weather-sensitive waste follows the day's degree-days
+            customer_kw *= factor[:, None]
         self.response.apply(customer_kw)
         self.customers["month_demand_kwh"] += customer_kw.sum(axis=1) * self.hours_per_interval
         pv_kw = self.loads.pv_kw(self.customers["pv_kwp"][self._pv_rows]

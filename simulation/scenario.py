@@ -578,14 +578,54 @@ class DataPlatform:
         0.1, "log-sd", A, "World: persistent per-interval deviation of a customer's load "
         "shape from its standard profile (no history length removes it)", min=0, max=2)
     erratic_per_relative_hazard: float = param(
-        0.5, "-", A, "World: rise of a customer's day-to-day consumption log-sd per unit of "
+        0.01, "-", A, "World: rise of a customer's day-to-day consumption log-sd per unit of "
         "its default hazard over its type's mean hazard", min=0, max=10)
     payment_delay_days_mean: float = param(
-        3.0, "days", A, "World: mean days a customer without default risk pays after the due "
-        "date (each month's delay is exponential)", min=0, max=365, min_exclusive=True)
-    payment_delay_per_relative_hazard: float = param(
-        1.0, "-", A, "World: rise of a customer's mean payment delay per unit of its default "
-        "hazard over its type's mean hazard", min=0, max=100)
+        3.0, "days", A, "World: mean days a customer pays after the due date (each month's "
+        "delay is exponential around the customer's typical delay)", min=0, max=365,
+        min_exclusive=True)
+    payment_hazard_correlation: float = param(
+        0.5, "-", A + " (set so that bills alone rank defaults with an AUC of about 0.7)",
+        "World: correlation of a customer's liquidity stress (which sets its typical payment "
+        "delay) with its standardised log default hazard", min=-1, max=1)
+    payment_delay_spread_sd: float = param(
+        0.6, "log-sd", A, "World: spread of customers' typical payment delays", min=0, max=3)
+    world: str = param(
+        "always_on", "-", A, "World: how hidden traits show in consumption "
+        "(simulation/worlds.py): always_on (flat waste), operating_hours (waste in operating "
+        "hours), weather_sensitive (waste in operating hours by degree-days), mixed (a "
+        "customer-specific blend), no_signature (no trace in consumption)",
+        choices=("always_on", "operating_hours", "weather_sensitive", "mixed", "no_signature"))
+    pilot_share: float = param(
+        0.1, "share", A, "Customers whose savings and flexibility the company measured in a "
+        "past pilot (its first labelled outcomes)", min=0, max=1)
+    pilot_measurement_sd: float = param(
+        0.03, "share of energy", A, "Error of a pilot measurement of a savings or flexibility "
+        "share", min=0, max=1)
+    pilot_realisation_sd: float = param(
+        0.25, "log-sd", A + " (as efficiency services' realisation_sd)",
+        "World: scatter of a pilot retrofit's realised savings around the potential", min=0,
+        max=5)
+    learn_in_run: bool = param(
+        True, "-", A, "Whether the platform adds the savings it measures and the defaults it "
+        "sees during the run to its labels and refits each month")
+    interval_meter_capex_per_meter: float = param(
+        600.0, "CNY/meter", A + " (three-phase smart meter with interval readings, installed)",
+        "Capital cost of a meter with interval readings", min=0, max=100000)
+    monthly_meter_capex_per_meter: float = param(
+        300.0, "CNY/meter", A, "Capital cost of a meter read for monthly totals", min=0,
+        max=100000)
+    meter_life_years: float = param(10.0, "yr", A + " (meters are replaced after 8-10 years)",
+                                    "Life of a meter (its capital charge is an annuity)",
+                                    min=1, max=50)
+    platform_opex_per_customer_month: float = param(
+        2.0, "CNY/customer/month", A, "Data platform's operating cost per metered customer "
+        "(communication, storage, processing)", min=0, max=10000)
+    segments_cost_per_month: float = param(
+        5000.0, "CNY/month", A, "Analytics cost of load-shape segmentation", min=0, max=1e8)
+    predictive_cost_per_month: float = param(
+        20000.0, "CNY/month", A, "Analytics cost of predictive models (data scientists, "
+        "tools)", min=0, max=1e8)
 
 
 @dataclass(frozen=True)

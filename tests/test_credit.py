@@ -25,9 +25,14 @@ def test_auc_is_the_share_of_good_bad_pairs_ranked_right():
 
 @pytest.fixture(scope="module")
 def curve():
-    """The packaged credit_screening scenario with 1,000 enterprises, three seeds."""
-    scenario = load_scenario("credit_screening", {"population.households": 200,
-                                                  "population.enterprises": 1000})
+    """The packaged credit_screening scenario with 1,000 enterprises, three seeds, and interval
+    data for every enterprise (12 months): bills alone rank defaults with an AUC of about
+    0.7, too weakly for screening to pay at these terms (threshold 0 is then best: 9.0 M
+    against 7.8 M CNY at 20, seeds 0-2); with meters' volatility it is about 0.86."""
+    scenario = load_scenario("credit_screening", {
+        "population.households": 200, "population.enterprises": 1000,
+        "data_platform.enterprise_meter_coverage_share": 1.0,
+        "data_platform.history_months": 12})
     thresholds = scenario.report.screening_thresholds
     frames = [screening_curve(scenario, seed, "shared_savings", thresholds) for seed in range(3)]
     return thresholds, sum(f.set_index("threshold") for f in frames) / len(frames)

@@ -111,6 +111,38 @@ class EfficiencyService(Service):
         saved_kwh = c["month_demand_kwh"][who] * s / (1.0 - s)
         return saved_kwh, saved_kwh * c["price_per_kwh"][who]
 
+    def _measured(self, rows: np.ndarray, true_saved_kwh: np.ndarray):
+        """This month's measured saving and baseline (kWh) of these contracts, by IPMVP
+        Option C (simulation/measurement.py): what the contract bills on."""
+        who = self.contracts["customer"][rows]
+        return self.model.platform.measurement.measure(who, true_saved_kwh)
+
+    def _acceptance(self, customers: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """The chance that a contacted customer accepts in a month, for an offer worth
+        `value` to it (valued by the company at the published average discount rate)."""
+        market = self.model.scenario.market
+        relative = value / np.maximum(self._annual_bill(customers), 1.0)
+        return acceptance_probability(
+            np.ones(len(customers), bool), np.zeros(len(customers)), relative,
+            self.params.innovation_p_per_year, self.params.imitation_q_per_year, 1.0 / 12.0,
+            market.benefit_weight, market.inertia)
+
+    def _average_rate(self, customers: np.ndarray) -> np.ndarray:
+        return np.full(len(customers),
+                       self.model.scenario.population.enterprise_discount_rate_mean)
+
+    def _term_weights(self, customers: np.ndarray, credit: bool) -> np.ndarray:
+        """(n, term) the company's discount factor of each contract month, times the
+        customer's estimated survival where the company carries its credit risk."""
+        months = np.arange(1, self.params.term_months + 1)
+        rate = self.model.scenario.company.discount_rate_per_year
+        weight = np.broadcast_to((1.0 + rate) ** (-months / 12.0),
+                                 (len(customers), len(months)))
+        if credit:
+            hazard = self.model.customers["default_hazard_estimate_per_year"][customers]
+            weight = weight * (1.0 - hazard)[:, None] ** (months / 12.0)
+        return weight
+
     def _margin_lost(self, rows: np.ndarray, saved_kwh: np.ndarray) -> np.ndarray:
         c = self.model.customers
         who = self.contracts["customer"][rows]
@@ -239,7 +271,10 @@ class SharedSavings(EfficiencyService):
         return accept * (revenue - margin_lost - capex)
 
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
-        saved_kwh, value = self._month_savings(rows)
+        saved_kwh, _ = self._month_savings(rows)
+        measured_kwh, _ = self._measured(rows, saved_kwh)  # the share is of measured savings
+        value = np.maximum(measured_kwh, 0.0) \
+            * self.model.customers["price_per_kwh"][self.contracts["customer"][rows]]
         month = self.contracts["months_settled"][rows] + 1
         pay = self._share(month, self.contracts["term_months"][rows]) * value
         zero = np.zeros(len(rows))
@@ -282,8 +317,23 @@ class GuaranteedSavings(EfficiencyService):
         return (self._estimate(customers) * self._annual_bill(customers)
                 * self.params.simple_payback_years * (1.0 + self.params.markup_share))
 
-    def customer_value(self, customers: np.ndarray) -> np.ndarray:
-        return self._savings_npv(customers, 0) - self._price(customers)
+    def customer_value(self, customers: np.ndarray,
+                       rate: np.ndarray | None = None) -> np.ndarray:
+        return self._savings_npv(customers, 0, rate) - self._price(customers)
+
+    def expected_contact_value(self, customers: np.ndarray) -> np.ndarray:
+        """The chance of acceptance times the contract's expected NPV from the estimates:
+        the markup over the retrofit, less the energy margin the estimated savings take over
+        the term (the guarantee costs nothing where the estimate is right)."""
+        c = self.model.customers
+        accept = self._acceptance(customers, self.customer_value(customers,
+                                                                 self._average_rate(customers)))
+        weight = self._term_weights(customers, credit=False)
+        saved_kwh = self._estimate(customers) * c["annual_kwh"][customers] / 12.0
+        margin = saved_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model))
+        capex = self._estimate(customers) * self._annual_bill(customers) \
+            * self.params.simple_payback_years
+        return accept * (self._price(customers) - capex - weight.sum(axis=1) * margin)
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         price = self._price(customers)
@@ -293,13 +343,13 @@ class GuaranteedSavings(EfficiencyService):
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
         book, c = self.contracts, self.model.customers
         who = book["customer"][rows]
-        saved_kwh, value = self._month_savings(rows)
+        saved_kwh, _ = self._month_savings(rows)
         pay = np.where(book["months_settled"][rows] == 0, book["upfront_price"][rows], 0.0)
-        s = book["realised_share"][rows]
-        baseline_kwh = c["month_demand_kwh"][who] / (1.0 - s)
+        # the guarantee is settled on the measured saving against the measured baseline
+        measured_kwh, baseline_kwh = self._measured(rows, saved_kwh)
         guaranteed_kwh = self.params.guaranteed_share_of_estimate * book["estimate_share"][rows] \
             * baseline_kwh
-        shortfall = np.maximum(guaranteed_kwh - saved_kwh, 0.0) * c["price_per_kwh"][who]
+        shortfall = np.maximum(guaranteed_kwh - measured_kwh, 0.0) * c["price_per_kwh"][who]
         zero = np.zeros(len(rows))
         return MonthFlows(pay, shortfall, zero, self._margin_lost(rows, saved_kwh), saved_kwh)
 
@@ -338,12 +388,31 @@ class EnergyCostTrust(EfficiencyService):
     def _fee(self, customers: np.ndarray) -> np.ndarray:
         return self._annual_bill(customers) / 12.0 * (1.0 - self.params.fee_discount_share)
 
-    def customer_value(self, customers: np.ndarray) -> np.ndarray:
+    def customer_value(self, customers: np.ndarray,
+                       rate: np.ndarray | None = None) -> np.ndarray:
         term = self.params.term_months
-        rate = self.model.customers["discount_rate_per_year"][customers]
+        if rate is None:
+            rate = self.model.customers["discount_rate_per_year"][customers]
         relief = self._annual_bill(customers) / 12.0 * self.params.fee_discount_share
-        return relief * discount_factors(rate, term).sum(axis=1) + self._savings_npv(customers,
-                                                                                       term)
+        return relief * discount_factors(rate, term).sum(axis=1) + self._savings_npv(
+            customers, term, rate)
+
+    def expected_contact_value(self, customers: np.ndarray) -> np.ndarray:
+        """The chance of acceptance times the contract's expected NPV from the estimates:
+        each month the fee less the bill the company pays (the baseline bill less the
+        estimated savings) less the energy margin those savings take, weighted by estimated
+        survival, less the retrofit."""
+        c = self.model.customers
+        accept = self._acceptance(customers, self.customer_value(customers,
+                                                                 self._average_rate(customers)))
+        weight = self._term_weights(customers, credit=True).sum(axis=1)
+        e = self._estimate(customers)
+        monthly_bill = self._annual_bill(customers) / 12.0
+        saved_kwh = e * c["annual_kwh"][customers] / 12.0
+        margin = saved_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model))
+        monthly = self._fee(customers) - monthly_bill * (1.0 - e) - margin
+        capex = e * self._annual_bill(customers) * self.params.simple_payback_years
+        return accept * (weight * monthly - capex)
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         return self._retrofit(customers, day, fee=self._fee(customers))

@@ -1,0 +1,190 @@
+"""World models: how customers' hidden traits show in what meters and bills record.
+
+This is the generator's side. The company's analytics (simulation/dataplatform.py `estimate`)
+never import or read it; they see only the `Observations` the platform acquires.
+
+`data_platform.world` chooses how a savings potential e (share of the customer's energy that
+is waste) shows in consumption:
+
+- `always_on`: the waste is flat over the day, every day;
+- `operating_hours`: the waste runs in the class's operating hours (intervals where its
+  standard profile is above its daily mean), flat within them: lights and HVAC left on
+  for the whole working day;
+- `weather_sensitive`: the waste runs in operating hours in proportion to the day's heating
+  plus cooling degree-days (HVAC waste);
+- `mixed`: each customer's waste is its own blend of the three (Dirichlet weights);
+- `no_signature`: the traits leave no trace in consumption: waste and flexible load follow
+  the customer's ordinary shape, and day-to-day volatility does not depend on the hazard.
+
+In every world except `no_signature` a flexible share f runs in one block of
+FLEX_WINDOW_HOURS at a customer-specific hour, and a higher default hazard makes daily
+consumption more erratic. Payments in every world come from a liquidity process: a
+customer's typical delay is lognormal in a latent liquidity stress correlated with its
+(standardised log) hazard, and each month's delay is exponential around it.
+
+Temperature: main has no weather generator yet, so the world draws its own daily mean
+temperature (seasonal cosine plus AR(1) anomalies, named streams), for the history and
+for the horizon.
+"""
+
+import datetime
+
+import numpy as np
+
+WORLDS = ("always_on", "operating_hours", "weather_sensitive", "mixed", "no_signature")
+FLEX_WINDOW_HOURS = 4  # assumption: flexible load runs in one 4-hour block a day
+# Daily mean temperature: assumption after Shanghai climate normals (annual mean about
+# 16.6 degC, January about 4.8, July about 28.6; recalled, not checked).
+TEMPERATURE_MEAN_C = 16.6
+TEMPERATURE_AMPLITUDE_C = 11.9
+WARMEST_DAY_OF_YEAR = 205  # late July
+ANOMALY_SD_C = 2.5  # assumption: day-to-day anomaly, stationary sd
+ANOMALY_AR1 = 0.75  # assumption: persistence of daily anomalies
+DEGREE_DAY_BASE_C = 18.3  # 65 degF, the base of US heating and cooling degree-days
+MAX_HISTORY_DAYS = 62 * 31  # longest history the schema allows (60 months), with margin
+
+
+def _seasonal_c(dates: list[datetime.date]) -> np.ndarray:
+    doy = np.array([d.timetuple().tm_yday for d in dates], dtype=float)
+    return TEMPERATURE_MEAN_C + TEMPERATURE_AMPLITUDE_C * np.cos(
+        2.0 * np.pi * (doy - WARMEST_DAY_OF_YEAR) / 365.25)
+
+
+def _anomalies(rng: np.random.Generator, days: int) -> np.ndarray:
+    """Stationary AR(1) anomalies, degC."""
+    eps = rng.standard_normal(days) * ANOMALY_SD_C * np.sqrt(1.0 - ANOMALY_AR1**2)
+    out = np.empty(days)
+    prev = rng.standard_normal() * ANOMALY_SD_C
+    for i in range(days):
+        prev = ANOMALY_AR1 * prev + eps[i]
+        out[i] = prev
+    return out
+
+
+def history_temperature_c(streams, end: datetime.date, days: int) -> np.ndarray:
+    """Daily mean temperature of the `days` days before `end`, oldest first. Drawn
+    backwards from `end` (AR(1) is time-reversible), so every history length sees the same
+    recent days (common random numbers)."""
+    if days > MAX_HISTORY_DAYS:
+        raise ValueError(f"history of {days} days is longer than {MAX_HISTORY_DAYS}")
+    back = _anomalies(streams.fresh("world:temperature:history"), MAX_HISTORY_DAYS)[:days]
+    dates = [end - datetime.timedelta(days=k + 1) for k in range(days)]
+    return (_seasonal_c(dates) + back)[::-1]
+
+
+def horizon_temperature_c(streams, start: datetime.date, days: int) -> np.ndarray:
+    """Daily mean temperature of the simulated horizon, from its own stream."""
+    dates = [start + datetime.timedelta(days=d) for d in range(days)]
+    return _seasonal_c(dates) + _anomalies(streams.fresh("world:temperature:horizon"), days)
+
+
+def degree_days(temperature_c: np.ndarray) -> np.ndarray:
+    """Heating plus cooling degree-days of each day (base 18.3 degC)."""
+    return np.abs(np.asarray(temperature_c) - DEGREE_DAY_BASE_C)
+
+
+def climate_degree_days() -> float:
+    """Expected daily degree-days of the world's climate (a constant: normalises waste)."""
+    doy = np.arange(1, 366)
+    seasonal = TEMPERATURE_MEAN_C + TEMPERATURE_AMPLITUDE_C * np.cos(
+        2.0 * np.pi * (doy - WARMEST_DAY_OF_YEAR) / 365.25)
+    # E|x + N(0, s^2)| for each day, averaged (folded normal mean)
+    from scipy.stats import norm
+
+    mu, s = seasonal - DEGREE_DAY_BASE_C, ANOMALY_SD_C
+    folded = s * np.sqrt(2 / np.pi) * np.exp(-mu**2 / (2 * s**2)) + mu * (
+        1 - 2 * norm.cdf(-mu / s))
+    return float(folded.mean())
+
+
+def operating_hours(shape: np.ndarray) -> np.ndarray:
+    """Operating-hours pattern of each class shape (rows), mean 1 over the day: 1 / share in
+    intervals above the row's daily mean, 0 elsewhere; flat where the shape is flat."""
+    above = shape > shape.mean(axis=1, keepdims=True) * (1.0 + 1e-9)
+    share = above.mean(axis=1, keepdims=True)
+    return np.where(share > 0, above / np.maximum(share, 1e-12), 1.0)
+
+
+class World:
+    """A world model over the customers: which waste pattern each customer has, how its
+    traits scale its consumption, and how it pays. Reads hidden truths (it is the world)."""
+
+    def __init__(self, name: str, streams, n: int):
+        if name not in WORLDS:
+            raise ValueError(f"world must be one of {WORLDS}, got {name!r}")
+        self.name = name
+        rng = streams.fresh("world:blend")
+        blend = {"always_on": (1, 0, 0), "operating_hours": (0, 1, 0),
+                 "weather_sensitive": (0, 0, 1), "no_signature": (0, 0, 0)}
+        if name == "mixed":
+            self.weights = rng.dirichlet(np.ones(3), n)
+        else:
+            self.weights = np.tile(np.asarray(blend[name], dtype=float), (n, 1))
+        self.signature = name != "no_signature"
+        self.dd_normal = climate_degree_days()
+
+    def waste_pattern(self, class_shape: np.ndarray, klass: np.ndarray,
+                      degree_days_today: float) -> np.ndarray:
+        """(n, T) waste per unit of the customer's mean-shape load today (mean over the day:
+        1 on a day of normal degree-days)."""
+        op = operating_hours(class_shape)[klass]
+        w = self.weights
+        ratio = degree_days_today / self.dd_normal
+        return w[:, :1] + (w[:, 1:2] + w[:, 2:3] * ratio) * op
+
+    def weather_share(self, efficiency_share: np.ndarray) -> np.ndarray:
+        """Share of each customer's energy that scales with degree-days (its weather-sensitive
+        waste)."""
+        return efficiency_share * self.weights[:, 2]
+
+    def horizon_day_factor(self, efficiency_share: np.ndarray,
+                           degree_days_today: float) -> np.ndarray | None:
+        """Per-customer factor on the day's demand in the horizon: weather-sensitive waste
+        follows the day's degree-days (None where no customer has any)."""
+        share = self.weather_share(efficiency_share)
+        if not share.any():
+            return None
+        return 1.0 + share * (degree_days_today / self.dd_normal - 1.0)
+
+
+def liquidity_delays(streams, hazard: np.ndarray, group: np.ndarray, months: int,
+                     mean_days: float, correlation: float, spread_sd: float) -> np.ndarray:
+    """(n, months) payment delays, days after the due date, from a liquidity process.
+
+    z: the customer's log hazard standardised within its group; its liquidity stress is
+    x = rho z + sqrt(1 - rho^2) nu; its typical delay is lognormal, mean_days exp(sd x -
+    sd^2/2); each month's delay is exponential around it."""
+    rng = streams.fresh("world:liquidity")
+    nu = rng.standard_normal(len(hazard))
+    z = np.zeros(len(hazard))
+    log_h = np.log(np.maximum(hazard, 1e-9))
+    for g in np.unique(group):
+        rows = group == g
+        sd = log_h[rows].std()
+        z[rows] = (log_h[rows] - log_h[rows].mean()) / sd if sd > 0 else 0.0
+    x = correlation * z + np.sqrt(1.0 - correlation**2) * nu
+    typical = mean_days * np.exp(spread_sd * x - 0.5 * spread_sd**2)
+    return streams.fresh("platform:payments").exponential(1.0, (len(hazard), months)) \
+        * typical[:, None]
+
+
+def past_defaults(streams, hazard: np.ndarray, months: int) -> np.ndarray:
+    """Whether each customer defaulted on a bill in the `months` of billing history (an
+    arrears event: what the billing system records as a default)."""
+    p = 1.0 - (1.0 - np.clip(hazard, 0.0, 1.0)) ** (months / 12.0)
+    return streams.fresh("world:past_defaults").random(len(hazard)) < p
+
+
+def pilot_outcomes(streams, efficiency_share: np.ndarray, flexibility_share: np.ndarray,
+                   pilot_share: float, measurement_sd: float, realisation_sd: float):
+    """The company's past pilot: a random sample of customers whose savings and flexibility
+    were measured (realised savings scatter around the potential; measurements add noise).
+    Returns (mask, measured savings share, measured flexibility share)."""
+    rng = streams.fresh("world:pilot")
+    n = len(efficiency_share)
+    mask = rng.random(n) < pilot_share
+    realised = efficiency_share * np.exp(realisation_sd * rng.standard_normal(n)
+                                         - 0.5 * realisation_sd**2)
+    saved = realised + measurement_sd * rng.standard_normal(n)
+    flex = flexibility_share + measurement_sd * rng.standard_normal(n)
+    return mask, np.where(mask, saved, np.nan), np.where(mask, flex, np.nan)
