@@ -164,6 +164,12 @@ class PricePackages(Service):
         margin_lost = self.month_flat_bill[who] - self.month_bill[who]
         return MonthFlows(zero, zero, opex, margin_lost)
 
+    def costs_more_than_without(self, rows: np.ndarray) -> np.ndarray:
+        """Last month's bill on the package above what the same load paid on flat prices
+        (call before the month's first day is metered)."""
+        who = self.contracts["customer"][rows]
+        return self.month_bill[who] > self.month_flat_bill[who] + 1e-9
+
     def _back_to_flat(self, rows: np.ndarray) -> None:
         self.model.customers["tariff_package"][self.contracts["customer"][rows]] = FLAT
 
