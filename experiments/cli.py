@@ -1,4 +1,5 @@
-"""The `gridvalue` command line: run, compare, voi, scenarios, params, sweep, sensitivity, viz.
+"""The `gridvalue` command line: run, compare, voi, scenarios, params, sweep, sensitivity, viz,
+calibrate.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -7,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gridvalue.experiments import sweep_cli
+from gridvalue.experiments import calibrate, sweep_cli
 from gridvalue.simulation.schema import ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
 
     sweep_cli.add_parsers(sub)
+    calibrate.add_parser(sub)
 
     viz = sub.add_parser("viz", help="start the interactive web view (Solara) of a scenario")
     viz.add_argument("scenario", nargs="?", default="ee_shared_savings",
@@ -248,6 +250,7 @@ def _cmd_params(args) -> int:
 
 COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "voi": _cmd_voi,
             "scenarios": _cmd_scenarios, "params": _cmd_params, **sweep_cli.COMMANDS,
+            "calibrate": calibrate.run,
             "viz": _cmd_viz}
 
 

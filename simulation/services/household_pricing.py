@@ -83,6 +83,9 @@ class PricePackages(Service):
         self.file_kwh = np.zeros((n, T))
         self.month_flat_bill = np.zeros(n)
         self.month_bill = np.zeros(n)
+        # since enrolment: what the package cost and what flat prices would have (churn)
+        self.total_flat_bill = np.zeros(n)
+        self.total_bill = np.zeros(n)
 
     def eligible(self) -> np.ndarray:
         return super().eligible() & self.on_flat_tariff
@@ -152,10 +155,12 @@ class PricePackages(Service):
         imports_kwh = np.maximum(net_kw[who], 0.0).sum(axis=1) * self.model.hours_per_interval
         exports_kwh = np.maximum(-net_kw[who], 0.0).sum(axis=1) * self.model.hours_per_interval
         c = self.model.customers
-        self.month_flat_bill[who] += (imports_kwh * c["price_per_kwh"][who]
-                                      - exports_kwh
-                                      * self.model.scenario.tariff.export_price_per_kwh)
+        flat = (imports_kwh * c["price_per_kwh"][who]
+                - exports_kwh * self.model.scenario.tariff.export_price_per_kwh)
+        self.month_flat_bill[who] += flat
         self.month_bill[who] += bills[who]
+        self.total_flat_bill[who] += flat
+        self.total_bill[who] += bills[who]
 
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
         who = self.contracts["customer"][rows]
@@ -165,10 +170,10 @@ class PricePackages(Service):
         return MonthFlows(zero, zero, opex, margin_lost)
 
     def costs_more_than_without(self, rows: np.ndarray) -> np.ndarray:
-        """Last month's bill on the package above what the same load paid on flat prices
-        (call before the month's first day is metered)."""
+        """The package has cost the household more since it enrolled than the same load on
+        flat prices (its bills show both)."""
         who = self.contracts["customer"][rows]
-        return self.month_bill[who] > self.month_flat_bill[who] + 1e-9
+        return self.total_bill[who] > self.total_flat_bill[who] + 1e-9
 
     def _back_to_flat(self, rows: np.ndarray) -> None:
         self.model.customers["tariff_package"][self.contracts["customer"][rows]] = FLAT
