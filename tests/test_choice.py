@@ -122,7 +122,8 @@ def _significant_fall(higher, lower) -> bool:
 def test_pv_leases_fall_strictly_with_the_lease_price():
     prices = [15.0, 25.0, 35.0, 45.0, 55.0]
     leases = _paired("pv_investment", prices, "services.pv_lease.lease_per_kwp_month",
-                     [0, 1, 2, 3], 730, count=lambda m: _contracts(m, "pv_lease"))
+                     [0, 1, 2, 3], 730, count=lambda m: _contracts(m, "pv_lease"),
+                     extra={"population.households": 700, "population.enterprises": 30})
     for j in range(len(prices) - 1):
         assert _significant_fall(leases[:, j], leases[:, j + 1]), (prices[j], leases)
 
@@ -151,7 +152,6 @@ def test_ten_years_of_each_packaged_service_stay_under_their_ceilings():
                      "microgrid_services"):
         model = GridValueModel(scenario, seed=0, overrides=small).run()
         choice = model.scenario.choice
-        last = model.market.uptake_frame().groupby("service").tail(10).groupby("service").sum()
         for service in model.market.services:
             from gridvalue.simulation.market import _curve
 
@@ -160,7 +160,7 @@ def test_ten_years_of_each_packaged_service_stay_under_their_ceilings():
             held = model.market.adopted[model.market.services.index(service)].sum()
             assert held <= cap * max(eligible, 1) + 2, (scenario, service.name, held, eligible)
             if service.name == "maintenance_subscription":
-                assert held < 0.5 * eligible, (held, eligible, last)
+                assert held < 0.5 * eligible, (held, eligible)
 
 
 @pytest.mark.slow
@@ -206,8 +206,9 @@ def test_a_competitor_with_a_better_offer_takes_share():
 
 @pytest.mark.slow
 def test_defaults_on_a_feeder_lower_later_uptake_there():
-    """Same seed, twice; in one run every lease on feeder 0 defaults after six months. The
-    neighbours hear of it: later uptake on that feeder falls, elsewhere it does not."""
+    """Same seed, twice; in one run every lease on the feeder with the most leases defaults
+    after six months. The neighbours hear of it: later uptake on that feeder falls, elsewhere
+    it does not."""
     overrides = {**SMALL, "meta.days": 730}
     runs = []
     for shock in (False, True):
@@ -217,16 +218,17 @@ def test_defaults_on_a_feeder_lower_later_uptake_there():
         for _ in range(181):
             model.step()
         before = len(service.contracts)
+        rows = service.contracts.active()
+        hit = np.bincount(feeder[service.contracts["customer"][rows]]).argmax()
         if shock:
-            rows = service.contracts.active()
-            rows = rows[feeder[service.contracts["customer"][rows]] == 0]
+            rows = rows[feeder[service.contracts["customer"][rows]] == hit]
             assert len(rows) >= 5
             service.contracts["status"][rows] = DEFAULTED
             service.on_default(rows)
         while model.running:
             model.step()
         later = service.contracts["customer"][before:]
-        runs.append(((feeder[later] == 0).sum(), (feeder[later] != 0).sum()))
+        runs.append(((feeder[later] == hit).sum(), (feeder[later] != hit).sum()))
     (calm_here, calm_else), (hit_here, hit_else) = runs
     assert hit_here < calm_here, runs
     assert hit_else >= calm_else - 3, runs
