@@ -64,6 +64,11 @@ class CustomerAgent(mesa.Agent):
         raise NotImplementedError
 
     @classmethod
+    def taste_sd(cls, choice, customers: np.ndarray, model) -> np.ndarray:
+        """Spread (bill-years) of these customers' persistent taste for a market."""
+        return np.full(len(customers), choice.taste_sd_enterprise_bill_years)
+
+    @classmethod
     def self_finance_rate(cls, choice, customers: np.ndarray, model) -> np.ndarray:
         """Cost of capital at which each of these customers would finance it itself."""
         return np.full(len(customers), choice.self_finance_rate_enterprise_per_year)

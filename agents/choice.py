@@ -5,14 +5,15 @@ efficiency contract, ... per site) weighs the alternatives it really has: the co
 offers in that market, doing it itself (self-finance) and competitors' offers. Each
 alternative j has, for customer i, a utility in years of the customer's own energy bill
 
-    U_ij = beta_i * v_ij - hassle_ij - risk_i * uncertainty_j * |v_ij| + trust_ij
+    U_ij = beta_i * v_ij - hassle_ij - risk_i * uncertainty_j * |v_ij| + trust_ij + taste_i
 
 with v_ij the alternative's NPV to the customer over its annual bill, beta_i a price (value)
 coefficient drawn per customer from a log-normal of mean 1 whose spread is set per segment
-(a mixed logit), hassle a transaction cost, a risk premium on uncertain savings and the
-customer's trust in the provider. The customer picks one alternative by a logit of scale
-`logit_scale` on utilities relative to its largest one (mutually exclusive alternatives are
-chosen together).
+(a mixed logit), hassle a transaction cost, a risk premium on uncertain savings, the
+customer's trust in the provider and its persistent taste for the market (normal, mean 0,
+spread per segment: what money does not explain, e.g. a liking for solar). The customer
+picks one alternative by a logit of scale `logit_scale` on utilities relative to its largest
+one (mutually exclusive alternatives are chosen together).
 
 Whether it takes it at all is the market ceiling: each customer has a persistent latent draw
 u_i ~ U(0, 1) per market and takes its pick only if u_i < M_ij, the maximum market share of
@@ -104,6 +105,7 @@ class Alternatives:
     scale_bill_years: np.ndarray  # (alternatives,) scale of the value curve
     p_per_year: np.ndarray  # (alternatives,) Bass p
     q_per_year: np.ndarray  # (alternatives,) Bass q
+    taste_bill_years: np.ndarray | None = None  # (rows,) the customer's taste for the market
 
 
 @dataclass
@@ -128,9 +130,10 @@ class Decision:
 def utilities(alts: Alternatives, rule: DecisionRule) -> np.ndarray:
     """U_ij in bill-years (see the module docstring)."""
     v = alts.value_bill_years
-    return (rule.price_coefficient[:, None] * v - alts.hassle_bill_years
-            - rule.risk_aversion[:, None] * alts.uncertainty[None, :] * np.abs(v)
-            + alts.trust_bill_years)
+    u = (rule.price_coefficient[:, None] * v - alts.hassle_bill_years
+         - rule.risk_aversion[:, None] * alts.uncertainty[None, :] * np.abs(v)
+         + alts.trust_bill_years)
+    return u if alts.taste_bill_years is None else u + alts.taste_bill_years[:, None]
 
 
 def ceilings(alts: Alternatives, utility: np.ndarray, rule: DecisionRule) -> np.ndarray:

@@ -30,5 +30,9 @@ class Household(CustomerAgent):
         return np.full(len(customers), choice.risk_aversion_household)
 
     @classmethod
+    def taste_sd(cls, choice, customers, model) -> np.ndarray:
+        return np.full(len(customers), choice.taste_sd_household_bill_years)
+
+    @classmethod
     def self_finance_rate(cls, choice, customers, model) -> np.ndarray:
         return np.full(len(customers), choice.self_finance_rate_household_per_year)

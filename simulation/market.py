@@ -34,6 +34,11 @@ CURVES = {"pv": "pv", "efficiency": "efficiency", "equipment": "equipment",
           "microgrid": "microgrid"}  # service family -> its ceiling curve (others: pricing)
 
 
+def _rows_of(values: np.ndarray, rows: np.ndarray, field: str) -> np.ndarray:
+    """The given rows of a per-row field of Alternatives (per-alternative fields as they are)."""
+    return values[rows] if values.ndim == 2 or field == "taste_bill_years" else values
+
+
 def _curve(family: str) -> str:
     return CURVES.get(family, "pricing")
 ENERGY_SALES = "energy_sales"
@@ -103,6 +108,12 @@ class Market:
             sd[rows] = cls.price_coefficient_sd(scenario.choice, rows, model)
         z = model.streams.fresh("choice:price_coefficient").standard_normal(n)
         self.price_coefficient = price_coefficients(z, sd)
+        taste_sd = np.zeros(n)
+        for cls in self.agent_types:
+            rows = np.flatnonzero(ctype == cls.customer_type)
+            taste_sd[rows] = cls.taste_sd(scenario.choice, rows, model)
+        self.taste = {m: taste_sd * model.streams.fresh(f"taste:{m}").standard_normal(n)
+                      for m in self.markets}
         self.experience = Experience(model, self.social, self.markets)
         self.month = 0  # decision periods so far
         self.decide_seconds = 0.0  # wall time spent in decide (benchmarks)
@@ -218,7 +229,8 @@ class Market:
         alts = Alternatives(np.column_stack(value), np.column_stack(avail),
                             np.column_stack(hassle), np.array(uncertainty, dtype=float),
                             np.column_stack(trusted), np.column_stack(payback),
-                            np.array(max_share), np.array(scale), np.array(p), np.array(q))
+                            np.array(max_share), np.array(scale), np.array(p), np.array(q),
+                            self.taste[market][cand])
         share = self.social.neighbour_share(self.adopted_market[market])[cand]
         chosen = np.full(len(cand), NOTHING)
         refused = np.zeros(len(cand), dtype=bool)
@@ -227,8 +239,7 @@ class Market:
             rows = np.flatnonzero(ctype == cls.customer_type)
             if len(rows) == 0:
                 continue
-            sub = Alternatives(*(getattr(alts, f)[rows] if getattr(alts, f).ndim == 2
-                                 else getattr(alts, f) for f in _FIELDS))
+            sub = Alternatives(*(_rows_of(getattr(alts, f), rows, f) for f in _FIELDS))
             decision = cls.decide(model, cand[rows], sub, self.price_coefficient[cand[rows]],
                                   share[rows], DT_YEARS,
                                   (u_pick[cand[rows]], u_pace[cand[rows]], u_ceiling[rows]))

@@ -123,7 +123,7 @@ def test_pv_leases_fall_strictly_with_the_lease_price():
     prices = [15.0, 25.0, 35.0, 45.0, 55.0]
     leases = _paired("pv_investment", prices, "services.pv_lease.lease_per_kwp_month",
                      [0, 1, 2, 3], 730, count=lambda m: _contracts(m, "pv_lease"),
-                     extra={"population.households": 700, "population.enterprises": 30})
+                     extra={"population.households": 1500, "population.enterprises": 30})
     for j in range(len(prices) - 1):
         assert _significant_fall(leases[:, j], leases[:, j + 1]), (prices[j], leases)
 
