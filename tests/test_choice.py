@@ -68,30 +68,45 @@ def test_package_inertia_is_geometric():
     assert stays_on_package(np.zeros(5, bool), 0.8, np.full(5, 0.99)).all()
 
 
+def _simulate_payback(paybacks, n=20_000, seed=0):
+    """Share adopted each month of `n` households on a complete graph, all aware, with one
+    self-financed PV alternative whose payback is paybacks[month]."""
+    model = types.SimpleNamespace(scenario=load_scenario("baseline"))
+    rng = np.random.default_rng(seed)
+    u_ceiling = rng.random(n)
+    adopted = np.zeros(n, bool)
+    shares = []
+    for payback in paybacks:
+        rows = np.flatnonzero(~adopted)
+        k = len(rows)
+        alts = Alternatives(np.ones((k, 1)), np.ones((k, 1), bool), np.zeros((k, 1)),
+                            np.zeros(1), np.zeros((k, 1)), np.full((k, 1), payback),
+                            np.array([0.93]), np.array([1.0]), np.array([0.05]),
+                            np.array([0.3]))
+        decision = Household.decide(model, rows, alts, np.ones(k), np.full(k, adopted.mean()),
+                                    1 / 12, (rng.random(k), rng.random(k), u_ceiling[rows]))
+        adopted[rows[decision.chosen == 0]] = True
+        shares.append(adopted.mean())
+    return np.array(shares)
+
+
 @pytest.mark.parametrize("payback", [3.0, 6.0, 10.0])
 def test_long_run_pv_adoption_at_fixed_payback_meets_dgen_share(payback):
     """20,000 households, complete graph, all aware, one self-financed PV alternative at a
     fixed payback: after 40 years the share adopted is dGen's max market share within 0.05."""
-    n, months = 20_000, 480
-    model = types.SimpleNamespace(scenario=load_scenario("baseline"))
-    rng = np.random.default_rng(int(payback))
-    u_ceiling = rng.random(n)
-    alts = Alternatives(np.full((n, 1), 1.0), np.ones((n, 1), bool), np.zeros((n, 1)),
-                        np.zeros(1), np.zeros((n, 1)), np.full((n, 1), payback),
-                        np.array([0.93]), np.array([1.0]), np.array([0.05]), np.array([0.3]))
-    adopted = np.zeros(n, bool)
-    beta = np.ones(n)
-    for _ in range(months):
-        rows = np.flatnonzero(~adopted)
-        share = np.full(len(rows), adopted.mean())
-        sub = Alternatives(*(getattr(alts, f)[rows] if getattr(alts, f).ndim == 2
-                             else getattr(alts, f) for f in alts.__dataclass_fields__))
-        decision = Household.decide(model, rows, sub, beta[rows], share, 1 / 12,
-                                    (rng.random(len(rows)), rng.random(len(rows)),
-                                     u_ceiling[rows]))
-        adopted[rows[decision.chosen == 0]] = True
+    share = _simulate_payback([payback] * 480, seed=int(payback))[-1]
     expected = float(dgen_max_market_share(np.array([payback]))[0])
-    assert abs(adopted.mean() - expected) < 0.05, (adopted.mean(), expected)
+    assert abs(share - expected) < 0.05, (share, expected)
+
+
+def test_better_economics_mid_run_continue_from_the_current_share():
+    """Payback 10 years for 20 years, then 3: the share never falls, does not restart from
+    zero, and heads for the new curve's share (dGen's equivalent time, in effect)."""
+    share = _simulate_payback([10.0] * 240 + [3.0] * 360, seed=7)
+    assert (np.diff(share) >= 0).all()
+    assert abs(share[239] - 0.261) < 0.05
+    assert share[240] >= share[239]
+    assert abs(share[-1] - 0.783) < 0.05
 
 
 def _contracts(model, name):
