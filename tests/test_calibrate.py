@@ -49,7 +49,8 @@ def test_fit_recovers_a_noise_free_curve():
 @pytest.mark.slow
 def test_calibrate_recovers_p_q_and_the_ceiling_from_a_model_run(tmp_path):
     """The model generates five years of uptake of 3,000 enterprises on a complete graph with
-    p = 0.1, q = 0.8 and a ceiling of 0.6 (value curve flat above zero utility); the fit from
+    p = 0.1, q = 0.8 and a ceiling of 0.6 (value curve flat above zero utility, no taste
+    spread); the fit from
     the noisy monthly series is within 10 % of each."""
     p, q, ceiling = 0.1, 0.8, 0.6
     model = GridValueModel("ee_shared_savings", seed=5, overrides={
@@ -57,6 +58,7 @@ def test_calibrate_recovers_p_q_and_the_ceiling_from_a_model_run(tmp_path):
         "population.microgrids": 0, "meta.days": 1826, "market.social_graph": "complete",
         "market.initial_awareness_share": 1.0, "choice.self_finance": False,
         "choice.max_share_efficiency": ceiling, "choice.scale_efficiency_bill_years": 1e-6,
+        "choice.taste_sd_enterprise_bill_years": 0.0,
         "services.shared_savings.innovation_p_per_year": p,
         "services.shared_savings.imitation_q_per_year": q}).run()
     uptake = model.market.uptake_frame().groupby("date")[["contracts_total", "eligible"]].sum()
