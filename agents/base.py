@@ -65,8 +65,9 @@ class CustomerAgent(mesa.Agent):
 
     @classmethod
     def taste_sd(cls, choice, customers: np.ndarray, model) -> np.ndarray:
-        """Spread (bill-years) of these customers' persistent taste for a market."""
-        return np.full(len(customers), choice.taste_sd_enterprise_bill_years)
+        """Spread of these customers' persistent taste for a market, in units of the
+        market's value-curve scale."""
+        return np.full(len(customers), choice.taste_sd_enterprise)
 
     @classmethod
     def self_finance_rate(cls, choice, customers: np.ndarray, model) -> np.ndarray:

@@ -31,7 +31,7 @@ class Household(CustomerAgent):
 
     @classmethod
     def taste_sd(cls, choice, customers, model) -> np.ndarray:
-        return np.full(len(customers), choice.taste_sd_household_bill_years)
+        return np.full(len(customers), choice.taste_sd_household)
 
     @classmethod
     def self_finance_rate(cls, choice, customers, model) -> np.ndarray:

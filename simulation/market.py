@@ -112,7 +112,10 @@ class Market:
         for cls in self.agent_types:
             rows = np.flatnonzero(ctype == cls.customer_type)
             taste_sd[rows] = cls.taste_sd(scenario.choice, rows, model)
-        self.taste = {m: taste_sd * model.streams.fresh(f"taste:{m}").standard_normal(n)
+        family = {m: self.services[self.market_of.index(m)].family for m in self.markets}
+        self.taste = {m: taste_sd * getattr(scenario.choice,
+                                            f"scale_{_curve(family[m])}_bill_years")
+                      * model.streams.fresh(f"taste:{m}").standard_normal(n)
                       for m in self.markets}
         self.experience = Experience(model, self.social, self.markets)
         self.month = 0  # decision periods so far

@@ -433,11 +433,12 @@ class Choice:
         0.5, "log-sd", A, "Same, agricultural enterprises", min=0, max=3)
     price_coefficient_sd_microgrid: float = param(
         0.3, "log-sd", A, "Same, microgrids", min=0, max=3)
-    taste_sd_household_bill_years: float = param(
-        1.0, "bill-years", A, "Spread across households of a persistent taste for a market "
-        "that money does not explain (normal, mean 0; e.g. a liking for solar)", min=0)
-    taste_sd_enterprise_bill_years: float = param(
-        0.2, "bill-years", A, "Same, enterprises and microgrids", min=0)
+    taste_sd_household: float = param(
+        0.5, "x curve scale", A, "Spread across households of a persistent taste for a market "
+        "that money does not explain (normal, mean 0; e.g. a liking for solar), in units of "
+        "the market's value-curve scale (PV: 0.5 x 2 = 1 bill-year)", min=0)
+    taste_sd_enterprise: float = param(
+        0.2, "x curve scale", A, "Same, enterprises and microgrids", min=0)
     risk_aversion_household: float = param(
         0.5, "-", A, "Risk premium per unit of an alternative's uncertain value, households",
         min=0)

@@ -58,7 +58,7 @@ def test_calibrate_recovers_p_q_and_the_ceiling_from_a_model_run(tmp_path):
         "population.microgrids": 0, "meta.days": 1826, "market.social_graph": "complete",
         "market.initial_awareness_share": 1.0, "choice.self_finance": False,
         "choice.max_share_efficiency": ceiling, "choice.scale_efficiency_bill_years": 1e-6,
-        "choice.taste_sd_enterprise_bill_years": 0.0,
+        "choice.taste_sd_enterprise": 0.0,
         "services.shared_savings.innovation_p_per_year": p,
         "services.shared_savings.imitation_q_per_year": q}).run()
     uptake = model.market.uptake_frame().groupby("date")[["contracts_total", "eligible"]].sum()

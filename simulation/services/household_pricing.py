@@ -54,8 +54,10 @@ class PricePackageParams(ServiceParams):
                                     "Households the company writes to each month", min=0)
     marketing_cost_per_contact: float = param(5.0, "CNY/contact", A,
                                               "Cost of one letter or app message", min=0)
-    innovation_p_per_year: float = param(0.25, "1/yr", SMART + " (opt-in about 20 % a year)",
-                                         "Base rate at which aware households opt in", min=0)
+    innovation_p_per_year: float = param(0.6, "1/yr", SMART + " (opt-in about 20 % a year "
+                                         "under the market ceiling)",
+                                         "Base rate at which aware households consider opting "
+                                         "in", min=0)
 
 
 @register
