@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_year.py
+	$(BIN)/python benchmarks/bench_choice.py
 
 viz: $(STAMP)
 	$(BIN)/gridvalue viz

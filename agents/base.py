@@ -3,7 +3,15 @@
 from typing import ClassVar
 
 import mesa
+import numpy as np
 
+from gridvalue.agents.choice import (
+    Alternatives,
+    Decision,
+    DecisionRule,
+    choose,
+    stays_on_package,
+)
 from gridvalue.simulation.tables import Column
 
 
@@ -11,6 +19,7 @@ class CustomerAgent(mesa.Agent):
     """A customer: `row` in its type table, `customer` in the shared customer table."""
 
     table_name: ClassVar[str]
+    customer_type: ClassVar[int]  # population.HOUSEHOLD, ENTERPRISE or MICROGRID
 
     annual_kwh = Column("customers")
     load_scale = Column("customers")
@@ -42,3 +51,44 @@ class CustomerAgent(mesa.Agent):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(row={self.row}, customer={self.customer})"
+
+    # ---- decisions, vectorised over all rows of the type ---------------------------------
+    @classmethod
+    def price_coefficient_sd(cls, choice, customers: np.ndarray, model) -> np.ndarray:
+        """Log-sd of the price coefficient of each of these customers (its segment's)."""
+        raise NotImplementedError
+
+    @classmethod
+    def risk_aversion(cls, choice, customers: np.ndarray, model) -> np.ndarray:
+        """Risk premium per unit of uncertain value of each of these customers."""
+        raise NotImplementedError
+
+    @classmethod
+    def taste_sd(cls, choice, customers: np.ndarray, model) -> np.ndarray:
+        """Spread of these customers' persistent taste for a market, in units of the
+        market's value-curve scale."""
+        return np.full(len(customers), choice.taste_sd_enterprise)
+
+    @classmethod
+    def self_finance_rate(cls, choice, customers: np.ndarray, model) -> np.ndarray:
+        """Cost of capital at which each of these customers would finance it itself."""
+        return np.full(len(customers), choice.self_finance_rate_enterprise_per_year)
+
+    @classmethod
+    def decide(cls, model, customers: np.ndarray, alternatives: Alternatives,
+               price_coefficient: np.ndarray, neighbour_share: np.ndarray, dt_years: float,
+               uniforms: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Decision:
+        """One month's choice of these customers (all of this type considering a market):
+        the random-utility pick with the type's risk aversion and price coefficients, at the
+        Bass pace, within the market ceiling (agents/choice.py)."""
+        choice = model.scenario.choice
+        rule = DecisionRule(price_coefficient, cls.risk_aversion(choice, customers, model),
+                            choice.logit_scale, choice.ceiling == "curve")
+        u_pick, u_pace, u_ceiling = uniforms
+        return choose(alternatives, rule, neighbour_share, dt_years, u_pick, u_pace, u_ceiling)
+
+    @classmethod
+    def keeps_package(cls, model, costs_more: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Power TAC's tariff evaluator: a customer re-evaluates its contract in a month with
+        probability 1 - inertia and leaves it if last month it cost more than going without."""
+        return stays_on_package(costs_more, model.scenario.choice.package_inertia, u)

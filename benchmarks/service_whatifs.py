@@ -37,6 +37,9 @@ def main(seed: int | None) -> None:
             npv = model.company.ledger.npv(rate, service.name) + remaining[service.name]
             print(f"{name:<20}{service.name:<30}{len(book):>10}"
                   f"{int((book['status'] == 2).sum()):>10}{npv:>21,.0f}")
+        outside = model.market.outside_frame()
+        for alternative, new in outside.groupby("alternative")["new"].sum().items():
+            print(f"{name:<20}{'(' + alternative + ')':<30}{new:>10}")
         deltas.append((name, {k: v - base[k] for k, v in outcome(model).items()}))
     print(f"\nchange against the baseline (seed {seed if seed is not None else 42}):")
     print(f"{'scenario':<20}{'system peak kW':>15}{'midday kW':>11}{'energy MWh':>12}"

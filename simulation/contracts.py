@@ -7,8 +7,8 @@ company's rate, as the ledger's NPV discounts it.
 
 import numpy as np
 
-ACTIVE, COMPLETED, DEFAULTED = 0, 1, 2
-STATUS_NAMES = ("active", "completed", "defaulted")
+ACTIVE, COMPLETED, DEFAULTED, TERMINATED = 0, 1, 2, 3
+STATUS_NAMES = ("active", "completed", "defaulted", "terminated")  # terminated: ended early
 
 
 class ContractBook:

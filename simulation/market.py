@@ -10,12 +10,18 @@ and its baseline with the same seed differ only where the policy changes what a 
 and adding or reordering services leaves the others' draws alone.
 """
 
+import dataclasses
 import datetime
+import time
 
 import numpy as np
 import pandas as pd
 
-from gridvalue.agents.choice import acceptance_probability
+from gridvalue.agents.choice import NOTHING, Alternatives, price_coefficients
+from gridvalue.agents.enterprise import EnterpriseUser
+from gridvalue.agents.experience import Experience
+from gridvalue.agents.household import Household
+from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation.contracts import COMPLETED, DEFAULTED, STATUS_NAMES, ContractBook
 from gridvalue.simulation.credit import monthly_default_probability
 from gridvalue.simulation.services import registry
@@ -24,11 +30,25 @@ from gridvalue.simulation.social import SocialGraph
 from gridvalue.simulation.taxes import IncomeTax
 
 DT_YEARS = 1.0 / 12.0  # one decision period: a month
+_FIELDS = [f.name for f in dataclasses.fields(Alternatives)]
+CURVES = {"pv": "pv", "efficiency": "efficiency", "equipment": "equipment",
+          "microgrid": "microgrid"}  # service family -> its ceiling curve (others: pricing)
+
+
+def _rows_of(values: np.ndarray, rows: np.ndarray, field: str) -> np.ndarray:
+    """The given rows of a per-row field of Alternatives (per-alternative fields as they are)."""
+    return values[rows] if values.ndim == 2 or field == "taste_bill_years" else values
+
+
+def _curve(family: str) -> str:
+    return CURVES.get(family, "pricing")
 ENERGY_SALES = "energy_sales"
 
 
 class Market:
-    """All services on offer in a run, with their awareness and adoption state."""
+    """All services on offer in a run, with their awareness and adoption state. Customers
+    decide in agents/ (each type's `decide`, agents/choice.py); this class gathers each
+    market's alternatives, asks the types, and signs what they chose."""
 
     def __init__(self, model):
         self.model = model
@@ -61,42 +81,237 @@ class Market:
                                {s.name for s in self.services if s.family == "efficiency"})
         self.month_share = 1.0  # share of a calendar month the latest settlement covered
         self.uptake_rows: list[dict] = []
+        self.outside_rows: list[dict] = []
         self.segment = segment_codes(model.customers)
+        # markets: mutually exclusive alternatives (a service's exclusive group, or itself)
+        self.market_of = [s.exclusive_group or s.name for s in self.services]
+        self.competitors = []
+        for name, spec in scenario.competitors.items():
+            rival = services[spec.offer](spec.terms, model)
+            rival.name = f"competitor:{name}"
+            self.competitors.append((name, spec, rival))
+        self.competitor_market = [r.exclusive_group or spec.offer
+                                  for _, spec, r in self.competitors]
+        self.competitor_aware = np.zeros((len(self.competitors), n), dtype=bool)
+        self.competitor_adopted = np.zeros((len(self.competitors), n), dtype=bool)
+        self.markets = list(dict.fromkeys(self.market_of))
+        self.adopted_market = {m: np.zeros(n, dtype=bool) for m in self.markets}
+        self.self_financed = {m: np.zeros(n, dtype=bool) for m in self.markets}
+        self._decide = {m: model.streams[f"decide:{m}"] for m in self.markets}
+        self._ceiling_draw = {m: model.streams.fresh(f"ceiling:{m}").random(n)
+                              for m in self.markets}
+        self._churn = {s.name: model.streams[f"churn:{s.name}"] for s in self.services}
+        self._rival_streams = [model.streams[f"competitor:{name}"]
+                               for name, _, _ in self.competitors]
+        self.agent_types = (Household, EnterpriseUser, Microgrid)
+        ctype = model.customers["customer_type"]
+        sd = np.zeros(n)
+        for cls in self.agent_types:
+            rows = np.flatnonzero(ctype == cls.customer_type)
+            sd[rows] = cls.price_coefficient_sd(scenario.choice, rows, model)
+        z = model.streams.fresh("choice:price_coefficient").standard_normal(n)
+        self.price_coefficient = price_coefficients(z, sd)
+        taste_sd = np.zeros(n)
+        for cls in self.agent_types:
+            rows = np.flatnonzero(ctype == cls.customer_type)
+            taste_sd[rows] = cls.taste_sd(scenario.choice, rows, model)
+        family = {m: self.services[self.market_of.index(m)].family for m in self.markets}
+        self.taste = {m: taste_sd * getattr(scenario.choice,
+                                            f"scale_{_curve(family[m])}_bill_years")
+                      * model.streams.fresh(f"taste:{m}").standard_normal(n)
+                      for m in self.markets}
+        self.experience = Experience(model, self.social, self.markets)
+        self.month = 0  # decision periods so far
+        self.decide_seconds = 0.0  # wall time spent in decide (benchmarks)
+        self.terminated = np.zeros(k, dtype=np.int64)  # contracts ended early, per service
 
     # ---- first day of the month ----------------------------------------------------------
     def decide(self, day: int, date: datetime.date) -> None:
-        """Word of mouth, targeted offers, then each aware customer decides."""
-        customers = self.model.customers
-        n = len(customers)
+        """Experience, churn, word of mouth and targeted offers; then, per market, each
+        customer type decides among its alternatives (agents/)."""
+        started = time.perf_counter()
+        self.experience.update(self.services)
+        self._leave(day, date)
+        n = len(self.model.customers)
+        offered = np.zeros((len(self.services), n), dtype=bool)
+        eligible_of = []
+        new = {k: np.zeros(0, dtype=np.int64) for k in range(len(self.services))}
         for k, service in enumerate(self.services):
-            p = service.params
-            u_word, u_target, u_choice = self._choices[k].random((3, n))
+            u_word, u_target = self._choices[k].random((2, n))
             share = self.social.neighbour_share(self.adopted[k])
             eligible = service.eligible()
+            eligible_of.append(eligible)
             self.aware[k] |= eligible & (u_word < self.params.word_of_mouth_per_year
                                          * DT_YEARS * share)
             open_ = self._open(k, service, eligible)
             self._target(k, service, open_, u_target, date)
-            candidates = np.flatnonzero(open_ & self.aware[k])
             chosen = service.enrol_by_default(open_, day)
             if len(chosen):  # enrolled without a choice (they know: they got a letter)
                 self.aware[k, chosen] = True
-            elif len(candidates):
-                value = service.customer_value(candidates)
-                bill = np.maximum(customers["annual_kwh"][candidates]
-                                  * customers["price_per_kwh"][candidates], 1.0)
-                prob = acceptance_probability(
-                    np.ones(len(candidates), bool), share[candidates], value / bill,
-                    p.innovation_p_per_year, p.imitation_q_per_year, DT_YEARS,
-                    self.params.benefit_weight, self.params.inertia)
-                chosen = candidates[u_choice[candidates] < prob]
-            if len(chosen):
-                capex = service.sign(chosen, day)
-                self.adopted[k, chosen] = True
-                if service.exclusive_group:
-                    self._group(service.exclusive_group)[chosen] = True
-                self.model.company.ledger.book(date, service.name, "capex", -capex.sum())
-            self._record_uptake(date, service.name, k, eligible, chosen)
+                self._sign(k, service, chosen, day, date)
+                new[k] = chosen
+            else:
+                offered[k] = open_ & self.aware[k]
+        for c, (_, spec, rival) in enumerate(self.competitors):
+            u = self._rival_streams[c].random(n)
+            self.competitor_aware[c] |= rival.eligible() & (u < spec.awareness_per_year
+                                                            * DT_YEARS)
+        for market in self.markets:
+            ks = [k for k, m in enumerate(self.market_of) if m == market and offered[k].any()]
+            for k, who in self._market_decision(market, ks, offered, day, date).items():
+                new[k] = who
+        for k, service in enumerate(self.services):
+            self._record_uptake(date, service.name, k, eligible_of[k], new[k])
+        self.month += 1
+        self.decide_seconds += time.perf_counter() - started
+
+    def _market_decision(self, market: str, ks: list[int], offered: np.ndarray, day: int,
+                         date) -> dict[int, np.ndarray]:
+        """The customers aware of an open company offer in `market` choose among every
+        alternative they have; sign the company's, record the others'."""
+        model, choice = self.model, self.model.scenario.choice
+        customers = model.customers
+        n = len(customers)
+        if not ks:
+            return {}
+        u_pick, u_pace, _ = self._decide[market].random((3, n))
+        holds = self._group(market)
+        cand = np.flatnonzero(offered[ks].any(axis=0) & ~holds
+                              & self.experience.may_consider(market, self.month))
+        if len(cand) == 0:
+            return {}
+        bill = np.maximum(customers["annual_kwh"][cand] * customers["price_per_kwh"][cand], 1.0)
+        trust = self.experience.trust_bill_years[cand]
+        cols = []  # (kind, index) per alternative
+        value, avail, hassle, uncertainty, trusted, payback, max_share, scale, p, q = \
+            [], [], [], [], [], [], [], [], [], []
+
+        def add(kind, index, v, a, h, unc, t, pb, family, pq):
+            cols.append((kind, index))
+            value.append(v)
+            avail.append(a)
+            hassle.append(h)
+            uncertainty.append(unc)
+            trusted.append(t)
+            payback.append(pb)
+            max_share.append(getattr(choice, f"max_share_{_curve(family)}"))
+            scale.append(getattr(choice, f"scale_{_curve(family)}_bill_years"))
+            p.append(pq[0])
+            q.append(pq[1])
+
+        nan = np.full(len(cand), np.nan)
+        for k in ks:
+            service = self.services[k]
+            a = offered[k][cand]
+            v = np.zeros(len(cand))
+            if a.any():
+                v[a] = service.customer_value(cand[a]) / bill[a]
+            add("service", k, v, a, np.full(len(cand), choice.offer_hassle_bill_years),
+                service.value_uncertainty, trust, nan, service.family,
+                (service.params.innovation_p_per_year, service.params.imitation_q_per_year))
+        lead = self.services[ks[0]]
+        rate = np.zeros(len(cand))
+        ctype = customers["customer_type"][cand]
+        for cls in self.agent_types:
+            rows = np.flatnonzero(ctype == cls.customer_type)
+            rate[rows] = cls.self_finance_rate(choice, cand[rows], model)
+        own = lead.self_finance(cand, rate) if choice.self_finance else None
+        if own is not None:
+            v, pb = own
+            add("self", 0, v / bill, np.ones(len(cand), bool), np.zeros(len(cand)),
+                lead.value_uncertainty, np.zeros(len(cand)), pb, lead.family,
+                (lead.params.innovation_p_per_year, lead.params.imitation_q_per_year))
+        for c, (_, spec, rival) in enumerate(self.competitors):
+            if self.competitor_market[c] != market:
+                continue
+            a = self.competitor_aware[c][cand] & rival.eligible()[cand]
+            v = np.zeros(len(cand))
+            if a.any():
+                v[a] = rival.customer_value(cand[a]) / bill[a]
+            add("rival", c, v, a, np.full(len(cand), spec.hassle_bill_years),
+                rival.value_uncertainty, np.full(len(cand), spec.trust_bill_years), nan,
+                rival.family, (lead.params.innovation_p_per_year,
+                               lead.params.imitation_q_per_year))
+        alts = Alternatives(np.column_stack(value), np.column_stack(avail),
+                            np.column_stack(hassle), np.array(uncertainty, dtype=float),
+                            np.column_stack(trusted), np.column_stack(payback),
+                            np.array(max_share), np.array(scale), np.array(p), np.array(q),
+                            self.taste[market][cand])
+        share = self.social.neighbour_share(self.adopted_market[market])[cand]
+        chosen = np.full(len(cand), NOTHING)
+        refused = np.zeros(len(cand), dtype=bool)
+        u_ceiling = self._ceiling_draw[market][cand]
+        for cls in self.agent_types:
+            rows = np.flatnonzero(ctype == cls.customer_type)
+            if len(rows) == 0:
+                continue
+            sub = Alternatives(*(_rows_of(getattr(alts, f), rows, f) for f in _FIELDS))
+            decision = cls.decide(model, cand[rows], sub, self.price_coefficient[cand[rows]],
+                                  share[rows], DT_YEARS,
+                                  (u_pick[cand[rows]], u_pace[cand[rows]], u_ceiling[rows]))
+            chosen[rows] = decision.chosen
+            refused[rows] = decision.refused
+        self.experience.refused(market, cand[refused], self.month)
+        signed = {}
+        for j, (kind, index) in enumerate(cols):
+            who = cand[chosen == j]
+            if len(who) == 0:
+                continue
+            self.adopted_market[market][who] = True
+            holds[who] = True
+            if kind == "service":
+                self._sign(index, self.services[index], who, day, date)
+                signed[index] = who
+            elif kind == "self":
+                lead.self_install(who)
+                self.self_financed[market][who] = True
+                self.outside_rows.append({"date": date, "market": market,
+                                          "alternative": "self_finance", "new": len(who)})
+            else:
+                self.competitors[index][2].self_install(who)
+                self.competitor_adopted[index][who] = True
+                self.outside_rows.append({"date": date, "market": market,
+                                          "alternative": self.competitors[index][2].name,
+                                          "new": len(who)})
+        return signed
+
+    def _sign(self, k: int, service: Service, chosen: np.ndarray, day: int, date) -> None:
+        capex = service.sign(chosen, day)
+        self.adopted[k, chosen] = True
+        self._group(self.market_of[k])[chosen] = True
+        self.adopted_market[self.market_of[k]][chosen] = True
+        self.model.company.ledger.book(date, service.name, "capex", -capex.sum())
+
+    def _leave(self, day: int, date) -> None:
+        """Churn: customers whose contract cost them more than going without it last month
+        may leave it (their type's `keeps_package`); the service's termination terms apply."""
+        ctype = self.model.customers["customer_type"]
+        for k, service in enumerate(self.services):
+            rows = service.contracts.active()
+            if len(rows) == 0:
+                continue
+            costs_more = service.costs_more_than_without(rows)
+            u = self._churn[service.name].random(len(self.model.customers))
+            if costs_more is None:
+                continue
+            who = service.contracts["customer"][rows]
+            keep = np.ones(len(rows), dtype=bool)
+            for cls in self.agent_types:
+                mine = ctype[who] == cls.customer_type
+                keep[mine] = cls.keeps_package(self.model, costs_more[mine], u[who[mine]])
+            leaving = rows[~keep]
+            if len(leaving) == 0:
+                continue
+            fee = service.terminate(leaving, day)
+            leavers = service.contracts["customer"][leaving]
+            np.add.at(self.model.customers["service_paid"], leavers, fee)
+            self.model.company.ledger.book(date, service.name, "termination_fees", fee.sum())
+            self._group(self.market_of[k])[leavers] = False
+            self.terminated[k] += len(leaving)
+
+    def outside_frame(self) -> pd.DataFrame:
+        """New self-financed and competitors' adoptions by month and market."""
+        return pd.DataFrame(self.outside_rows, columns=["date", "market", "alternative", "new"])
 
     def _record_uptake(self, date, name: str, k: int, eligible: np.ndarray,
                        chosen: np.ndarray) -> None:
@@ -128,10 +343,8 @@ class Market:
 
     def _open(self, k: int, service: Service, eligible: np.ndarray) -> np.ndarray:
         """Customers the company may still sign: eligible, screened, not yet holding it."""
-        open_ = eligible & ~self.adopted[k]
+        open_ = eligible & ~self.adopted[k] & ~self._group(self.market_of[k])
         open_ &= self.model.customers["credit_score"] >= service.params.score_threshold
-        if service.exclusive_group:
-            open_ &= ~self._group(service.exclusive_group)
         return open_
 
     def _target(self, k: int, service: Service, open_: np.ndarray, priority: np.ndarray,

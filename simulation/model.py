@@ -444,6 +444,10 @@ class GridValueModel(mesa.Model):
         npv = self.company.ledger.npv(self.scenario.company.discount_rate_per_year)
         return npv + sum(self.market.remaining_value().values()) if lifetime else npv
 
+    def refresh_pv_rows(self) -> None:
+        """Customers with their own PV (after some installed systems during the run)."""
+        self._pv_rows = np.flatnonzero(self.customers["pv_kwp"] > 0)
+
     # ---- agents by type ---------------------------------------------------------------------
     @property
     def households(self) -> mesa.agent.AgentSet:

@@ -12,7 +12,7 @@ import json
 import os
 import stat
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,9 @@ from gridvalue.simulation.schema import (
     ScenarioError,
     Shares,
     build,
+    dynamic_table,
     param,
+    parameter_rows,
     registry_table,
     table,
     to_dict,
@@ -525,7 +527,7 @@ class Taxes:
 
 @dataclass(frozen=True)
 class Market:
-    """How customers come to know and take offers (the shared choice rule)."""
+    """How customers come to know offers and whom they watch."""
 
     social_graph: str = param("feeder", "-", A, "Whose adoption a customer sees: customers on its "
                               "feeder, its transformer, or everyone (complete graph)",
@@ -533,19 +535,128 @@ class Market:
     small_world_links: int = param(2, "links/customer", A,
                                    "Random long-range social links per customer (seeded)",
                                    min=0, max=1000)
-    benefit_weight: float = param(
-        8.0, "1 per bill-year", A + " (logit rationality, cf. Power TAC)",
-        "How strongly an offer's NPV (in years of the customer's bill) moves acceptance; "
-        "0 switches the benefit term off (pure Bass diffusion)", min=0, max=1000)
-    inertia: float = param(0.1, "bill-years", A + " (cf. Power TAC inertia)",
-                           "NPV an offer must bring before it helps acceptance (switching cost)",
-                           min=0, max=100)
     word_of_mouth_per_year: float = param(
         1.0, "1/yr", A, "Rate at which adopters make their neighbours aware of an offer",
         min=0, max=365)
     initial_awareness_share: float = param(0.0, "share", A,
                                            "Customers aware of every offer at the start",
                                            min=0, max=1)
+
+
+POWER_TAC = "Power TAC TariffEvaluator default"
+DGEN = "NREL dGen NREL_max_market_share.csv (0-1 yr payback share)"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """How customers choose among alternatives (agents/choice.py): utility, market ceilings,
+    memory, trust, churn and doing it themselves."""
+
+    ceiling: str = param("curve", "-", "NREL dGen (max market share bounds adoption)",
+                         "Market ceiling: 'curve' (dGen payback curve for self-financed PV, the "
+                         "value curves below otherwise) or 'off' (every considered pick is "
+                         "taken: plain Bass diffusion)", choices=("curve", "off"))
+    self_finance: bool = param(True, "-", "-", "Whether customers may do it themselves (buy "
+                               "the PV system or the retrofit) instead of taking an offer")
+    logit_scale: float = param(
+        5.0, "-", A + " (cf. Power TAC rationality 0.9)",
+        "Logit scale of the pick among alternatives, on utilities relative to the largest "
+        "(0: at random)", min=0)
+    price_coefficient_sd_household: float = param(
+        0.5, "log-sd", A, "Spread across households of the coefficient on an alternative's "
+        "value (log-normal, mean 1: a mixed logit)", min=0, max=3)
+    price_coefficient_sd_industrial: float = param(
+        0.3, "log-sd", A, "Same, industrial enterprises", min=0, max=3)
+    price_coefficient_sd_commercial: float = param(
+        0.4, "log-sd", A, "Same, commercial enterprises", min=0, max=3)
+    price_coefficient_sd_agricultural: float = param(
+        0.5, "log-sd", A, "Same, agricultural enterprises", min=0, max=3)
+    price_coefficient_sd_microgrid: float = param(
+        0.3, "log-sd", A, "Same, microgrids", min=0, max=3)
+    taste_sd_household: float = param(
+        0.5, "x curve scale", A, "Spread across households of a persistent taste for a market "
+        "that money does not explain (normal, mean 0; e.g. a liking for solar), in units of "
+        "the market's value-curve scale (PV: 0.5 x 2 = 1 bill-year)", min=0)
+    taste_sd_enterprise: float = param(
+        0.2, "x curve scale", A, "Same, enterprises and microgrids", min=0)
+    risk_aversion_household: float = param(
+        0.5, "-", A, "Risk premium per unit of an alternative's uncertain value, households",
+        min=0)
+    risk_aversion_enterprise: float = param(
+        0.3, "-", A, "Same, enterprises and microgrids", min=0)
+    offer_hassle_bill_years: float = param(
+        0.02, "bill-years", A + " (cf. Power TAC inconvenience weight 0.2)",
+        "Transaction cost of signing a provider's offer", min=0)
+    self_finance_hassle_share: float = param(
+        0.3, "share of cost", A, "Transaction cost of doing it oneself (finding an installer, "
+        "permits, managing the project, the risk of a bad job), as a share of its price",
+        min=0)
+    self_finance_loan_years: float = param(10.0, "yr", A + " (green consumer and SME loans)",
+                                           "Term of the loan a customer finances it with",
+                                           min=0, min_exclusive=True)
+    self_finance_rate_household_per_year: float = param(
+        0.08, "1/yr", A + " (consumer loan rates)", "Loan rate at which a household finances "
+        "a system itself (repaid as an annuity, valued at its own discount rate)", min=0)
+    self_finance_rate_enterprise_per_year: float = param(
+        0.10, "1/yr", A + " (SME loan rates)", "Loan rate at which an enterprise or microgrid "
+        "finances a retrofit or system itself", min=0)
+    self_finance_pv_cost_per_kwp: float = param(
+        3800.0, "CNY/kWp", A + " (retail above the company's 3,200 CNY/kWp)",
+        "What a customer pays for its own PV system", min=0)
+    self_finance_efficiency_cost_markup: float = param(
+        0.2, "share", A, "What a customer pays for its own retrofit above the ESCO's cost",
+        min=0)
+    max_share_pv: float = param(0.93, "share", DGEN, "Ceiling of the value curve, PV offers",
+                                min=0, max=1)
+    scale_pv_bill_years: float = param(
+        2.0, "bill-years", A, "Scale of the value curve M = max (1 - exp(-U / scale)), PV "
+        "offers", min=0, min_exclusive=True)
+    max_share_efficiency: float = param(0.93, "share", A + " (as dGen's)",
+                                        "Ceiling of the value curve, efficiency contracts",
+                                        min=0, max=1)
+    scale_efficiency_bill_years: float = param(
+        1.0, "bill-years", A, "Scale of the value curve, efficiency contracts", min=0,
+        min_exclusive=True)
+    max_share_equipment: float = param(0.93, "share", A + " (as dGen's)",
+                                       "Ceiling of the value curve, equipment deals",
+                                       min=0, max=1)
+    scale_equipment_bill_years: float = param(
+        0.3, "bill-years", A, "Scale of the value curve, equipment deals", min=0,
+        min_exclusive=True)
+    max_share_microgrid: float = param(0.93, "share", A + " (as dGen's)",
+                                       "Ceiling of the value curve, microgrid services",
+                                       min=0, max=1)
+    scale_microgrid_bill_years: float = param(
+        0.2, "bill-years", A, "Scale of the value curve, microgrid services", min=0,
+        min_exclusive=True)
+    max_share_pricing: float = param(0.93, "share", A + " (as dGen's)",
+                                     "Ceiling of the value curve, price packages and home "
+                                     "energy management", min=0, max=1)
+    scale_pricing_bill_years: float = param(
+        0.1, "bill-years", A, "Scale of the value curve, price packages and home energy "
+        "management", min=0, min_exclusive=True)
+    cooling_off_months: int = param(12, "months", A, "Months before a customer who refused "
+                                    "reconsiders a market", min=0, max=600)
+    trust_initial_bill_years: float = param(0.0, "bill-years", A,
+                                            "Trust in the company before any experience")
+    trust_loss_default_bill_years: float = param(
+        0.3, "bill-years", A, "Trust a customer loses in the company when its contract "
+        "defaults (repossession included)", min=0)
+    trust_loss_shortfall_bill_years: float = param(
+        0.2, "bill-years", A, "Trust a customer loses when its realised savings fall short of "
+        "what was promised", min=0)
+    trust_gain_bill_years: float = param(
+        0.02, "bill-years", A, "Trust a customer gains when its savings meet the promise",
+        min=0)
+    shortfall_tolerance_share: float = param(
+        0.2, "share", A, "Realised savings below (1 - this) x promised count as a shortfall",
+        min=0, max=1)
+    trust_neighbour_share: float = param(
+        0.5, "share", A, "Share of a customer's trust change its social neighbours take on "
+        "(word of mouth, negative too), spread over them", min=0, max=1)
+    package_inertia: float = param(0.8, "probability/month", POWER_TAC + " (inertia 0.8)",
+                                   "Chance a package customer does not re-evaluate its package "
+                                   "in a month", min=0, max=1)
 
 
 @dataclass(frozen=True)
@@ -646,6 +757,49 @@ def _service_params() -> dict:
 
 
 @dataclass(frozen=True)
+class Competitor:
+    """A competing provider (an ESCO, an installer, a retailer): it offers one registered
+    service's contract on its own terms (`[competitors.NAME.terms]`, that service's fields)."""
+
+    offer: str = param("pv_lease", "-", "-", "Registered service whose contract it offers")
+    awareness_per_year: float = param(
+        0.5, "1/yr", A, "Rate at which its marketing makes eligible customers aware of it",
+        min=0)
+    trust_bill_years: float = param(0.0, "bill-years", A, "Customers' trust in it")
+    hassle_bill_years: float = param(0.02, "bill-years", A, "Transaction cost of its offer",
+                                     min=0)
+    terms: object = None  # the offer's parameters, built from [competitors.NAME.terms]
+
+
+def _build_competitors(data, path: str) -> dict:
+    if not isinstance(data, dict):
+        raise ScenarioError(path, f"expected a table, got {type(data).__name__}")
+    registry = _service_params()
+    built = {}
+    for name, entry in data.items():
+        where = f"{path}.{name}"
+        if not isinstance(entry, dict):
+            raise ScenarioError(where, f"expected a table, got {type(entry).__name__}")
+        entry = dict(entry)
+        terms = entry.pop("terms", {})
+        competitor = build(Competitor, entry, where)
+        if competitor.offer not in registry:
+            raise ScenarioError(f"{where}.offer", f"unknown service {competitor.offer!r} "
+                                f"(known: {', '.join(sorted(registry))})")
+        built[name] = replace(competitor, terms=build(registry[competitor.offer], terms,
+                                                      f"{where}.terms"))
+    return built
+
+
+def _competitor_rows(path: str) -> list[dict]:
+    rows = [r for r in parameter_rows(Competitor, f"{path}.NAME")
+            if r["parameter"] != f"{path}.NAME.terms"]
+    return rows + [{"parameter": f"{path}.NAME.terms", "default": "{}", "unit": "-",
+                    "source": "-", "description": "The offer's terms: the fields of "
+                    "services.OFFER (defaults: the service's)"}]
+
+
+@dataclass(frozen=True)
 class Scenario:
     meta: Meta = table(Meta, "Name, seed, horizon, resolution")
     network: Network = table(Network, "Synthetic radial distribution network")
@@ -657,9 +811,12 @@ class Scenario:
     company: Company = table(Company, "The grid company's finance")
     growth: Growth = table(Growth, "Load growth, price escalation, PV degradation")
     taxes: Taxes = table(Taxes, "Taxes and incentives on service income")
-    market: Market = table(Market, "Awareness, imitation and choice")
+    market: Market = table(Market, "Awareness and imitation")
+    choice: Choice = table(Choice, "How customers choose, remember and leave")
     data_platform: DataPlatform = table(DataPlatform, "The meter-data platform")
     services: dict = registry_table(_service_params, "Services on offer, by registered name")
+    competitors: dict = dynamic_table(_build_competitors, _competitor_rows,
+                                      "Competing providers' offers, by name")
     report: Report = table(Report, "Extra analyses in the run report")
 
     def check(self, path: str) -> None:

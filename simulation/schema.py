@@ -52,6 +52,14 @@ def registry_table(registry: "Callable[[], Mapping[str, type]]", doc: str) -> An
                              metadata={"doc": doc, "registry": registry})
 
 
+def dynamic_table(builder: "Callable[[Any, str], Any]", rows: "Callable[[str], list[dict]]",
+                  doc: str) -> Any:
+    """A table validated by `builder(data, path)`, documented by `rows(path)` (e.g. named
+    entries whose fields depend on a value inside them)."""
+    return dataclasses.field(default_factory=dict,
+                             metadata={"doc": doc, "dynamic": builder, "rows": rows})
+
+
 class Shares:
     """Mixin for a table of shares: each in 0..1 and all summing to 1."""
 
@@ -155,6 +163,8 @@ def build(cls: type, data: Any, path: str) -> Any:
             values[name] = build(hints[name], data.get(name, {}), where)
         elif "registry" in f.metadata:
             values[name] = _build_registry(f.metadata["registry"](), data.get(name, {}), where)
+        elif "dynamic" in f.metadata:
+            values[name] = f.metadata["dynamic"](data.get(name, {}), where)
         elif name in data:
             value = _coerce(data[name], hints[name], where)
             _check_bounds(value, f.metadata, where)
@@ -207,6 +217,9 @@ def parameter_rows(cls: type, path: str = "") -> list[dict]:
         if "registry" in f.metadata:
             for name, sub_cls in sorted(f.metadata["registry"]().items()):
                 rows.extend(parameter_rows(sub_cls, _join(where, name)))
+            continue
+        if "dynamic" in f.metadata:
+            rows.extend(f.metadata["rows"](where))
             continue
         rows.append({"parameter": where, "default": f.default, "unit": f.metadata.get("unit"),
                      "range": value_range(f.metadata), "source": f.metadata.get("source"),

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from gridvalue.simulation.contracts import ContractBook
+from gridvalue.simulation.contracts import TERMINATED, ContractBook
 from gridvalue.simulation.lifetime import ramp
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.scenario import SEGMENT_NAMES
@@ -73,6 +73,8 @@ class Service:
     customer_types: ClassVar[tuple[int, ...]] = ()  # population.HOUSEHOLD, ENTERPRISE, ...
     exclusive_group: ClassVar[str | None] = None  # one contract per customer in this group
     credit_exposed: ClassVar[bool] = False  # whether defaults cost the company money
+    # share of the offer's value to the customer that is uncertain (its risk premium)
+    value_uncertainty: ClassVar[float] = 0.0
 
     def __init__(self, params, model):
         self.params = params
@@ -107,6 +109,35 @@ class Service:
         signs without asking, e.g. default enrolment in a tariff with an opt-out; the market
         signs them as if they had accepted. Default: nobody."""
         return np.zeros(0, dtype=np.int64)
+
+    # ---- choice and experience (optional; agents/choice.py, agents/experience.py) ---------
+    def self_finance(self, customers: np.ndarray,
+                     rate_per_year: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The customer's outside option of doing it itself at its own cost of capital: NPV
+        (currency) and simple payback (years, NaN where the dGen curve does not apply).
+        None: no such option."""
+        return None
+
+    def self_install(self, customers: np.ndarray) -> None:
+        """What doing it oneself does to the world (e.g. PV on the roof). Default: nothing."""
+
+    def realised_vs_promised(self, rows: np.ndarray) -> np.ndarray | None:
+        """Each active contract's realised savings over what the offer promised, as the
+        customer sees them (1: as promised). None: nothing to compare."""
+        return None
+
+    def costs_more_than_without(self, rows: np.ndarray) -> np.ndarray | None:
+        """Whether each active contract cost its customer more last month than going without
+        it would have (a churn trigger). None: never checked."""
+        return None
+
+    def terminate(self, rows: np.ndarray, day: int) -> np.ndarray:
+        """End these active contracts early at the customer's wish, on the service's
+        termination terms; return the fee each customer pays the company (currency). Default:
+        no fee, the contract ends as at its term."""
+        self.contracts["status"][rows] = TERMINATED
+        self.on_end(rows)
+        return np.zeros(len(rows))
 
     # ---- each day (optional) ----------------------------------------------------------------
     def apply_load(self, day: int, net_kw: np.ndarray) -> None:
@@ -230,6 +261,26 @@ def discount_factors(rate_per_year: np.ndarray, months: int) -> np.ndarray:
     return (1.0 + np.asarray(rate_per_year, dtype=float))[:, None] ** (-m[None, :] / 12.0)
 
 
+
+
+def self_financed_npv(model, customers: np.ndarray, yearly_value: np.ndarray,
+                      life_years: float, cost: np.ndarray,
+                      loan_rate_per_year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A customer's NPV of buying it itself (at its own discount rate): the yearly value over
+    the life, less a loan annuity over `choice.self_finance_loan_years` at its loan rate and
+    the hassle (a share of the cost); and the simple payback cost / yearly value."""
+    choice = model.scenario.choice
+    rate = model.customers["discount_rate_per_year"][customers]
+    loan_months = int(round(choice.self_finance_loan_years * 12))
+    r = np.asarray(loan_rate_per_year, dtype=float) / 12.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payment = np.where(r > 0, cost * r / (1.0 - (1.0 + r) ** -loan_months),
+                           cost / loan_months)
+        payback = np.where(yearly_value > 0, cost / yearly_value, np.inf)
+    npv = (yearly_value / 12.0 * discount_factors(rate, int(round(life_years * 12))).sum(axis=1)
+           - payment * discount_factors(rate, loan_months).sum(axis=1)
+           - choice.self_finance_hassle_share * cost)
+    return npv, payback
 
 
 def segment_codes(customers) -> np.ndarray:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridvalue.agents.choice import acceptance_probability
+from gridvalue.agents.choice import acceptance_probability, expected_acceptance
 from gridvalue.simulation.contracts import ACTIVE
 from gridvalue.simulation.lifetime import expected_value, window
 from gridvalue.simulation.population import ENTERPRISE
@@ -22,6 +22,7 @@ from gridvalue.simulation.services.base import (
     ServiceParams,
     discount_factors,
     register,
+    self_financed_npv,
     unit_energy_cost,
     unrecovered_capex,
 )
@@ -94,6 +95,33 @@ class EfficiencyService(Service):
                            estimate_share=self._estimate(customers), after_months=zero,
                            expired=zero, **extra)
         return capex
+
+    # ---- choice and experience --------------------------------------------------------------
+    def self_finance(self, customers: np.ndarray, rate_per_year: np.ndarray):
+        """Doing the retrofit itself at the ESCO's cost plus a markup, with a loan at
+        `rate_per_year`: the estimated savings over the measures' life (no dGen payback
+        curve: the efficiency value curve applies)."""
+        choice = self.model.scenario.choice
+        yearly = self._estimate(customers) * self._annual_bill(customers)
+        cost = (yearly * self.params.simple_payback_years
+                * (1.0 + choice.self_finance_efficiency_cost_markup))
+        npv, _ = self_financed_npv(self.model, customers, yearly,
+                                   self.params.measure_life_years, cost, rate_per_year)
+        return npv, np.full(len(customers), np.nan)
+
+    def self_install(self, customers: np.ndarray) -> None:
+        """The customer's own retrofit realises its savings as the company's would."""
+        c = self.model.customers
+        sd = self.params.realisation_sd
+        realised = np.clip(c["efficiency_potential_share"][customers]
+                           * np.exp(sd * self._realisation_draws()[customers] - 0.5 * sd**2),
+                           0.0, 0.8)
+        c["load_scale"][customers] *= 1.0 - realised
+
+    def realised_vs_promised(self, rows: np.ndarray) -> np.ndarray:
+        """Measured savings share over the share the offer was priced on."""
+        book = self.contracts
+        return book["realised_share"][rows] / np.maximum(book["estimate_share"][rows], 1e-9)
 
     def _realisation_draws(self) -> np.ndarray:
         """One standard-normal draw per customer (common random numbers: a customer's
@@ -223,6 +251,7 @@ class SharedSavings(EfficiencyService):
     name = "shared_savings"
     Params = SharedSavingsParams
     credit_exposed = True
+    value_uncertainty = 0.25  # the customer keeps a share of savings that scatter (log-sd)
 
     def _share(self, months: np.ndarray, term: np.ndarray) -> np.ndarray:
         frac = np.where(term > 1, (months - 1) / np.maximum(term - 1, 1), 0.0)
@@ -246,15 +275,15 @@ class SharedSavings(EfficiencyService):
         average discount rate, not the customer's own) times the contract's expected NPV:
         estimated savings shared over the term, less the energy margin they take and the
         retrofit, each month weighted by the customer's estimated survival."""
-        c, company, market = self.model.customers, self.model.scenario.company, \
-            self.model.scenario.market
+        c, company, choice = self.model.customers, self.model.scenario.company, \
+            self.model.scenario.choice
         rate = np.full(len(customers), self.model.scenario.population.enterprise_discount_rate_mean)
         relative = self.customer_value(customers, rate) / np.maximum(
             self._annual_bill(customers), 1.0)
-        accept = acceptance_probability(
-            np.ones(len(customers), bool), np.zeros(len(customers)), relative,
-            self.params.innovation_p_per_year, self.params.imitation_q_per_year, 1.0 / 12.0,
-            market.benefit_weight, market.inertia)
+        accept = expected_acceptance(relative, self.params.innovation_p_per_year, 1.0 / 12.0,
+                                     choice.max_share_efficiency,
+                                     choice.scale_efficiency_bill_years,
+                                     choice.offer_hassle_bill_years)
         term = self.params.term_months
         months = np.arange(1, term + 1)
         survive = (1.0 - c["default_hazard_estimate_per_year"][customers])[:, None] ** (
@@ -312,6 +341,7 @@ class GuaranteedSavings(EfficiencyService):
 
     name = "guaranteed_savings"
     Params = GuaranteedSavingsParams
+    value_uncertainty = 0.1  # the guarantee covers shortfalls below 90 % of the estimate
 
     def _price(self, customers: np.ndarray) -> np.ndarray:
         return (self._estimate(customers) * self._annual_bill(customers)

@@ -57,9 +57,10 @@ class PricePackageParams(ServiceParams):
     marketing_cost_per_contact: float = param(5.0, "CNY/contact", A,
                                               "Cost of one letter or app message",
                                               min=0, max=100_000)
-    innovation_p_per_year: float = param(0.25, "1/yr", SMART + " (opt-in about 20 % a year)",
-                                         "Base rate at which aware households opt in",
-                                         min=0, max=12)
+    innovation_p_per_year: float = param(0.6, "1/yr", SMART + " (opt-in about 20 % a year "
+                                         "under the market ceiling)",
+                                         "Base rate at which aware households consider opting "
+                                         "in", min=0, max=12)
 
 
 @register
@@ -87,6 +88,9 @@ class PricePackages(Service):
         self.file_kwh = np.zeros((n, T))
         self.month_flat_bill = np.zeros(n)
         self.month_bill = np.zeros(n)
+        # since enrolment: what the package cost and what flat prices would have (churn)
+        self.total_flat_bill = np.zeros(n)
+        self.total_bill = np.zeros(n)
 
     def eligible(self) -> np.ndarray:
         return super().eligible() & self.on_flat_tariff
@@ -156,10 +160,12 @@ class PricePackages(Service):
         imports_kwh = np.maximum(net_kw[who], 0.0).sum(axis=1) * self.model.hours_per_interval
         exports_kwh = np.maximum(-net_kw[who], 0.0).sum(axis=1) * self.model.hours_per_interval
         c = self.model.customers
-        self.month_flat_bill[who] += (imports_kwh * c["price_per_kwh"][who]
-                                      - exports_kwh
-                                      * self.model.scenario.tariff.export_price_per_kwh)
+        flat = (imports_kwh * c["price_per_kwh"][who]
+                - exports_kwh * self.model.scenario.tariff.export_price_per_kwh)
+        self.month_flat_bill[who] += flat
         self.month_bill[who] += bills[who]
+        self.total_flat_bill[who] += flat
+        self.total_bill[who] += bills[who]
 
     def settle_month(self, rows: np.ndarray) -> MonthFlows:
         who = self.contracts["customer"][rows]
@@ -181,6 +187,12 @@ class PricePackages(Service):
         net = -self.params.admin_cost_per_customer_month - saving
         return expected_value(self.model.scenario.company.discount_rate_per_year,
                               np.zeros(len(rows)), net * in_term)
+
+    def costs_more_than_without(self, rows: np.ndarray) -> np.ndarray:
+        """The package has cost the household more since it enrolled than the same load on
+        flat prices (its bills show both)."""
+        who = self.contracts["customer"][rows]
+        return self.total_bill[who] > self.total_flat_bill[who] + 1e-9
 
     def _back_to_flat(self, rows: np.ndarray) -> None:
         self.model.customers["tariff_package"][self.contracts["customer"][rows]] = FLAT

@@ -29,6 +29,8 @@ from gridvalue.simulation.services.base import (
     ServiceParams,
     in_segments,
     register,
+    self_financed_npv,
+    surviving_discount_sum,
     unit_energy_cost,
     year_shapes,
 )
@@ -72,6 +74,7 @@ class PVInvestment(RepossessedAsset, Service):
     customer_types = (HOUSEHOLD, ENTERPRISE)
     exclusive_group = "pv"  # one roof, one system
     credit_exposed = True
+    value_uncertainty = 0.1  # output and self-consumption vary with weather and use
 
     def __init__(self, params, model):
         super().__init__(params, model)
@@ -139,6 +142,34 @@ class PVInvestment(RepossessedAsset, Service):
     def _monthly_value_path(self, customers, self_kwh, export_kwh, tariff) -> np.ndarray:
         """(n, months) the customer's monthly value of the offer (annual kWh paths)."""
         raise NotImplementedError
+
+    # ---- choice and experience --------------------------------------------------------------
+    def self_finance(self, customers: np.ndarray, rate_per_year: np.ndarray):
+        """Buying the same system itself at the retail price with a loan at `rate_per_year`:
+        the output's value (what it uses at its tariff, the surplus at the export price) less
+        upkeep over the system's life; and the simple payback, for dGen's curve."""
+        choice, c = self.model.scenario.choice, self.model.customers
+        self_kwh, export_kwh = self.expected_kwh_year(customers)
+        kwp = self.system_kwp[customers]
+        yearly = (c["price_per_kwh"][customers] * self_kwh
+                  + self.model.scenario.tariff.export_price_per_kwh * export_kwh
+                  - self.params.om_per_kwp_year * kwp)
+        cost = choice.self_finance_pv_cost_per_kwp * kwp
+        npv, payback = self_financed_npv(self.model, customers, yearly, self.params.life_years,
+                                         cost, rate_per_year)
+        return npv, payback
+
+    def self_install(self, customers: np.ndarray) -> None:
+        """The customer's own system generates like any customer PV."""
+        self.model.customers["pv_kwp"][customers] += self.system_kwp[customers]
+        self.model.refresh_pv_rows()
+
+    def realised_vs_promised(self, rows: np.ndarray) -> np.ndarray:
+        """Metered output to date over the output the offer was valued on."""
+        book = self.contracts
+        expected = ((book["expected_self_kwh_year"][rows] + book["expected_export_kwh_year"][rows])
+                    * book["months_settled"][rows] / 12.0)
+        return (book["self_kwh"][rows] + book["export_kwh"][rows]) / np.maximum(expected, 1e-9)
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         kwp = self.system_kwp[customers]
