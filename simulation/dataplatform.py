@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridvalue.simulation.contracts import DEFAULTED
 from gridvalue.simulation.measurement import OptionC
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD, MICROGRID
 from gridvalue.simulation.profiles import load_shapes
@@ -503,7 +504,7 @@ class DataPlatform:
         for service in self.model.market.services:
             book = service.contracts
             if len(book):
-                defaulted[book["customer"][book["status"] == 2]] = True
+                defaulted[book["customer"][book["status"] == DEFAULTED]] = True
         changed = (not np.array_equal(eff, self.labels.efficiency_share, equal_nan=True)
                    or not np.array_equal(defaulted, self.labels.defaulted))
         if changed:
