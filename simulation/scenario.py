@@ -794,7 +794,7 @@ def _build_competitors(data, path: str) -> dict:
 def _competitor_rows(path: str) -> list[dict]:
     rows = [r for r in parameter_rows(Competitor, f"{path}.NAME")
             if r["parameter"] != f"{path}.NAME.terms"]
-    return rows + [{"parameter": f"{path}.NAME.terms", "default": "{}", "unit": "-",
+    return rows + [{"parameter": f"{path}.NAME.terms", "default": "{}", "unit": "-", "range": "-",
                     "source": "-", "description": "The offer's terms: the fields of "
                     "services.OFFER (defaults: the service's)"}]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridvalue.agents.choice import acceptance_probability, expected_acceptance
+from gridvalue.agents.choice import expected_acceptance
 from gridvalue.simulation.contracts import ACTIVE
 from gridvalue.simulation.lifetime import expected_value, window
 from gridvalue.simulation.population import ENTERPRISE
@@ -146,14 +146,15 @@ class EfficiencyService(Service):
         return self.model.platform.measurement.measure(who, true_saved_kwh)
 
     def _acceptance(self, customers: np.ndarray, value: np.ndarray) -> np.ndarray:
-        """The chance that a contacted customer accepts in a month, for an offer worth
-        `value` to it (valued by the company at the published average discount rate)."""
-        market = self.model.scenario.market
+        """The company's view of the chance that a contacted customer accepts in a month, for
+        an offer worth `value` to it (valued at the published average discount rate): the
+        choice model's expected acceptance (agents/choice.py) for an average customer."""
+        choice = self.model.scenario.choice
         relative = value / np.maximum(self._annual_bill(customers), 1.0)
-        return acceptance_probability(
-            np.ones(len(customers), bool), np.zeros(len(customers)), relative,
-            self.params.innovation_p_per_year, self.params.imitation_q_per_year, 1.0 / 12.0,
-            market.benefit_weight, market.inertia)
+        return expected_acceptance(relative, self.params.innovation_p_per_year, 1.0 / 12.0,
+                                   choice.max_share_efficiency,
+                                   choice.scale_efficiency_bill_years,
+                                   choice.offer_hassle_bill_years)
 
     def _average_rate(self, customers: np.ndarray) -> np.ndarray:
         return np.full(len(customers),
@@ -275,15 +276,9 @@ class SharedSavings(EfficiencyService):
         average discount rate, not the customer's own) times the contract's expected NPV:
         estimated savings shared over the term, less the energy margin they take and the
         retrofit, each month weighted by the customer's estimated survival."""
-        c, company, choice = self.model.customers, self.model.scenario.company, \
-            self.model.scenario.choice
-        rate = np.full(len(customers), self.model.scenario.population.enterprise_discount_rate_mean)
-        relative = self.customer_value(customers, rate) / np.maximum(
-            self._annual_bill(customers), 1.0)
-        accept = expected_acceptance(relative, self.params.innovation_p_per_year, 1.0 / 12.0,
-                                     choice.max_share_efficiency,
-                                     choice.scale_efficiency_bill_years,
-                                     choice.offer_hassle_bill_years)
+        c, company = self.model.customers, self.model.scenario.company
+        accept = self._acceptance(customers,
+                                  self.customer_value(customers, self._average_rate(customers)))
         term = self.params.term_months
         months = np.arange(1, term + 1)
         survive = (1.0 - c["default_hazard_estimate_per_year"][customers])[:, None] ** (

@@ -30,7 +30,6 @@ from gridvalue.simulation.services.base import (
     in_segments,
     register,
     self_financed_npv,
-    surviving_discount_sum,
     unit_energy_cost,
     year_shapes,
 )
