@@ -82,7 +82,7 @@ class Network:
                                 min=0.5, max=1.0)
     feeder_rating_kva: float = param(8000.0, "kVA", A + " (10 kV, about 460 A)",
                                      "Thermal rating of each MV feeder",
-                                     min=0, max=100_000, min_exclusive=True)
+                                     min=0, max=10_000_000, min_exclusive=True)
     section_length_km: float = param(0.3, "km", A, "Mean length of an MV line section",
                                      min=0, max=100, min_exclusive=True)
     source: str = param(

@@ -408,7 +408,7 @@ SET_CASES = [
     (".".join(["a"] * 40) + "=1", "more than 16 parts"),
     ("market.small_world_links=100000", "must be at most 1000"),
     ("services.shared_savings.innovation_p_per_year=1e300", "must be at most 12"),
-    ("network.feeder_rating_kva=1e300", "must be at most 100000"),
+    ("network.feeder_rating_kva=1e300", "must be at most 10000000"),
     ("profiles.pv_day_sigma=1.0", "must be at most 0.65"),  # found by the extremes sweep
 ]
 
