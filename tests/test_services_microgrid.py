@@ -11,7 +11,9 @@ from gridvalue.simulation.schema import ScenarioError
 SMALL = {"population.households": 100, "population.enterprises": 20,
          "population.microgrids": 30, "meta.days": 200, "meta.start_date": "2025-03-01",
          "market.initial_awareness_share": 1.0,
-         "population.enterprise_default_hazard_mean": 0.0}  # no defaults: exact comparisons
+         "population.enterprise_default_hazard_mean": 0.0,
+         # the services' mechanics, not choice (tests/test_choice.py): offers considered are taken
+         "choice.ceiling": "off", "choice.self_finance": False}  # no defaults: exact comparisons
 EMS = "microgrid_energy_management"
 
 

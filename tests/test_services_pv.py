@@ -9,7 +9,9 @@ from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
 
 SMALL = {"population.households": 300, "population.enterprises": 120, "meta.days": 200,
-         "meta.start_date": "2025-03-01", "market.initial_awareness_share": 0.5}
+         "meta.start_date": "2025-03-01", "market.initial_awareness_share": 0.5,
+         # the services' mechanics, not choice (tests/test_choice.py): offers considered are taken
+         "choice.ceiling": "off", "choice.self_finance": False}
 NIGHT = [0, 1, 2, 3, 4, 21, 22, 23]
 MIDDAY = [11, 12, 13]
 

@@ -15,7 +15,8 @@ from gridvalue.viz.twin import Twin, baseline_twin
 SMALL = {"population.households": 400, "population.enterprises": 120,
          "population.microgrids": 2, "meta.days": 90,
          "services.shared_savings.contacts_per_month": 60,
-         "services.shared_savings.innovation_p_per_year": 0.6}
+         "services.shared_savings.innovation_p_per_year": 0.6,
+         "choice.self_finance": False}  # only contract holders' bills move
 
 
 @pytest.fixture(scope="module")
