@@ -134,7 +134,8 @@ class GridValueModel(mesa.Model):
         enterprises = draw_enterprises(self.scenario, self.streams)
         microgrids = draw_microgrids(self.scenario, self.streams, flh[CLASS_INDEX[MICROGRID_CLASS]])
         self.customers = Table("customers", customer_columns(  # moves the shared columns
-            self.scenario, households, enterprises, microgrids))
+            self.scenario, households, enterprises, microgrids,
+            self.loads.class_peak_kw_per_kwh))
         self.tables = {
             "households": Table("households", households),
             "enterprises": Table("enterprises", enterprises),
@@ -151,18 +152,18 @@ class GridValueModel(mesa.Model):
         self.platform = DataPlatform(self)
 
     def _class_full_load_hours(self) -> np.ndarray:
-        """Full-load hours of each shape class over the horizon (for design peaks)."""
-        shapes = self.loads.shapes_kw_per_kwh
-        energy = shapes.sum(axis=(1, 2)) * self.hours_per_interval
-        return energy / shapes.max(axis=(1, 2)) * 365.0 / self.days
+        """Full-load hours of each class's expected shape over a year (for design peaks)."""
+        return self.loads.class_full_load_hours
 
     def _build_network(self) -> None:
         c = self.customers
         coincident_kw = c["annual_kwh"] / self.class_full_load_hours[c["profile_class"]]
-        individual_kw = coincident_kw * (1.0 + INDIVIDUAL_PEAK_PER_SIGMA * c["interval_sigma"])
+        sigma = np.hypot(c["interval_sigma"], c["day_sigma"])
+        individual_kw = np.minimum(coincident_kw * (1.0 + INDIVIDUAL_PEAK_PER_SIGMA * sigma),
+                                   c["connected_kw"])
         self.topology: Topology = build_topology(
             c["customer_type"], c["sector"], coincident_kw, individual_kw,
-            self.scenario.network, self.streams["network"])
+            self.scenario.network, self.streams["network"], connected_kw=c["connected_kw"])
 
     @functools.cached_property
     def graph(self) -> nx.Graph:
