@@ -11,7 +11,7 @@ import numpy as np
 from gridvalue.simulation import metrics
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
-from gridvalue.simulation.profiles import CLASS_INDEX, CLASSES
+from gridvalue.simulation.profiles import CLASS_INDEX, CLASSES, load_shapes
 
 # Documented ranges of single-customer full-load hours (annual kWh / own peak kW).
 RANGES_H = {
@@ -77,17 +77,17 @@ def town(seed: int, overrides: dict) -> None:
         print(f"{name:<14} {rows.sum():>5} {np.median(f):>9.0f} h "
               f"{np.percentile(f, 25):>6.0f}-{np.percentile(f, 75):<6.0f} "
               f"{low:,}-{high:,} h ({source})")
-    shapes = model.loads.shapes_kw_per_kwh
     for name in ("h0", "h0_dyn", "g0", "three_shift"):
         k = CLASS_INDEX[name]
-        print(f"expected shape {name:<12} full-load hours {1 / shapes[k].max():.0f} h "
-              f"(BDEW base shape {CLASSES[k]})")
+        print(f"class shape {CLASSES[k]:<12} full-load hours: in the place's normal climate "
+              f"{model.loads.class_full_load_hours[k]:.0f} h, base shape "
+              f"{1 / load_shapes(model.dates[0], 365, 24)[k].max():.0f} h")
     print("peaks of gross demand (before PV):")
     for name, rows in (("system", slice(None)), ("households", groups["household"]),
                        ("commercial", groups["commercial"]),
                        ("industrial", ent & (c["sector"] == 0))):
         print(f"  {name:<11} {peak_when(model, loads[rows].sum(axis=0))}")
-    model.run()
+    model = GridValueModel("baseline", seed=seed, overrides=overrides).run()  # a fresh run
     topo = model.topology
     members = np.bincount(topo.customer_transformer, minlength=topo.n_transformers)
     over = model.transformer_intervals_over

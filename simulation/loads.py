@@ -1,6 +1,6 @@
 """Daily customer loads for all customers at once: weather-driven shape x scale x noise.
 
-load_kw[c, t] = min(connected_kw[c], annual_kwh[c] * load_scale[c] * shape[class[c], day, t]
+load_kw[c, t] = load_scale[c] * min(connected_kw[c], annual_kwh[c] * shape[class[c], day, t]
                 * common[day] * exp(s_day[c] * l[c, day] - s_day^2 / 2)
                 * exp(s[c] * x[c, t] - s[c]^2 / 2))
 
@@ -122,7 +122,8 @@ class LoadEngine:
         x *= self._weather_shapes[:, day, :].T[:, customers["profile_class"]]
         load = np.empty((n, T))
         np.multiply(x.T, scale[:, None], out=load)
-        np.minimum(load, customers["connected_kw"][:, None], out=load)
+        # the connected load caps the draw; efficient kit (load_scale < 1) lowers it in step
+        np.minimum(load, (customers["connected_kw"] * customers["load_scale"])[:, None], out=load)
         return load
 
     def pv_kw(self, kwp: np.ndarray, day: int) -> np.ndarray:
