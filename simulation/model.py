@@ -40,8 +40,9 @@ from gridvalue.simulation.storage import (
 from gridvalue.simulation.tables import Table
 from gridvalue.simulation.tariffs import TariffEngine
 
-# Peak of one customer over its share of the class's coincident peak, per unit of
-# interval noise sigma (households: 3,550 h / 1,200 h at sigma 0.43); sizing rule only.
+# Peak of one customer over its share of the class's coincident peak, per unit of noise
+# sigma, interval and day together (households in Wuhan: 3,561 h / 1,188 h at 0.455);
+# sizing rule only.
 INDIVIDUAL_PEAK_PER_SIGMA = 4.5
 
 DAILY_KPIS = ("system_peak_kw", "system_min_kw", "energy_kwh", "load_factor", "pv_kwh",
