@@ -50,7 +50,12 @@ class LoadEngine:
         annual, _ = climate_shapes(prof, self.normals, meta.start_date, 365, T)
         self.class_peak_kw_per_kwh = annual.max(axis=(1, 2))  # over a year from the start
         self.class_full_load_hours = 1.0 / self.class_peak_kw_per_kwh
-        self.interval_persistence = prof.interval_persistence ** (24.0 / T)
+        self.interval_persistence = rho = prof.interval_persistence ** (24.0 / T)
+        # (T + 1, T): [yesterday's last unit noise, today's T draws] -> today's unit AR(1)
+        lag = np.arange(T)[None, :] - np.arange(T)[:, None]
+        self._ar_filter = np.vstack([rho ** (np.arange(T) + 1.0),
+                                     np.where(lag >= 0, np.sqrt(1 - rho**2)
+                                              * rho ** np.maximum(lag, 0), 0.0)])
         self.day_persistence = prof.day_persistence
         self._noise = streams["loads"]
         self._state = None  # (last interval noise, day level) per customer, set on first use
@@ -100,31 +105,27 @@ class LoadEngine:
     def gross_kw(self, customers: Table, day: int) -> np.ndarray:
         """Demand of every customer before PV and storage, kW, shaped (n_customers, T)."""
         n, rng, T = len(customers), self._noise, self.intervals_per_day
-        sigma = customers["interval_sigma"]
         if self._state is None or len(self._state[0]) != n:
-            self._state = (sigma * self._state_rng.standard_normal(n),
-                           self._state_rng.standard_normal(n))
+            self._state = (self._state_rng.standard_normal(n), self._state_rng.standard_normal(n))
         last, level = self._state
-        rho, phi = self.interval_persistence, self.day_persistence
-        # interval noise in (T, n) layout, so the AR(1) runs over contiguous rows
-        x = rng.standard_normal((T, n))
-        x *= sigma * np.sqrt(1.0 - rho**2)
-        x[0] += rho * last
-        for t in range(1, T):
-            x[t] += rho * x[t - 1]
+        # unit AR(1) over the day as one product with the filter, plus yesterday's carry
+        x = rng.standard_normal((T, n)).T @ self._ar_filter[1:]
+        x += last[:, None] * self._ar_filter[0][None, :]
+        phi = self.day_persistence
         level = phi * level + np.sqrt(1.0 - phi**2) * rng.standard_normal(n)
-        self._state = (x[-1].copy(), level)
+        self._state = (x[:, -1].copy(), level)
+        sigma = customers["interval_sigma"]
+        x *= sigma[:, None]
         np.exp(x, out=x)
         day_sigma = customers["day_sigma"]
         scale = customers["annual_kwh"] * customers["load_scale"]
         scale *= np.exp(day_sigma * level - 0.5 * (day_sigma**2 + sigma**2))
         scale *= self.weather_factor[day]
-        x *= self._weather_shapes[:, day, :].T[:, customers["profile_class"]]
-        load = np.empty((n, T))
-        np.multiply(x.T, scale[:, None], out=load)
+        x *= self._weather_shapes[:, day, :][customers["profile_class"]]
+        x *= scale[:, None]
         # the connected load caps the draw; efficient kit (load_scale < 1) lowers it in step
-        np.minimum(load, (customers["connected_kw"] * customers["load_scale"])[:, None], out=load)
-        return load
+        np.minimum(x, (customers["connected_kw"] * customers["load_scale"])[:, None], out=x)
+        return x
 
     def pv_kw(self, kwp: np.ndarray, day: int) -> np.ndarray:
         """PV output of the given installed capacities, kW, shaped (len(kwp), T)."""
