@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_loads.py
 	$(BIN)/python benchmarks/bench_year.py
 	$(BIN)/python benchmarks/bench_choice.py
 

@@ -35,9 +35,10 @@ import numpy as np
 from gridvalue.simulation.contracts import DEFAULTED
 from gridvalue.simulation.measurement import OptionC
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD, MICROGRID
-from gridvalue.simulation.profiles import load_shapes
+from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.storage import annuity_factor
+from gridvalue.simulation.weather import normals_for
 from gridvalue.simulation.worlds import (
     FLEX_WINDOW_HOURS,
     World,
@@ -137,7 +138,8 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     D = (end - first).days
     D_meter = (end - history_start(meta.start_date, M)).days
     D_bill = (end - history_start(meta.start_date, BILLING_MONTHS)).days
-    shapes = load_shapes(first, D, T)  # (n_classes, D, T) kW per annual kWh
+    # (n_classes, D, T) kW per annual kWh: the class shapes of the place's normal climate
+    shapes = climate_shapes(prof, normals_for(scenario.place), first, D, T)[0]
     months = np.array([(first + datetime.timedelta(days=d)).month for d in range(D)])
     bill_month = np.cumsum(np.r_[0, np.diff(months) != 0]) - (
         np.cumsum(np.r_[0, np.diff(months) != 0])[D - D_bill])

@@ -1,62 +1,132 @@
-"""Daily customer loads for all customers at once: shape x scale x noise, minus PV.
+"""Daily customer loads for all customers at once: weather-driven shape x scale x noise.
 
-load_kw[c, t] = annual_kwh[c] * load_scale[c] * shape[class[c], day, t]
-                * day_factor[c] * weather[day] * exp(sigma[c] * eps[c, t] - sigma[c]^2 / 2)
-Every noise factor has mean 1, so a customer's expected annual energy is its annual kWh.
+load_kw[c, t] = load_scale[c] * min(connected_kw[c], annual_kwh[c] * shape[class[c], day, t]
+                * common[day] * exp(s_day[c] * l[c, day] - s_day^2 / 2)
+                * exp(s[c] * x[c, t] - s[c]^2 / 2))
+
+`shape` is the class's base shape under the day's weather (simulation/profiles.py); `x` is a
+unit-variance AR(1) over the intervals, carried across midnight (`interval_persistence` per
+hour), and `l` a unit-variance AR(1) over days (`day_persistence`). Every noise factor has
+mean 1, so a customer's expected annual energy is its annual kWh (less the little the
+connected-load cap clips).
+
+What the company sees: `shapes_kw_per_kwh` are the expected shapes of the normal climate
+(valuations, TOU neutrality, planning), `day_ahead_shapes(day)` those of the day's weather (its
+day-ahead forecast), and `pv_kw_per_kwp` the PV shape of normal cloudiness. The generated
+weather and the realised PV stay inside the engine.
 """
 
 import numpy as np
 
-from gridvalue.simulation.profiles import load_shapes, pv_clear_sky
+from gridvalue.simulation import solar
+from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario
 from gridvalue.simulation.tables import Table
+from gridvalue.simulation.weather import Weather, daily_normal, normals_for
 
 
 class LoadEngine:
-    """Shapes and common weather for the horizon; `gross_kw` and `pv_kw` per simulated day."""
+    """Weather, shapes and PV for the horizon; `gross_kw` and `pv_kw` per simulated day.
+
+    `gross_kw` carries the noise state from one day to the next: call it once per day, in
+    order."""
 
     def __init__(self, scenario: Scenario, streams: Streams):
         meta, prof = scenario.meta, scenario.profiles
-        self.intervals_per_day = meta.intervals_per_day
-        self.hours_per_interval = 24.0 / meta.intervals_per_day
-        self.shapes_kw_per_kwh = load_shapes(meta.start_date, meta.days, meta.intervals_per_day)
-        self.pv_kw_per_kwp = pv_clear_sky(meta.start_date, meta.days, meta.intervals_per_day,
-                                          prof.latitude_deg, prof.pv_specific_yield_kwh_per_kwp)
+        T = meta.intervals_per_day
+        self.intervals_per_day = T
+        self.hours_per_interval = 24.0 / T
+        self.normals = normals_for(scenario.place)
+        self.weather = Weather.generate(self.normals, meta.start_date, meta.days, T,
+                                        streams.fresh("weather:temperature"),
+                                        streams.fresh("weather:clearness"))
+        self.shapes_kw_per_kwh, self._weather_shapes = climate_shapes(
+            prof, self.normals, meta.start_date, meta.days, T, self.weather)
         weather = streams["weather"]
         sigma = prof.weather_day_sigma
         self.weather_factor = np.exp(sigma * weather.standard_normal(meta.days) - 0.5 * sigma**2)
-        self.pv_day_factor = _beta_mean_one(weather, prof.pv_day_sigma, meta.days)
-        self.day_sigma = prof.customer_day_sigma
+        self._pv_shapes(prof)
+        annual, _ = climate_shapes(prof, self.normals, meta.start_date, 365, T)
+        self.class_peak_kw_per_kwh = annual.max(axis=(1, 2))  # over a year from the start
+        self.class_full_load_hours = 1.0 / self.class_peak_kw_per_kwh
+        self.interval_persistence = rho = prof.interval_persistence ** (24.0 / T)
+        # (T + 1, T): [yesterday's last unit noise, today's T draws] -> today's unit AR(1)
+        lag = np.arange(T)[None, :] - np.arange(T)[:, None]
+        self._ar_filter = np.vstack([rho ** (np.arange(T) + 1.0),
+                                     np.where(lag >= 0, np.sqrt(1 - rho**2)
+                                              * rho ** np.maximum(lag, 0), 0.0)])
+        self.day_persistence = prof.day_persistence
         self._noise = streams["loads"]
+        self._state = None  # (last interval noise, day level) per customer, set on first use
+        self._state_rng = streams.fresh("loads:initial")
+        self._streams, self._profiles, self._planning = streams, prof, None
+
+    def _pv_shapes(self, prof) -> None:
+        """Expected PV per kWp (normal cloudiness), the realised one, and their daily ratio."""
+        w, T = self.weather, self.intervals_per_day
+        sky = solar.sky(self.normals, w.dates, T)
+        args = (prof.pv_tilt_deg, prof.pv_azimuth_deg)
+        normal_index = solar.clear_sky_index(sky, w.clearness_normal)
+        normal_daily = daily_normal(self.normals.monthly_mean_temperature_c, w.dates)
+        normal_temp = w.temperature_c - (w.daily_mean_c - normal_daily)[:, None]
+        expected = solar.pv_kw_per_kwp(sky, *args, normal_index, normal_temp,
+                                       prof.pv_temperature_coefficient_per_k)
+        realised = solar.pv_kw_per_kwp(sky, *args, solar.clear_sky_index(sky, w.clearness_index),
+                                       w.temperature_c, prof.pv_temperature_coefficient_per_k)
+        reference_kwh = expected.sum() * self.hours_per_interval * 365.0 / len(w.dates)
+        # degradation by each system's age is the model's (growth.pv_degradation_per_year)
+        scale = prof.pv_specific_yield_kwh_per_kwp / max(reference_kwh, 1e-9)
+        self.pv_kw_per_kwp = expected * scale
+        self._pv_realised = realised * scale
+        self.pv_day_factor = np.divide(realised.sum(axis=1), expected.sum(axis=1),
+                                       out=np.ones(len(w.dates)), where=expected.sum(axis=1) > 0)
+
+    def planning_shapes(self, years: int = 10) -> np.ndarray:
+        """(n_classes, days, T) shapes of `years` synthetic years of weather drawn from the
+        place's normals (the company's climatology, its own stream: not the run's weather),
+        from the start date; for planning quantiles of daily peaks."""
+        if self._planning is None:
+            days = 365 * years
+            start = self.weather.dates[0]
+            streams = self._streams
+            weather = Weather.generate(self.normals, start, days, self.intervals_per_day,
+                                       streams.fresh("weather:planning:temperature"),
+                                       streams.fresh("weather:planning:clearness"))
+            self._planning = climate_shapes(self._profiles, self.normals, start, days,
+                                            self.intervals_per_day, weather)[1]
+        return self._planning
+
+    def day_ahead_shapes(self, day: int) -> np.ndarray:
+        """(n_classes, T) kW per annual kWh expected for `day` given its weather."""
+        return self._weather_shapes[:, day, :]
 
     def gross_kw(self, customers: Table, day: int) -> np.ndarray:
         """Demand of every customer before PV and storage, kW, shaped (n_customers, T)."""
-        n, rng = len(customers), self._noise
-        sigma = customers["interval_sigma"][:, None]
-        load = rng.standard_normal((n, self.intervals_per_day))
-        load *= sigma
-        load -= 0.5 * sigma**2
-        np.exp(load, out=load)
-        day_level = np.exp(self.day_sigma * rng.standard_normal(n) - 0.5 * self.day_sigma**2)
-        scale = customers["annual_kwh"] * customers["load_scale"] * day_level
+        n, rng, T = len(customers), self._noise, self.intervals_per_day
+        if self._state is None or len(self._state[0]) != n:
+            self._state = (self._state_rng.standard_normal(n), self._state_rng.standard_normal(n))
+        last, level = self._state
+        # unit AR(1) over the day as one product with the filter, plus yesterday's carry
+        x = rng.standard_normal((T, n)).T @ self._ar_filter[1:]
+        x += last[:, None] * self._ar_filter[0][None, :]
+        phi = self.day_persistence
+        level = phi * level + np.sqrt(1.0 - phi**2) * rng.standard_normal(n)
+        self._state = (x[:, -1].copy(), level)
+        sigma = customers["interval_sigma"]
+        x *= sigma[:, None]
+        np.exp(x, out=x)
+        day_sigma = customers["day_sigma"]
+        scale = customers["annual_kwh"] * customers["load_scale"]
+        scale *= np.exp(day_sigma * level - 0.5 * (day_sigma**2 + sigma**2))
         scale *= self.weather_factor[day]
-        load *= self.shapes_kw_per_kwh[:, day, :][customers["profile_class"]]
-        load *= scale[:, None]
-        return load
+        x *= self._weather_shapes[:, day, :][customers["profile_class"]]
+        x *= scale[:, None]
+        # the connected load caps the draw; efficient kit (load_scale < 1) lowers it in step
+        np.minimum(x, (customers["connected_kw"] * customers["load_scale"])[:, None], out=x)
+        return x
 
     def pv_kw(self, kwp: np.ndarray, day: int) -> np.ndarray:
         """PV output of the given installed capacities, kW, shaped (len(kwp), T)."""
-        return kwp[:, None] * (self.pv_kw_per_kwp[day] * self.pv_day_factor[day])[None, :]
+        return kwp[:, None] * self._pv_realised[day][None, :]
 
-
-def _beta_mean_one(rng: np.random.Generator, relative_sd: float, n: int) -> np.ndarray:
-    """Daily PV weather factors: Beta draws with mean 0.7 (clearness), rescaled to mean 1."""
-    mean = 0.7
-    if relative_sd <= 0.0:
-        return np.ones(n)
-    var = (relative_sd * mean) ** 2
-    common = min(mean * (1 - mean) / var - 1.0, 1e6)
-    if common <= 0:
-        raise ValueError("profiles.pv_day_sigma is too large for a Beta weather factor")
-    return rng.beta(mean * common, (1 - mean) * common, n) / mean

@@ -46,8 +46,9 @@ from gridvalue.simulation.tables import Table
 from gridvalue.simulation.tariffs import TariffEngine
 from gridvalue.simulation.worlds import World, degree_days, horizon_temperature_c
 
-# Peak of one customer over its share of the class's coincident peak, per unit of
-# interval noise sigma (households: 3,550 h / 1,200 h at sigma 0.43); sizing rule only.
+# Peak of one customer over its share of the class's coincident peak, per unit of noise
+# sigma, interval and day together (households in Wuhan: 3,561 h / 1,188 h at 0.455);
+# sizing rule only.
 INDIVIDUAL_PEAK_PER_SIGMA = 4.5
 
 DAILY_KPIS = ("system_peak_kw", "system_min_kw", "energy_kwh", "load_factor", "pv_kwh",
@@ -147,7 +148,8 @@ class GridValueModel(mesa.Model):
         enterprises = draw_enterprises(self.scenario, self.streams)
         microgrids = draw_microgrids(self.scenario, self.streams, flh[CLASS_INDEX[MICROGRID_CLASS]])
         self.customers = Table("customers", customer_columns(  # moves the shared columns
-            self.scenario, households, enterprises, microgrids))
+            self.scenario, households, enterprises, microgrids,
+            self.loads.class_peak_kw_per_kwh))
         self.tables = {
             "households": Table("households", households),
             "enterprises": Table("enterprises", enterprises),
@@ -164,21 +166,21 @@ class GridValueModel(mesa.Model):
         self.platform = DataPlatform(self)
 
     def _class_full_load_hours(self) -> np.ndarray:
-        """Full-load hours of each shape class over the horizon (for design peaks)."""
-        shapes = self.loads.shapes_kw_per_kwh
-        energy = shapes.sum(axis=(1, 2)) * self.hours_per_interval
-        return energy / shapes.max(axis=(1, 2)) * 365.0 / self.days
+        """Full-load hours of each class's expected shape over a year (for design peaks)."""
+        return self.loads.class_full_load_hours
 
     def _build_network(self) -> None:
         c = self.customers
         coincident_kw = c["annual_kwh"] / self.class_full_load_hours[c["profile_class"]]
-        individual_kw = coincident_kw * (1.0 + INDIVIDUAL_PEAK_PER_SIGMA * c["interval_sigma"])
+        sigma = np.hypot(c["interval_sigma"], c["day_sigma"])
+        individual_kw = np.minimum(coincident_kw * (1.0 + INDIVIDUAL_PEAK_PER_SIGMA * sigma),
+                                   c["connected_kw"])
         params = self.scenario.network
         self.published_grid = None
         if params.source == "synthetic":
             self.topology: Topology = build_topology(
                 c["customer_type"], c["sector"], coincident_kw, individual_kw,
-                params, self.streams["network"])
+                params, self.streams["network"], connected_kw=c["connected_kw"])
             return
         grid = load_grid(params.source)
         self.topology, load_point = grid_topology(grid, c["customer_type"], c["sector"],

@@ -89,13 +89,23 @@ def nearest_standard_kva(kva: np.ndarray) -> np.ndarray:
     return STANDARD_KVA[idx]
 
 
+def standard_kva_at_least(kva: np.ndarray) -> np.ndarray:
+    """The smallest standard rating at or above each value (the largest if none is)."""
+    idx = np.minimum(np.searchsorted(STANDARD_KVA, kva * (1 - 1e-9)), len(STANDARD_KVA) - 1)
+    return STANDARD_KVA[idx]
+
+
 def build_topology(customer_type: np.ndarray, sector: np.ndarray, coincident_kw: np.ndarray,
                    individual_kw: np.ndarray, params: Network,
-                   rng: np.random.Generator) -> Topology:
+                   rng: np.random.Generator, connected_kw: np.ndarray | None = None) -> Topology:
     """Group customers onto transformers, transformers onto feeders, and rate the transformers.
 
     Households share transformers (`customers_per_transformer`), commercial and agricultural
-    enterprises share theirs, industrial enterprises and microgrids get their own.
+    enterprises share theirs, industrial enterprises and microgrids get their own. A shared
+    transformer is rated at the standard kVA nearest to its diversified design peak x a
+    random sizing margin (some come out tight); a customer's own transformer at the smallest
+    standard kVA that carries its connected load (as a customer's transformer is sized to its
+    contracted capacity), so noise alone never overloads it.
     """
     households = np.flatnonzero(customer_type == HOUSEHOLD)
     shared = rng.permutation(np.flatnonzero((customer_type == ENTERPRISE) & (sector != 0)))
@@ -104,6 +114,7 @@ def build_topology(customer_type: np.ndarray, sector: np.ndarray, coincident_kw:
     groups = (_chunks(households, params.customers_per_transformer)
               + _chunks(shared, params.enterprises_per_transformer)
               + [np.array([c]) for c in dedicated])
+    dedicated_set = set(dedicated.tolist())
     order = rng.permutation(len(groups))
     groups = [groups[i] for i in order]
     n_tx = len(groups)
@@ -115,6 +126,11 @@ def build_topology(customer_type: np.ndarray, sector: np.ndarray, coincident_kw:
     margin = np.maximum(rng.normal(params.transformer_sizing_margin,
                                    params.transformer_sizing_spread, n_tx), 0.3)
     rating_kva = nearest_standard_kva(design_kw * margin / params.power_factor)
+    if connected_kw is not None:
+        alone = np.array([len(g) == 1 and g[0] in dedicated_set for g in groups])
+        own_kw = np.array([connected_kw[g[0]] for g in groups])
+        rating_kva = np.where(alone, standard_kva_at_least(own_kw / params.power_factor),
+                              rating_kva)
     n_feeders = math.ceil(n_tx / params.transformers_per_feeder)
     transformer_feeder = (np.arange(n_tx) // params.transformers_per_feeder).astype(np.int32)
     return Topology(

@@ -150,11 +150,24 @@ ACCUMULATORS = ("import_kwh", "export_kwh", "bill", "peak_kw", "service_paid",
                 "service_received", "service_saved_kwh", "month_demand_kwh", "month_bill")
 
 
+def connected_kw(scenario: Scenario, ctype: np.ndarray, annual_kwh: np.ndarray,
+                 class_peak_kw_per_kwh: np.ndarray) -> np.ndarray:
+    """Each customer's connected load, kW: households by their annual use with a floor (the
+    design load of a home); enterprises and microgrids a headroom over their class shape's
+    expected peak. A customer's load never exceeds it."""
+    prof = scenario.profiles
+    household = np.maximum(prof.household_connected_kw_min,
+                           prof.household_connected_kw_per_mwh * annual_kwh / 1000.0)
+    other = annual_kwh * class_peak_kw_per_kwh * prof.enterprise_connected_headroom
+    return np.where(ctype == HOUSEHOLD, household, other)
+
+
 def customer_columns(scenario: Scenario, households: dict, enterprises: dict,
-                     microgrids: dict) -> dict[str, np.ndarray]:
+                     microgrids: dict, class_peak_kw_per_kwh: np.ndarray) -> dict[str, np.ndarray]:
     """The shared columns of every customer, households first, then enterprises, then
     microgrids (a customer's index in this table is its connection point). The shared
-    columns are moved out of the type tables given."""
+    columns are moved out of the type tables given. `class_peak_kw_per_kwh` (n_classes,)
+    is each shape class's expected peak over a year, for connected loads."""
     prof, tariff = scenario.profiles, scenario.tariff
     n_h, n_e, n_m = (len(t["annual_kwh"]) for t in (households, enterprises, microgrids))
     ctype = np.repeat(np.array([HOUSEHOLD, ENTERPRISE, MICROGRID], np.int8), [n_h, n_e, n_m])
@@ -166,10 +179,16 @@ def customer_columns(scenario: Scenario, households: dict, enterprises: dict,
                             sector_price[enterprises["sector"]],
                             np.full(n_m, tariff.microgrid_price_per_kwh)])
     members = microgrids["members"]
+    industrial = enterprises["sector"] == 0
     interval_sigma = np.concatenate([
         np.full(n_h, prof.household_interval_sigma),
-        np.full(n_e, prof.enterprise_interval_sigma),
+        np.where(industrial, prof.industrial_interval_sigma, prof.enterprise_interval_sigma),
         prof.household_interval_sigma / np.sqrt(np.maximum(members, 1)),
+    ])
+    day_sigma = np.concatenate([
+        np.full(n_h, prof.customer_day_sigma),
+        np.where(industrial, prof.industrial_day_sigma, prof.customer_day_sigma),
+        prof.customer_day_sigma / np.sqrt(np.maximum(members, 1)),
     ])
     n = n_h + n_e + n_m
     shared = {name: np.concatenate([t.pop(name) for t in (households, enterprises, microgrids)])
@@ -180,6 +199,9 @@ def customer_columns(scenario: Scenario, households: dict, enterprises: dict,
         "type_row": np.concatenate([np.arange(n_h), np.arange(n_e), np.arange(n_m)]),
         "load_scale": np.ones(n),
         "interval_sigma": interval_sigma,
+        "day_sigma": day_sigma,
+        "connected_kw": connected_kw(scenario, ctype, shared["annual_kwh"],
+                                     class_peak_kw_per_kwh[shared["profile_class"]]),
         "price_per_kwh": price,
         # set by services that install enabling technology (home energy management, smart
         # thermostats, batteries); raises a customer's price response

@@ -1,8 +1,17 @@
-"""Standard load shapes and PV shapes, as arrays of kW per annual kWh (or per kWp) per interval.
+"""Standard load shapes, and the same shapes under a place's weather, as kW per annual kWh.
 
-Households, commerce and farms use the BDEW standard load profiles through demandlib;
-industry uses shift-pattern shapes; microgrids blend household and commercial shapes.
-Every shape is normalised so that one calendar year sums to the annual energy.
+Households, commerce and farms use the BDEW standard load profiles through demandlib (the
+1999 set or the 2025 set); industry uses shift-pattern shapes; microgrids blend household and
+commercial shapes. Every base shape is normalised so that one calendar year sums to one.
+
+On top of the base shape each class answers the weather (`thermal_factor`): per K of hourly
+temperature above the cooling base (air conditioners, HVAC, process cooling), per K below the
+heating base (electric heating), and, for farms, per K of daily mean above the cooling base
+scaled by how clear the day is (irrigation in dry heat). The response multiplies the base
+shape, so it follows when people are there: households cool in the evening, shops and
+offices in the afternoon. Each class's shape is then divided by its expected weather factor
+over the calendar year in the place's normal climate (closed form), so a customer's expected
+annual energy is still its annual kWh; a hot year uses more.
 """
 
 import datetime
@@ -11,13 +20,26 @@ import warnings
 
 import numpy as np
 
+from gridvalue.simulation.weather import (
+    Normals,
+    Weather,
+    daily_normal,
+    expected_excess,
+    normal_temperature_c,
+)
+
 BDEW_CLASSES = ("h0", "h0_dyn", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "l0", "l1", "l2")
 INDUSTRIAL_CLASSES = ("one_shift", "two_shift", "three_shift")
 MICROGRID_CLASS = "microgrid"
 CLASSES = BDEW_CLASSES + INDUSTRIAL_CLASSES + (MICROGRID_CLASS,)
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
+HOUSEHOLD_CLASSES = ("h0", "h0_dyn")
+COMMERCIAL_CLASSES = ("g0", "g1", "g2", "g3", "g4", "g5", "g6")
+FARM_CLASSES = ("l0", "l1", "l2")
 
-# Hourly shift patterns (relative power, 0..1) for weekdays, Saturdays, Sundays. Assumption.
+# Hourly shift patterns (relative power, 0..1) for weekdays, Saturdays, Sundays. Assumption:
+# base loads of two- and three-shift plants (furnaces, compressors, cooling) stay on at night
+# and at weekends, so that single plants reach 5,000-7,000 full-load hours.
 _SHIFT_PATTERNS = {
     "one_shift": (
         [0.25] * 7 + [0.6] + [1.0] * 4 + [0.8] + [1.0] * 4 + [0.5] + [0.3] * 6,
@@ -25,9 +47,9 @@ _SHIFT_PATTERNS = {
         [0.25] * 24,
     ),
     "two_shift": (
-        [0.35] * 6 + [1.0] * 8 + [0.9] + [1.0] * 7 + [0.35] * 2,
-        [0.35] * 6 + [0.8] * 8 + [0.35] * 10,
-        [0.3] * 24,
+        [0.55] * 6 + [1.0] * 8 + [0.9] + [1.0] * 7 + [0.55] * 2,
+        [0.55] * 6 + [0.9] * 16 + [0.55] * 2,
+        [0.55] * 24,
     ),
     "three_shift": (
         [0.95] * 6 + [0.85] + [0.95] * 7 + [0.85] + [0.95] * 7 + [0.85] + [0.95],
@@ -58,13 +80,24 @@ def _year_dates(year: int) -> list[datetime.date]:
 def _industrial_year(name: str, year: int) -> np.ndarray:
     """Shift-pattern shares of annual energy per hour, shaped (days_in_year, 24)."""
     weekday, saturday, sunday = (np.asarray(p, dtype=float) for p in _SHIFT_PATTERNS[name])
-    dates = _year_dates(year)
-    doy = np.arange(len(dates))
-    season = 1.0 + 0.05 * np.cos(2 * np.pi * (doy - 15) / len(dates))  # slightly higher in winter
     rows = [saturday if d.weekday() == 5 else sunday if d.weekday() == 6 else weekday
-            for d in dates]
-    shape = np.vstack(rows) * season[:, None]
+            for d in _year_dates(year)]
+    shape = np.vstack(rows)
     return shape / shape.sum()
+
+
+@functools.lru_cache(maxsize=8)
+def _bdew25_year(year: int) -> dict[str, np.ndarray]:
+    """BDEW 2025 profiles H25, G25, L25 per quarter hour, shaped (days_in_year, 96)."""
+    import pandas as pd
+
+    days = len(_year_dates(year))
+    index = pd.date_range(f"{year}-01-01", periods=days * 96, freq="15min")
+    with warnings.catch_warnings():
+        from demandlib.bdew import G25, H25, L25
+
+        return {name: profile(index).to_numpy().reshape(days, 96)
+                for name, profile in (("h25", H25), ("g25", G25), ("l25", L25))}
 
 
 def _resample(shares: np.ndarray, intervals_per_day: int) -> np.ndarray:
@@ -78,10 +111,18 @@ def _resample(shares: np.ndarray, intervals_per_day: int) -> np.ndarray:
     return np.repeat(shares, factor, axis=1) / factor
 
 
-@functools.lru_cache(maxsize=8)
-def year_shapes(year: int, intervals_per_day: int) -> np.ndarray:
-    """Shares of annual energy, shaped (n_classes, days_in_year, intervals_per_day)."""
-    bdew = _bdew_year(year)
+@functools.lru_cache(maxsize=16)
+def year_shapes(year: int, intervals_per_day: int, standard: str = "bdew1999") -> np.ndarray:
+    """Shares of annual energy, shaped (n_classes, days_in_year, intervals_per_day).
+
+    `standard` "bdew2025": households take H25, every commercial class G25 and every farm
+    class L25 (the 2025 set has one profile per sector)."""
+    bdew = dict(_bdew_year(year))
+    if standard == "bdew2025":
+        new = _bdew25_year(year)
+        bdew |= {name: new["h25"] for name in HOUSEHOLD_CLASSES}
+        bdew |= {name: new["g25"] for name in COMMERCIAL_CLASSES}
+        bdew |= {name: new["l25"] for name in FARM_CLASSES}
     out = []
     for name in CLASSES:
         if name in bdew:
@@ -94,55 +135,134 @@ def year_shapes(year: int, intervals_per_day: int) -> np.ndarray:
     return np.stack(out)
 
 
-def load_shapes(start: datetime.date, days: int, intervals_per_day: int) -> np.ndarray:
-    """kW per annual kWh for each class, simulated day and interval: (n_classes, days, T)."""
-    hours_per_interval = 24.0 / intervals_per_day
-    blocks = []
+def _spans(start: datetime.date, days: int):
+    """(year, first day of year, first horizon day, count) of each calendar year covered."""
     day = 0
     while day < days:
         date = start + datetime.timedelta(days=day)
-        shapes = year_shapes(date.year, intervals_per_day)
         first = date.timetuple().tm_yday - 1
-        take = min(days - day, shapes.shape[1] - first)
-        blocks.append(shapes[:, first : first + take, :])
+        in_year = len(_year_dates(date.year))
+        take = min(days - day, in_year - first)
+        yield date.year, first, day, take
         day += take
+
+
+def load_shapes(start: datetime.date, days: int, intervals_per_day: int,
+                standard: str = "bdew1999") -> np.ndarray:
+    """Base shapes (no weather), kW per annual kWh: (n_classes, days, T)."""
+    hours_per_interval = 24.0 / intervals_per_day
+    blocks = [year_shapes(year, intervals_per_day, standard)[:, first:first + take, :]
+              for year, first, _, take in _spans(start, days)]
     return np.concatenate(blocks, axis=1) / hours_per_interval
+
+
+# When households run air conditioners, relative to the evening (hourly weights, assumption:
+# away by day, home from 17 h, cooling the bedroom through the night).
+HOUSEHOLD_COOLING_HOURS = (0.7,) * 7 + (0.3,) * 10 + (1.0,) * 7
+# Commercial cooling load builds up through the day (solar gains and thermal mass: cooling
+# loads peak in mid-afternoon, as in ASHRAE's cooling-load temperature differences); assumption.
+COMMERCIAL_COOLING_HOURS = (0.5,) * 10 + (0.7, 0.8, 0.9, 1.1, 1.3, 1.4, 1.4, 1.2) + (1.0,) * 6
+
+
+def cooling_hours(intervals_per_day: int) -> np.ndarray:
+    """(n_classes, T) weight of the cooling response by time of day (1 except households)."""
+    out = np.ones((len(CLASSES), intervals_per_day))
+    hour = (np.arange(intervals_per_day) * 24 // intervals_per_day).astype(int)
+    weights = np.asarray(HOUSEHOLD_COOLING_HOURS)[hour]
+    commercial = np.asarray(COMMERCIAL_COOLING_HOURS)[hour]
+    for name in HOUSEHOLD_CLASSES:
+        out[CLASS_INDEX[name]] = weights
+    for name in COMMERCIAL_CLASSES:
+        out[CLASS_INDEX[name]] = commercial
+    out[CLASS_INDEX[MICROGRID_CLASS]] = 0.5 * (commercial + weights)
+    return out
+
+
+def thermal_coefficients(profiles, normals: Normals) -> np.ndarray:
+    """(n_classes, 3) response of each class: cooling per K, heating per K, irrigation per K."""
+    p = profiles
+    out = np.zeros((len(CLASSES), 3))
+    household = (p.household_cooling_per_k * normals.household_ac_share,
+                 p.household_heating_per_k * normals.household_electric_heating_share, 0.0)
+    commercial = (p.commercial_cooling_per_k, p.commercial_heating_per_k, 0.0)
+    for name in HOUSEHOLD_CLASSES:
+        out[CLASS_INDEX[name]] = household
+    for name in COMMERCIAL_CLASSES:
+        out[CLASS_INDEX[name]] = commercial
+    for name in FARM_CLASSES:
+        out[CLASS_INDEX[name]] = (0.0, 0.0, p.agricultural_irrigation_per_k)
+    for name in INDUSTRIAL_CLASSES:
+        out[CLASS_INDEX[name]] = (p.industrial_cooling_per_k, 0.0, 0.0)
+    out[CLASS_INDEX[MICROGRID_CLASS]] = 0.5 * (np.asarray(household) + np.asarray(commercial))
+    return out
+
+
+def thermal_factor(coefficients: np.ndarray, cooling_kh: np.ndarray, heating_kh: np.ndarray,
+                   irrigation_k: np.ndarray) -> np.ndarray:
+    """(n_classes, days, T) = 1 + cooling x degree-hours above the cooling base + heating x
+    degree-hours below the heating base + irrigation x (daily degrees above the cooling base
+    x clearness over its normal), from (days, T), (days, T) and (days,) arrays."""
+    cool, heat, irrigate = (coefficients[:, i, None, None] for i in range(3))
+    hours = cooling_hours(cooling_kh.shape[1])[:, None, :]
+    return (1.0 + cool * hours * cooling_kh + heat * heating_kh
+            + irrigate * irrigation_k[:, None])
+
+
+def expected_thermal_factor(coefficients: np.ndarray, profiles, normals: Normals,
+                            dates: list, intervals_per_day: int) -> np.ndarray:
+    """The thermal factor expected in the normal climate (anomalies integrated out)."""
+    sd = normals.temperature_anomaly_sd_c
+    hourly = normal_temperature_c(normals, dates, intervals_per_day)
+    daily = daily_normal(normals.monthly_mean_temperature_c, dates)
+    return thermal_factor(coefficients,
+                          expected_excess(hourly - profiles.cooling_base_c, sd),
+                          expected_excess(profiles.heating_base_c - hourly, sd),
+                          expected_excess(daily - profiles.cooling_base_c, sd))
+
+
+def weather_thermal_factor(coefficients: np.ndarray, profiles, weather: Weather) -> np.ndarray:
+    """The thermal factor of the generated weather."""
+    t = weather.temperature_c
+    dryness = weather.clearness_index / np.maximum(weather.clearness_normal, 1e-9)
+    return thermal_factor(coefficients, np.maximum(t - profiles.cooling_base_c, 0.0),
+                          np.maximum(profiles.heating_base_c - t, 0.0),
+                          np.maximum(weather.daily_mean_c - profiles.cooling_base_c, 0.0)
+                          * dryness)
+
+
+def climate_shapes(profiles, normals: Normals, start: datetime.date, days: int,
+                   intervals_per_day: int, weather: Weather | None = None):
+    """Class shapes in the place's climate, kW per annual kWh, (n_classes, days, T): the
+    expected shapes (normal climate) and, if `weather` is given, the shapes of that weather.
+    Both are normalised per calendar year on the expected shapes."""
+    coefficients = thermal_coefficients(profiles, normals)
+    hours_per_interval = 24.0 / intervals_per_day
+    standard = profiles.standard_profiles
+    expected, realised = [], []
+    for year, first, day, take in _spans(start, days):
+        base = year_shapes(year, intervals_per_day, standard) / hours_per_interval
+        factor = expected_thermal_factor(coefficients, profiles, normals, _year_dates(year),
+                                         intervals_per_day)
+        year_expected = base * factor
+        norm = year_expected.sum(axis=(1, 2)) * hours_per_interval  # (n_classes,)
+        expected.append(year_expected[:, first:first + take] / norm[:, None, None])
+        if weather is not None:
+            part = _slice_weather(weather, day, take)
+            realised.append(base[:, first:first + take]
+                            * weather_thermal_factor(coefficients, profiles, part)
+                            / norm[:, None, None])
+    expected = np.concatenate(expected, axis=1)
+    return expected, (np.concatenate(realised, axis=1) if weather is not None else None)
+
+
+def _slice_weather(weather: Weather, day: int, take: int) -> Weather:
+    sl = slice(day, day + take)
+    return Weather(dates=weather.dates[sl], temperature_c=weather.temperature_c[sl],
+                   daily_mean_c=weather.daily_mean_c[sl],
+                   clearness_index=weather.clearness_index[sl],
+                   clearness_normal=weather.clearness_normal[sl])
 
 
 def full_load_hours(load_kw: np.ndarray, hours_per_interval: float) -> float:
     """Annual energy divided by peak power, in hours."""
     return float(load_kw.sum() * hours_per_interval / load_kw.max())
-
-
-def _relative_clear_sky(day_of_year: np.ndarray, intervals_per_day: int,
-                        latitude_deg: float) -> np.ndarray:
-    """Relative horizontal-module output per interval, shaped (len(day_of_year), T).
-
-    Output follows the cosine of the solar zenith angle (Cooper's declination, solar time)
-    raised to 1.2 for air-mass attenuation (assumption), averaged over 12 samples per interval.
-    """
-    samples = 12
-    steps = intervals_per_day * samples
-    minutes = (np.arange(steps) + 0.5) * (1440 / steps)
-    decl = np.radians(23.44) * np.sin(2 * np.pi * (284 + day_of_year) / 365)
-    hour_angle = np.radians((minutes / 60 - 12) * 15)
-    lat = np.radians(latitude_deg)
-    cos_zenith = (np.sin(lat) * np.sin(decl)[:, None]
-                  + np.cos(lat) * np.cos(decl)[:, None] * np.cos(hour_angle)[None, :])
-    relative = np.clip(cos_zenith, 0, None) ** 1.2
-    return relative.reshape(len(day_of_year), intervals_per_day, samples).mean(axis=2)
-
-
-def pv_clear_sky(start: datetime.date, days: int, intervals_per_day: int, latitude_deg: float,
-                 specific_yield_kwh_per_kwp: float) -> np.ndarray:
-    """Clear-sky PV output in kW per kWp, shaped (days, T).
-
-    Scaled on a full 365-day reference year so that a year yields `specific_yield` kWh per kWp
-    (the daily weather factor has mean 1) and short horizons keep their seasonal level.
-    """
-    doy = np.array([(start + datetime.timedelta(days=d)).timetuple().tm_yday for d in range(days)])
-    hours_per_interval = 24.0 / intervals_per_day
-    reference = _relative_clear_sky(np.arange(1, 366), intervals_per_day, latitude_deg)
-    reference_kwh_per_year = reference.sum() * hours_per_interval
-    relative = _relative_clear_sky(doy, intervals_per_day, latitude_deg)
-    return relative * specific_yield_kwh_per_kwp / reference_kwh_per_year

@@ -30,6 +30,14 @@ from gridvalue.simulation.schema import (
     table,
     to_dict,
 )
+from gridvalue.simulation.weather import (
+    KT_MAX,
+    MONTHLY,
+    SCALAR,
+    clearness_beta,
+    normals_for,
+    place_names,
+)
 
 A = "assumption"
 MAX_DAYS = 9131  # 25 years
@@ -273,8 +281,72 @@ class IndustrialProfiles(Shares):
     three_shift: float = param(0.25, "share", A, "Continuous three-shift operation", min=0, max=1)
 
 
+NORMALS = "the place's normals (simulation/data/places.toml)"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the town is: its climate normals make the weather. Every normal can be overridden;
+    an empty list keeps the packaged place's value (one value for scalars, 12 for months)."""
+
+    name: str = param("wuhan", "-", "packaged places (simulation/data/places.toml)",
+                      "Place whose climate normals drive loads and PV", choices=place_names())
+    latitude_deg: tuple[float, ...] = param((), "deg", NORMALS, "Latitude", min=-66, max=66)
+    longitude_deg: tuple[float, ...] = param((), "deg", NORMALS, "Longitude (east positive)",
+                                             min=-180, max=180)
+    altitude_m: tuple[float, ...] = param((), "m", NORMALS, "Altitude above sea level",
+                                          min=-500, max=6000)
+    utc_offset_hours: tuple[float, ...] = param((), "h", NORMALS,
+                                                "Offset of local standard time from UTC",
+                                                min=-12, max=14)
+    monthly_mean_temperature_c: tuple[float, ...] = param(
+        (), "deg C", NORMALS, "Monthly means of the daily mean air temperature (12, January "
+        "first)", min=-40, max=40)
+    diurnal_range_c: tuple[float, ...] = param(
+        (), "K", NORMALS, "Monthly means of the daily temperature range (12)", min=0, max=30)
+    temperature_anomaly_sd_c: tuple[float, ...] = param(
+        (), "K", NORMALS, "Standard deviation of daily mean temperature anomalies", min=0,
+        max=15)
+    temperature_persistence: tuple[float, ...] = param(
+        (), "-", NORMALS, "Lag-1 autocorrelation of daily temperature anomalies (AR(1))",
+        min=0, max=0.99)
+    clearness_index_mean: tuple[float, ...] = param(
+        (), "-", NORMALS, "Monthly means of the daily clearness index (12)", min=0, max=1,
+        min_exclusive=True)
+    clearness_index_sd: tuple[float, ...] = param(
+        (), "-", NORMALS, "Day-to-day standard deviation of the clearness index", min=0,
+        max=0.5, min_exclusive=True)
+    clearness_persistence: tuple[float, ...] = param(
+        (), "-", NORMALS, "Lag-1 autocorrelation of the daily clearness index", min=0, max=0.99)
+    household_ac_share: tuple[float, ...] = param(
+        (), "share", NORMALS, "Households that own an air conditioner", min=0, max=1)
+    household_electric_heating_share: tuple[float, ...] = param(
+        (), "share", NORMALS, "Households that heat with electricity", min=0, max=1)
+
+    def check(self, path: str) -> None:
+        for name in MONTHLY:
+            if len(getattr(self, name)) not in (0, 12):
+                raise ScenarioError(f"{path}.{name}", "expected 12 monthly values (or none, "
+                                    f"for the place's), got {len(getattr(self, name))}")
+        for name in SCALAR:
+            if len(getattr(self, name)) > 1:
+                raise ScenarioError(f"{path}.{name}", "expected one value (or none, for the "
+                                    f"place's), got {len(getattr(self, name))}")
+        normals = normals_for(self)
+        for month, mean in enumerate(normals.clearness_index_mean):
+            if clearness_beta(mean, normals.clearness_index_sd) is None:
+                raise ScenarioError(
+                    f"{path}.clearness_index_mean[{month}]",
+                    f"{mean:g} with sd {normals.clearness_index_sd:g} is not a distribution "
+                    f"on [0, {KT_MAX:g}] (the clearest daily sky)")
+
+
 @dataclass(frozen=True)
 class Profiles:
+    standard_profiles: str = param(
+        "bdew1999", "-", "BDEW via demandlib 0.2.2", "Standard load profiles: the 1999 BDEW "
+        "set (h0/h0_dyn, g0-g6, l0-l2) or the 2025 set (H25 for households, G25 for every "
+        "commercial class, L25 for every farm class)", choices=("bdew1999", "bdew2025"))
     household_profile: str = param("h0_dyn", "-", "BDEW via demandlib",
                                    "Household load shape", choices=("h0_dyn", "h0"))
     commercial: CommercialProfiles = table(CommercialProfiles, "Commercial load-shape mix")
@@ -283,25 +355,71 @@ class Profiles:
     industrial: IndustrialProfiles = table(IndustrialProfiles, "Industrial shift-pattern mix")
     household_interval_sigma: float = param(
         0.43, "log-sd", "calibrated: single-household full-load hours about 1,200 h "
-        "(SimBench H0-A 1,222 h)", "Interval-to-interval noise of one household's load",
+        "(SimBench H0-A 1,222 h)", "Interval noise of one household's load (marginal)",
         min=0, max=3)
-    enterprise_interval_sigma: float = param(0.25, "log-sd", A,
-                                             "Interval noise of one enterprise's load",
+    enterprise_interval_sigma: float = param(0.2, "log-sd", A,
+                                             "Interval noise of a commercial or farm load",
                                              min=0, max=3)
+    industrial_interval_sigma: float = param(
+        0.06, "log-sd", "calibrated: two- and three-shift plants 5,000-7,000 full-load hours "
+        "(issue 14)", "Interval noise of an industrial load", min=0, max=3)
+    interval_persistence: float = param(
+        0.6, "-", A, "Hour-to-hour autocorrelation of the interval noise (AR(1), carried "
+        "across midnight)", min=0, max=0.99)
     customer_day_sigma: float = param(0.15, "log-sd", A,
-                                      "Day-to-day level noise of each customer", min=0, max=3)
-    weather_day_sigma: float = param(0.04, "log-sd", A,
-                                     "Common daily level factor of all loads (weather)",
-                                     min=0, max=1)
+                                      "Day-to-day level noise of each household and commercial "
+                                      "or farm customer", min=0, max=3)
+    industrial_day_sigma: float = param(0.05, "log-sd", A,
+                                        "Day-to-day level noise of an industrial customer",
+                                        min=0, max=3)
+    day_persistence: float = param(0.5, "-", A, "Day-to-day autocorrelation of a customer's "
+                                   "level noise (AR(1))", min=0, max=0.99)
+    weather_day_sigma: float = param(0.02, "log-sd", A, "Common daily level factor of all "
+                                     "loads beyond what temperature explains", min=0, max=1)
+    cooling_base_c: float = param(24.0, "deg C", A, "Air temperature above which cooling runs",
+                                  min=-10, max=40)
+    heating_base_c: float = param(12.0, "deg C", A, "Air temperature below which electric "
+                                  "heating runs", min=-30, max=30)
+    household_cooling_per_k: float = param(
+        0.12, "1/K", A + " (calibrated: central-China household summer use about 1.8x spring)",
+        "Rise of an air-conditioned household's load per K above the cooling base, as a share "
+        "of its base shape", min=0, max=2)
+    household_heating_per_k: float = param(
+        0.06, "1/K", A, "Rise of an electrically heated household's load per K below the "
+        "heating base", min=0, max=2)
+    commercial_cooling_per_k: float = param(0.08, "1/K", A, "Commercial HVAC: rise per K "
+                                            "above the cooling base", min=0, max=2)
+    commercial_heating_per_k: float = param(0.015, "1/K", A, "Commercial HVAC: rise per K "
+                                            "below the heating base", min=0, max=2)
+    industrial_cooling_per_k: float = param(0.008, "1/K", A, "Industrial process cooling and "
+                                            "ventilation: rise per K above the cooling base",
+                                            min=0, max=2)
+    agricultural_irrigation_per_k: float = param(
+        0.06, "1/K", A, "Irrigation: rise of a farm's load per K of daily mean temperature "
+        "above the cooling base, scaled by the day's clearness over the month's (dry heat)",
+        min=0, max=2)
+    household_connected_kw_min: float = param(
+        4.0, "kW", "JGJ 242 residential design load, at least 4 kW per home (recalled)",
+        "Smallest connected load of a household (its load never exceeds it)", min=0,
+        min_exclusive=True)
+    household_connected_kw_per_mwh: float = param(
+        2.5, "kW per MWh/yr", A, "Connected load of a household per MWh of annual use, above "
+        "the minimum", min=0)
+    enterprise_connected_headroom: float = param(
+        1.5, "kW per kW", A + " (contracted capacity above the expected maximum demand)",
+        "Connected load of an enterprise or microgrid over its class shape's expected peak",
+        min=1)
     pv_specific_yield_kwh_per_kwp: float = param(
-        1200.0, "kWh/kWp/yr", A + " (central and eastern China about 1,000-1,400)",
-        "Annual PV yield per kWp", min=0, max=2500)
-    pv_day_sigma: float = param(0.35, "share", A,
-                                "Spread of daily PV output around the seasonal clear-sky shape "
-                                "(below 0.65: a Beta of mean 0.7 has sd < sqrt(0.7 x 0.3))",
-                                min=0, max=0.65)
-    latitude_deg: float = param(30.6, "deg", A + " (central China)",
-                                "Latitude for day length and PV season", min=-66, max=66)
+        1100.0, "kWh/kWp/yr", A + " (central and eastern China about 1,000-1,400)",
+        "Annual PV yield per kWp in a year of normal cloudiness (the pvlib shape is scaled to "
+        "it)", min=0, max=2500)
+    pv_tilt_deg: float = param(25.0, "deg", A + " (fixed racks near latitude - 5 deg)",
+                               "Tilt of PV modules from horizontal", min=0, max=90)
+    pv_azimuth_deg: float = param(180.0, "deg", A, "Azimuth PV modules face (180: south)",
+                                  min=0, max=360)
+    pv_temperature_coefficient_per_k: float = param(
+        -0.004, "1/K", "PVWatts-type crystalline silicon, about -0.4 %/K (recalled)",
+        "Change of PV power per K of cell temperature above 25 deg C", min=-0.02, max=0)
 
 
 SEGMENT_NAMES = ("household", "industrial", "commercial", "agricultural", "microgrid")
@@ -804,6 +922,7 @@ class Scenario:
     meta: Meta = table(Meta, "Name, seed, horizon, resolution")
     network: Network = table(Network, "Synthetic radial distribution network")
     population: Population = table(Population, "Customers and their heterogeneity")
+    place: Place = table(Place, "Where the town is: the climate normals of its weather")
     profiles: Profiles = table(Profiles, "Load and PV shapes and their noise")
     tariff: Tariff = table(Tariff, "Energy prices and their structure")
     response: Response = table(Response, "Demand response to time-varying prices")

@@ -92,17 +92,18 @@ class TariffEngine:
         """The company's day-ahead forecast of system demand on `day` (T,): expected class
         shapes x the weather it forecasts, with a forecast error (its own stream)."""
         loads = self.model.loads
-        expected = self._class_energy() @ self.shapes[:, day, :] * loads.weather_factor[day]
+        expected = self._class_energy() @ loads.day_ahead_shapes(day) * loads.weather_factor[day]
         sd = self.params.forecast_error_sd
         return expected * np.exp(sd * self._forecast_error[day] - 0.5 * sd**2)
 
     def cpp_threshold_kw(self) -> float:
-        """The planning quantile of expected daily peaks over the horizon (set on first use):
-        `cpp_trigger_quantile`, raised to 1 - events per year / 365 so that the yearly budget
-        of events goes to the highest days rather than the first ones."""
+        """The planning quantile of daily peaks over ten synthetic years of the place's climate
+        (set on first use): `cpp_trigger_quantile`, raised to 1 - events per year / 365 so
+        that the yearly budget of events goes to the highest days rather than the first ones."""
         if self._threshold_kw is None:
             p = self.params
-            daily_peaks = np.tensordot(self._class_energy(), self.shapes, axes=1).max(axis=1)
+            planning = self.model.loads.planning_shapes()  # years of the place's climate
+            daily_peaks = np.tensordot(self._class_energy(), planning, axes=1).max(axis=1)
             quantile = max(p.cpp_trigger_quantile, 1.0 - p.cpp_max_events_per_year / 365.0)
             self._threshold_kw = float(np.quantile(daily_peaks, quantile))
         return self._threshold_kw

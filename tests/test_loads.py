@@ -77,6 +77,8 @@ def test_pv_lowers_midday_net_load_and_follows_the_seasons():
     pv = model.loads.pv_kw(np.array([1.0]), 0)  # 1 kWp on 1 January
     assert pv[0, :5].max() == 0.0 and pv[0, 12] > 0
     yearly = sum(model.loads.pv_kw(np.array([1.0]), d).sum() for d in range(365))
-    assert yearly == pytest.approx(1200, rel=0.1)  # kWh/kWp/yr default yield
+    assert yearly == pytest.approx(1100, rel=0.1)  # kWh/kWp/yr default yield, this year's sky
+    normal = model.loads.pv_kw_per_kwp.sum()  # the shape of normal cloudiness, degraded
+    assert normal == pytest.approx(1100 * (1 - 0.005 * 0.5), rel=0.01)
     june = model.loads.pv_kw_per_kwp[170].sum()
     assert june > 1.3 * model.loads.pv_kw_per_kwp[0].sum()

@@ -175,7 +175,8 @@ def test_the_scenario_picker_switches_scenario_and_levers(page):
     assert "baseline" in picker.items and "credit_screening" in picker.items
     picker.v_model = "baseline"
     rc.find(v.Html, children=["Today's business: flat prices, no services, 2,248 customers on "
-                              "a synthetic feeder network, one year"]).wait_for(timeout=WAIT_S)
+                              "a synthetic feeder network in a central-China town (Wuhan's "
+                              "climate), one year"]).wait_for(timeout=WAIT_S)
     status(rc, "Day 0 of 365")
     assert session.twin.scenario.meta.name == "baseline"
     assert not rc.find(v.TextField, label="Marketing contacts (customers/month)").widgets
