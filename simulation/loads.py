@@ -61,26 +61,50 @@ class LoadEngine:
         self._state = None  # (last interval noise, day level) per customer, set on first use
         self._state_rng = streams.fresh("loads:initial")
         self._streams, self._profiles, self._planning = streams, prof, None
+        self._year = None
+
+    def _pv_per_kwp(self, weather: Weather, prof) -> tuple[np.ndarray, np.ndarray]:
+        """(days, T) PV per kWp under normal cloudiness and under `weather`'s own sky, both
+        scaled so that a year of normal cloudiness yields the specific yield."""
+        T = self.intervals_per_day
+        sky = solar.sky(self.normals, weather.dates, T)
+        args = (prof.pv_tilt_deg, prof.pv_azimuth_deg)
+        normal_index = solar.clear_sky_index(sky, weather.clearness_normal)
+        normal_daily = daily_normal(self.normals.monthly_mean_temperature_c, weather.dates)
+        normal_temp = weather.temperature_c - (weather.daily_mean_c - normal_daily)[:, None]
+        expected = solar.pv_kw_per_kwp(sky, *args, normal_index, normal_temp,
+                                       prof.pv_temperature_coefficient_per_k)
+        realised = solar.pv_kw_per_kwp(sky, *args,
+                                       solar.clear_sky_index(sky, weather.clearness_index),
+                                       weather.temperature_c,
+                                       prof.pv_temperature_coefficient_per_k)
+        reference_kwh = expected.sum() * self.hours_per_interval * 365.0 / len(weather.dates)
+        # degradation by each system's age is the model's (growth.pv_degradation_per_year)
+        scale = prof.pv_specific_yield_kwh_per_kwp / max(reference_kwh, 1e-9)
+        return expected * scale, realised * scale
 
     def _pv_shapes(self, prof) -> None:
         """Expected PV per kWp (normal cloudiness), the realised one, and their daily ratio."""
-        w, T = self.weather, self.intervals_per_day
-        sky = solar.sky(self.normals, w.dates, T)
-        args = (prof.pv_tilt_deg, prof.pv_azimuth_deg)
-        normal_index = solar.clear_sky_index(sky, w.clearness_normal)
-        normal_daily = daily_normal(self.normals.monthly_mean_temperature_c, w.dates)
-        normal_temp = w.temperature_c - (w.daily_mean_c - normal_daily)[:, None]
-        expected = solar.pv_kw_per_kwp(sky, *args, normal_index, normal_temp,
-                                       prof.pv_temperature_coefficient_per_k)
-        realised = solar.pv_kw_per_kwp(sky, *args, solar.clear_sky_index(sky, w.clearness_index),
-                                       w.temperature_c, prof.pv_temperature_coefficient_per_k)
-        reference_kwh = expected.sum() * self.hours_per_interval * 365.0 / len(w.dates)
-        # degradation by each system's age is the model's (growth.pv_degradation_per_year)
-        scale = prof.pv_specific_yield_kwh_per_kwp / max(reference_kwh, 1e-9)
-        self.pv_kw_per_kwp = expected * scale
-        self._pv_realised = realised * scale
-        self.pv_day_factor = np.divide(realised.sum(axis=1), expected.sum(axis=1),
-                                       out=np.ones(len(w.dates)), where=expected.sum(axis=1) > 0)
+        self.pv_kw_per_kwp, self._pv_realised = self._pv_per_kwp(self.weather, prof)
+        expected = self.pv_kw_per_kwp.sum(axis=1)
+        self.pv_day_factor = np.divide(self._pv_realised.sum(axis=1), expected,
+                                       out=np.ones(len(self.weather.dates)), where=expected > 0)
+
+    def year_shapes(self) -> tuple[np.ndarray, np.ndarray]:
+        """A full year from the start date of what the company expects, whatever the horizon:
+        class shapes of the normal climate (n_classes, 365, T) in kW per annual kWh and PV of
+        normal cloudiness (365, T) in kW per kWp (offers are valued on a year)."""
+        if self._year is None:
+            if len(self.weather.dates) >= 365:
+                self._year = (self.shapes_kw_per_kwh[:, :365], self.pv_kw_per_kwp[:365])
+            else:
+                prof, T, start = self._profiles, self.intervals_per_day, self.weather.dates[0]
+                weather = Weather.generate(self.normals, start, 365, T,
+                                           self._streams.fresh("weather:year:temperature"),
+                                           self._streams.fresh("weather:year:clearness"))
+                shapes, _ = climate_shapes(prof, self.normals, start, 365, T)
+                self._year = (shapes, self._pv_per_kwp(weather, prof)[0])
+        return self._year
 
     def planning_shapes(self, years: int = 10) -> np.ndarray:
         """(n_classes, days, T) shapes of `years` synthetic years of weather drawn from the

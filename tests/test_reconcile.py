@@ -21,7 +21,8 @@ def overrides(names, seed_hazard: float, days: int) -> dict:
     out = {"population.households": 150, "population.enterprises": 80,
            "population.microgrids": 3, "market.initial_awareness_share": 1.0,
            "meta.days": days, "population.enterprise_default_hazard_mean": seed_hazard,
-           "population.household_default_hazard_mean": seed_hazard}
+           "population.household_default_hazard_mean": seed_hazard,
+           "choice.self_finance": False}  # the books, not the choice: offers are taken
     for name in names:
         out[f"services.{name}.innovation_p_per_year"] = 6.0
         out[f"services.{name}.contacts_per_month"] = 60
@@ -31,25 +32,28 @@ def overrides(names, seed_hazard: float, days: int) -> dict:
 
 
 def expected_cash(service, rows, month: int, share: float, demand, bill, price,
-                  unit_cost, pv_month) -> dict:
+                  unit_cost, pv_month, measured=None) -> dict:
     """The month's revenue, payments to customers and upkeep of these active contracts, from
-    their terms. `month`: the contract month being settled (1 = first), per row."""
+    their terms. `month`: the contract month being settled (1 = first), per row. `measured`:
+    the month's (saving, baseline) kWh per customer as the M&V reported them (IPMVP Option C,
+    simulation/measurement.py), what shared and guaranteed savings bill on."""
     b, p, name = service.contracts, service.params, service.name
     who = b["customer"][rows]
     zero = np.zeros(len(rows))
     rev, pay, opex = zero, zero, zero
+    if not len(rows):
+        return {"revenue": rev, "payments_to_customers": pay, "opex": opex}
     if name in ("shared_savings", "guaranteed_savings", "energy_cost_trust"):
-        s = b["realised_share"][rows]
-        saved = demand[who] * s / (1 - s)
         if name == "shared_savings":
             term = b["term_months"][rows]
             frac = np.where(term > 1, (month - 1) / np.maximum(term - 1, 1), 0.0)
-            rev = (p.share_start + (p.share_end - p.share_start) * frac) * saved * price[who]
+            rev = (p.share_start + (p.share_end - p.share_start) * frac) \
+                * np.maximum(measured[0][who], 0.0) * price[who]  # no bill on a measured loss
         elif name == "guaranteed_savings":
             rev = np.where(month == 1, b["upfront_price"][rows], 0.0)
-            guaranteed = p.guaranteed_share_of_estimate * b["estimate_share"][rows] * (
-                demand[who] / (1 - s))
-            pay = np.maximum(guaranteed - saved, 0) * price[who]
+            guaranteed = p.guaranteed_share_of_estimate * b["estimate_share"][rows] \
+                * measured[1][who]
+            pay = np.maximum(guaranteed - measured[0][who], 0) * price[who]
         else:
             rev = b["fee"][rows] * share
             pay = bill[who]
@@ -113,7 +117,10 @@ def reconcile(names, seed: int, hazard: float, days: int = 95) -> int:
         before = {s.name: (s.contracts.active().copy(), s.contracts["months_settled"].copy())
                   for s in model.market.services}
         price = c["price_per_kwh"].copy()
+        mv = model.platform.measurement
+        mv0 = (mv.saved_kwh.copy(), mv.baseline_kwh.copy())
         model.step()
+        measured = (mv.saved_kwh - mv0[0], mv.baseline_kwh - mv0[1])
         days_in = calendar.monthrange(date.year, date.month)[1]
         share = min((day - first + 1) / days_in, 1.0)
         demand, bill = c["month_demand_kwh"], c["month_bill"]
@@ -133,7 +140,7 @@ def reconcile(names, seed: int, hazard: float, days: int = 95) -> int:
                 made = pv_generation(model, service, rows, first, day + 1)
                 np.testing.assert_allclose(pv_month[0] + pv_month[1], made, rtol=1e-9)
             want = expected_cash(service, rows, settled[rows] + 1, share, demand, bill, price,
-                                 None, pv_month)
+                                 None, pv_month, measured)
             line = frame[frame["service_line"] == service.name]
             if service.name == "microgrid_energy_management":  # the fee at least
                 booked = line.loc[line["item"] == "revenue", "amount"].sum()

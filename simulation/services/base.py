@@ -238,21 +238,9 @@ class Service:
 
 def year_shapes(model) -> tuple[np.ndarray, np.ndarray]:
     """A full year of expected shapes from the start date, whatever the horizon: load
-    (classes, 365, T) in kW per annual kWh and clear-sky PV (365, T) in kW per kWp (offers are
-    valued on a year, not on the simulated days)."""
-    cached = getattr(model, "_year_shapes", None)
-    if cached is None:
-        if model.days >= 365:
-            cached = (model.loads.shapes_kw_per_kwh[:, :365], model.loads.pv_kw_per_kwp[:365])
-        else:
-            from gridvalue.simulation.profiles import load_shapes, pv_clear_sky
-
-            meta, prof = model.scenario.meta, model.scenario.profiles
-            cached = (load_shapes(meta.start_date, 365, meta.intervals_per_day),
-                      pv_clear_sky(meta.start_date, 365, meta.intervals_per_day,
-                                   prof.latitude_deg, prof.pv_specific_yield_kwh_per_kwp))
-        model._year_shapes = cached
-    return cached
+    (classes, 365, T) in kW per annual kWh and PV of normal cloudiness (365, T) in kW per kWp
+    (offers are valued on a year, not on the simulated days; simulation/loads.py)."""
+    return model.loads.year_shapes()
 
 
 def discount_factors(rate_per_year: np.ndarray, months: int) -> np.ndarray:
