@@ -43,9 +43,9 @@ from gridvalue.simulation.worlds import (
     FLEX_WINDOW_HOURS,
     World,
     degree_days,
-    history_temperature_c,
     liquidity_delays,
     past_defaults,
+    past_weather,
     pilot_outcomes,
 )
 
@@ -138,17 +138,20 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     D = (end - first).days
     D_meter = (end - history_start(meta.start_date, M)).days
     D_bill = (end - history_start(meta.start_date, BILLING_MONTHS)).days
-    # (n_classes, D, T) kW per annual kWh: the class shapes of the place's normal climate
-    shapes = climate_shapes(prof, normals_for(scenario.place), first, D, T)[0]
+    # (n_classes, D, T) kW per annual kWh: the class shapes under the place's past weather
+    normals = normals_for(scenario.place)
+    past = past_weather(streams, normals, end, T)
+    start = past.dates[0]
+    shapes = climate_shapes(prof, normals, start, len(past.dates), T, past)[1][:, -D:]
     months = np.array([(first + datetime.timedelta(days=d)).month for d in range(D)])
     bill_month = np.cumsum(np.r_[0, np.diff(months) != 0]) - (
         np.cumsum(np.r_[0, np.diff(months) != 0])[D - D_bill])
-    dd = degree_days(history_temperature_c(streams, end, D))
+    dd = degree_days(past.daily_mean_c[-D:])
 
     ctype, sector = customers["customer_type"], customers["sector"]
     klass = customers["profile_class"]
     group = customer_group(ctype, sector)
-    world = World(params.world, streams, n)
+    world = World(params.world, streams, n, normals)
     hazard = customers["default_hazard_per_year"]
     eff = np.clip(customers["efficiency_potential_share"], 0.0, 0.9)
     flex = np.clip(flexibility_share, 0.0, 0.95 - eff)

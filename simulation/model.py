@@ -44,7 +44,7 @@ from gridvalue.simulation.storage import (
 )
 from gridvalue.simulation.tables import Table
 from gridvalue.simulation.tariffs import TariffEngine
-from gridvalue.simulation.worlds import World, degree_days, horizon_temperature_c
+from gridvalue.simulation.worlds import World, degree_days
 
 # Peak of one customer over its share of the class's coincident peak, per unit of noise
 # sigma, interval and day together (households in Wuhan: 3,561 h / 1,188 h at 0.455);
@@ -122,15 +122,15 @@ class GridValueModel(mesa.Model):
         self.dates = [meta.start_date + datetime.timedelta(days=d) for d in range(meta.days)]
 
         self.loads = LoadEngine(self.scenario, self.streams)
-        # the world's daily mean temperature over the horizon (simulation/worlds.py)
-        self.temperature_c = horizon_temperature_c(self.streams, meta.start_date, meta.days)
+        # the daily mean temperature of the place's weather over the horizon (the loads' own)
+        self.temperature_c = self.loads.weather.daily_mean_c
         self._build_population()
         self._build_network()
         self._build_power_flow()
         self.company = GridCompany(self, self.scenario.company, self.scenario.tariff,
                                    meta.start_date)
         self.world = World(self.scenario.data_platform.world, self.streams,
-                           len(self.customers))
+                           len(self.customers), self.loads.normals)
         self._company_view()
         self.tariffs = TariffEngine(self)
         self.response = DemandResponse(self)

@@ -401,14 +401,14 @@ class Profiles:
     household_connected_kw_min: float = param(
         4.0, "kW", "JGJ 242 residential design load, at least 4 kW per home (recalled)",
         "Smallest connected load of a household (its load never exceeds it)", min=0,
-        min_exclusive=True)
+        min_exclusive=True, max=100)
     household_connected_kw_per_mwh: float = param(
         2.5, "kW per MWh/yr", A, "Connected load of a household per MWh of annual use, above "
-        "the minimum", min=0)
+        "the minimum", min=0, max=100)
     enterprise_connected_headroom: float = param(
         1.5, "kW per kW", A + " (contracted capacity above the expected maximum demand)",
         "Connected load of an enterprise or microgrid over its class shape's expected peak",
-        min=1)
+        min=1, max=20)
     pv_specific_yield_kwh_per_kwp: float = param(
         1100.0, "kWh/kWp/yr", A + " (central and eastern China about 1,000-1,400)",
         "Annual PV yield per kWp in a year of normal cloudiness (the pvlib shape is scaled to "
@@ -679,7 +679,7 @@ class Choice:
     logit_scale: float = param(
         5.0, "-", A + " (cf. Power TAC rationality 0.9)",
         "Logit scale of the pick among alternatives, on utilities relative to the largest "
-        "(0: at random)", min=0)
+        "(0: at random)", min=0, max=1000)
     price_coefficient_sd_household: float = param(
         0.5, "log-sd", A, "Spread across households of the coefficient on an alternative's "
         "value (log-normal, mean 1: a mixed logit)", min=0, max=3)
@@ -694,78 +694,79 @@ class Choice:
     taste_sd_household: float = param(
         0.5, "x curve scale", A, "Spread across households of a persistent taste for a market "
         "that money does not explain (normal, mean 0; e.g. a liking for solar), in units of "
-        "the market's value-curve scale (PV: 0.5 x 2 = 1 bill-year)", min=0)
+        "the market's value-curve scale (PV: 0.5 x 2 = 1 bill-year)", min=0, max=10)
     taste_sd_enterprise: float = param(
-        0.2, "x curve scale", A, "Same, enterprises and microgrids", min=0)
+        0.2, "x curve scale", A, "Same, enterprises and microgrids", min=0, max=10)
     risk_aversion_household: float = param(
         0.5, "-", A, "Risk premium per unit of an alternative's uncertain value, households",
-        min=0)
+        min=0, max=10)
     risk_aversion_enterprise: float = param(
-        0.3, "-", A, "Same, enterprises and microgrids", min=0)
+        0.3, "-", A, "Same, enterprises and microgrids", min=0, max=10)
     offer_hassle_bill_years: float = param(
         0.02, "bill-years", A + " (cf. Power TAC inconvenience weight 0.2)",
-        "Transaction cost of signing a provider's offer", min=0)
+        "Transaction cost of signing a provider's offer", min=0, max=10)
     self_finance_hassle_share: float = param(
         0.3, "share of cost", A, "Transaction cost of doing it oneself (finding an installer, "
         "permits, managing the project, the risk of a bad job), as a share of its price",
-        min=0)
+        min=0, max=10)
     self_finance_loan_years: float = param(10.0, "yr", A + " (green consumer and SME loans)",
                                            "Term of the loan a customer finances it with",
-                                           min=0, min_exclusive=True)
+                                           min=0, min_exclusive=True, max=40)
     self_finance_rate_household_per_year: float = param(
         0.08, "1/yr", A + " (consumer loan rates)", "Loan rate at which a household finances "
-        "a system itself (repaid as an annuity, valued at its own discount rate)", min=0)
+        "a system itself (repaid as an annuity, valued at its own discount rate)", min=0, max=1)
     self_finance_rate_enterprise_per_year: float = param(
         0.10, "1/yr", A + " (SME loan rates)", "Loan rate at which an enterprise or microgrid "
-        "finances a retrofit or system itself", min=0)
+        "finances a retrofit or system itself", min=0, max=1)
     self_finance_pv_cost_per_kwp: float = param(
         3800.0, "CNY/kWp", A + " (retail above the company's 3,200 CNY/kWp)",
-        "What a customer pays for its own PV system", min=0)
+        "What a customer pays for its own PV system", min=0, max=100_000)
     self_finance_efficiency_cost_markup: float = param(
         0.2, "share", A, "What a customer pays for its own retrofit above the ESCO's cost",
-        min=0)
+        min=0, max=10)
     max_share_pv: float = param(0.93, "share", DGEN, "Ceiling of the value curve, PV offers",
                                 min=0, max=1)
     scale_pv_bill_years: float = param(
         2.0, "bill-years", A, "Scale of the value curve M = max (1 - exp(-U / scale)), PV "
-        "offers", min=0, min_exclusive=True)
+        "offers", min=0, min_exclusive=True, max=100)
     max_share_efficiency: float = param(0.93, "share", A + " (as dGen's)",
                                         "Ceiling of the value curve, efficiency contracts",
                                         min=0, max=1)
     scale_efficiency_bill_years: float = param(
         1.0, "bill-years", A, "Scale of the value curve, efficiency contracts", min=0,
-        min_exclusive=True)
+        min_exclusive=True, max=100)
     max_share_equipment: float = param(0.93, "share", A + " (as dGen's)",
                                        "Ceiling of the value curve, equipment deals",
                                        min=0, max=1)
     scale_equipment_bill_years: float = param(
         0.3, "bill-years", A, "Scale of the value curve, equipment deals", min=0,
-        min_exclusive=True)
+        min_exclusive=True, max=100)
     max_share_microgrid: float = param(0.93, "share", A + " (as dGen's)",
                                        "Ceiling of the value curve, microgrid services",
                                        min=0, max=1)
     scale_microgrid_bill_years: float = param(
         0.2, "bill-years", A, "Scale of the value curve, microgrid services", min=0,
-        min_exclusive=True)
+        min_exclusive=True, max=100)
     max_share_pricing: float = param(0.93, "share", A + " (as dGen's)",
                                      "Ceiling of the value curve, price packages and home "
                                      "energy management", min=0, max=1)
     scale_pricing_bill_years: float = param(
         0.1, "bill-years", A, "Scale of the value curve, price packages and home energy "
-        "management", min=0, min_exclusive=True)
+        "management", min=0, min_exclusive=True, max=100)
     cooling_off_months: int = param(12, "months", A, "Months before a customer who refused "
                                     "reconsiders a market", min=0, max=600)
     trust_initial_bill_years: float = param(0.0, "bill-years", A,
-                                            "Trust in the company before any experience")
+                                            "Trust in the company before any experience",
+                                            min=-10, max=10)
     trust_loss_default_bill_years: float = param(
         0.3, "bill-years", A, "Trust a customer loses in the company when its contract "
-        "defaults (repossession included)", min=0)
+        "defaults (repossession included)", min=0, max=10)
     trust_loss_shortfall_bill_years: float = param(
         0.2, "bill-years", A, "Trust a customer loses when its realised savings fall short of "
-        "what was promised", min=0)
+        "what was promised", min=0, max=10)
     trust_gain_bill_years: float = param(
         0.02, "bill-years", A, "Trust a customer gains when its savings meet the promise",
-        min=0)
+        min=0, max=10)
     shortfall_tolerance_share: float = param(
         0.2, "share", A, "Realised savings below (1 - this) x promised count as a shortfall",
         min=0, max=1)
@@ -882,10 +883,10 @@ class Competitor:
     offer: str = param("pv_lease", "-", "-", "Registered service whose contract it offers")
     awareness_per_year: float = param(
         0.5, "1/yr", A, "Rate at which its marketing makes eligible customers aware of it",
-        min=0)
-    trust_bill_years: float = param(0.0, "bill-years", A, "Customers' trust in it")
+        min=0, max=365)
+    trust_bill_years: float = param(0.0, "bill-years", A, "Customers' trust in it", min=-10, max=10)
     hassle_bill_years: float = param(0.02, "bill-years", A, "Transaction cost of its offer",
-                                     min=0)
+                                     min=0, max=10)
     terms: object = None  # the offer's parameters, built from [competitors.NAME.terms]
 
 

@@ -31,51 +31,24 @@ import datetime
 
 import numpy as np
 
+from gridvalue.simulation.weather import Weather, daily_normal
+
 WORLDS = ("always_on", "operating_hours", "weather_sensitive", "mixed", "no_signature")
 FLEX_WINDOW_HOURS = 4  # assumption: flexible load runs in one 4-hour block a day
 # Daily mean temperature: assumption after Shanghai climate normals (annual mean about
 # 16.6 degC, January about 4.8, July about 28.6; recalled, not checked).
-TEMPERATURE_MEAN_C = 16.6
-TEMPERATURE_AMPLITUDE_C = 11.9
-WARMEST_DAY_OF_YEAR = 205  # late July
-ANOMALY_SD_C = 2.5  # assumption: day-to-day anomaly, stationary sd
-ANOMALY_AR1 = 0.75  # assumption: persistence of daily anomalies
 DEGREE_DAY_BASE_C = 18.3  # 65 degF, the base of US heating and cooling degree-days
 MAX_HISTORY_DAYS = 62 * 31  # longest history the schema allows (60 months), with margin
 
 
-def _seasonal_c(dates: list[datetime.date]) -> np.ndarray:
-    doy = np.array([d.timetuple().tm_yday for d in dates], dtype=float)
-    return TEMPERATURE_MEAN_C + TEMPERATURE_AMPLITUDE_C * np.cos(
-        2.0 * np.pi * (doy - WARMEST_DAY_OF_YEAR) / 365.25)
-
-
-def _anomalies(rng: np.random.Generator, days: int) -> np.ndarray:
-    """Stationary AR(1) anomalies, degC."""
-    eps = rng.standard_normal(days) * ANOMALY_SD_C * np.sqrt(1.0 - ANOMALY_AR1**2)
-    out = np.empty(days)
-    prev = rng.standard_normal() * ANOMALY_SD_C
-    for i in range(days):
-        prev = ANOMALY_AR1 * prev + eps[i]
-        out[i] = prev
-    return out
-
-
-def history_temperature_c(streams, end: datetime.date, days: int) -> np.ndarray:
-    """Daily mean temperature of the `days` days before `end`, oldest first. Drawn
-    backwards from `end` (AR(1) is time-reversible), so every history length sees the same
-    recent days (common random numbers)."""
-    if days > MAX_HISTORY_DAYS:
-        raise ValueError(f"history of {days} days is longer than {MAX_HISTORY_DAYS}")
-    back = _anomalies(streams.fresh("world:temperature:history"), MAX_HISTORY_DAYS)[:days]
-    dates = [end - datetime.timedelta(days=k + 1) for k in range(days)]
-    return (_seasonal_c(dates) + back)[::-1]
-
-
-def horizon_temperature_c(streams, start: datetime.date, days: int) -> np.ndarray:
-    """Daily mean temperature of the simulated horizon, from its own stream."""
-    dates = [start + datetime.timedelta(days=d) for d in range(days)]
-    return _seasonal_c(dates) + _anomalies(streams.fresh("world:temperature:horizon"), days)
+def past_weather(streams, normals, end: datetime.date, intervals_per_day: int) -> Weather:
+    """The place's weather (simulation/weather.py) of the longest history before `end`, from
+    the world's own streams: every history length is a tail of it, so all see the same recent
+    days (common random numbers)."""
+    start = end - datetime.timedelta(days=MAX_HISTORY_DAYS)
+    return Weather.generate(normals, start, MAX_HISTORY_DAYS, intervals_per_day,
+                            streams.fresh("world:weather:history:temperature"),
+                            streams.fresh("world:weather:history:clearness"))
 
 
 def degree_days(temperature_c: np.ndarray) -> np.ndarray:
@@ -83,15 +56,15 @@ def degree_days(temperature_c: np.ndarray) -> np.ndarray:
     return np.abs(np.asarray(temperature_c) - DEGREE_DAY_BASE_C)
 
 
-def climate_degree_days() -> float:
-    """Expected daily degree-days of the world's climate (a constant: normalises waste)."""
-    doy = np.arange(1, 366)
-    seasonal = TEMPERATURE_MEAN_C + TEMPERATURE_AMPLITUDE_C * np.cos(
-        2.0 * np.pi * (doy - WARMEST_DAY_OF_YEAR) / 365.25)
-    # E|x + N(0, s^2)| for each day, averaged (folded normal mean)
+def climate_degree_days(normals) -> float:
+    """Expected daily degree-days of the place's normal climate (a constant: normalises
+    weather-sensitive waste): the folded-normal mean of each day's normal temperature less
+    the base, with the place's day-to-day anomaly sd."""
     from scipy.stats import norm
 
-    mu, s = seasonal - DEGREE_DAY_BASE_C, ANOMALY_SD_C
+    dates = [datetime.date(2001, 1, 1) + datetime.timedelta(days=d) for d in range(365)]
+    mu = daily_normal(normals.monthly_mean_temperature_c, dates) - DEGREE_DAY_BASE_C
+    s = max(normals.temperature_anomaly_sd_c, 1e-9)
     folded = s * np.sqrt(2 / np.pi) * np.exp(-mu**2 / (2 * s**2)) + mu * (
         1 - 2 * norm.cdf(-mu / s))
     return float(folded.mean())
@@ -109,7 +82,7 @@ class World:
     """A world model over the customers: which waste pattern each customer has, how its
     traits scale its consumption, and how it pays. Reads hidden truths (it is the world)."""
 
-    def __init__(self, name: str, streams, n: int):
+    def __init__(self, name: str, streams, n: int, normals):
         if name not in WORLDS:
             raise ValueError(f"world must be one of {WORLDS}, got {name!r}")
         self.name = name
@@ -121,7 +94,7 @@ class World:
         else:
             self.weights = np.tile(np.asarray(blend[name], dtype=float), (n, 1))
         self.signature = name != "no_signature"
-        self.dd_normal = climate_degree_days()
+        self.dd_normal = climate_degree_days(normals)
 
     def waste_pattern(self, class_shape: np.ndarray, klass: np.ndarray,
                       degree_days_today: float) -> np.ndarray:

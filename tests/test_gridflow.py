@@ -31,8 +31,11 @@ def test_power_flow_tables_and_kpis(runs):
     assert "losses_mwh" not in runs["off"].summary and "buses" not in runs["off"].tables
 
 
-def test_solved_losses_replace_the_flat_loss_share(runs):
-    off, on = runs["off"], runs["peak_min"]
+def test_solved_losses_replace_the_flat_loss_share():
+    # one flat wholesale price, so the cost is energy bought times the price
+    flat = SMALL | {"company.wholesale_shape": "flat"}
+    off, on = (run_scenario("baseline", seed=3, overrides=flat | {"network.power_flow": mode})
+               for mode in ("off", "peak_min"))
     price = on.scenario.company.wholesale_price_per_kwh
     delivered_mwh = float(on["system_load"]["load_kw"].clip(lower=0).sum()) / 1000.0
     assert off.summary["wholesale_cost"] == pytest.approx(

@@ -409,7 +409,6 @@ SET_CASES = [
     ("market.small_world_links=100000", "must be at most 1000"),
     ("services.shared_savings.innovation_p_per_year=1e300", "must be at most 12"),
     ("network.feeder_rating_kva=1e300", "must be at most 10000000"),
-    ("profiles.pv_day_sigma=1.0", "must be at most 0.65"),  # found by the extremes sweep
 ]
 
 
@@ -605,7 +604,7 @@ def test_degenerate_or_oversized_designs_are_refused(tmp_path, body, expected):
 
 def test_a_grid_of_ten_to_the_ten_points_is_refused_before_it_is_built(tmp_path, capsys):
     levels = "{ levels = [" + ", ".join(str(0.01 * i) for i in range(10)) + "] }"
-    paths = ["market.benefit_weight", "market.inertia", "market.word_of_mouth_per_year",
+    paths = ["choice.logit_scale", "choice.taste_sd_household", "market.word_of_mouth_per_year",
              "market.initial_awareness_share", "company.discount_rate_per_year",
              "company.wholesale_price_per_kwh", "company.loss_share",
              "company.capacity_cost_per_kw_year", "company.deferral_cost_per_kw_year",
