@@ -140,13 +140,13 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     D_bill = (end - history_start(meta.start_date, BILLING_MONTHS)).days
     # (n_classes, D, T) kW per annual kWh: the class shapes under the place's past weather
     normals = normals_for(scenario.place)
-    past = past_weather(streams, normals, end, T)
-    start = past.dates[0]
-    shapes = climate_shapes(prof, normals, start, len(past.dates), T, past)[1][:, -D:]
+    weather = past_weather(streams, normals, end, T)
+    past = weather.span(len(weather.dates) - D, D)  # the days from `first` to `end`
+    shapes = climate_shapes(prof, normals, first, D, T, past)[1]
     months = np.array([(first + datetime.timedelta(days=d)).month for d in range(D)])
     bill_month = np.cumsum(np.r_[0, np.diff(months) != 0]) - (
         np.cumsum(np.r_[0, np.diff(months) != 0])[D - D_bill])
-    dd = degree_days(past.daily_mean_c[-D:])
+    dd = degree_days(past.daily_mean_c)
 
     ctype, sector = customers["customer_type"], customers["sector"]
     klass = customers["profile_class"]

@@ -247,20 +247,12 @@ def climate_shapes(profiles, normals: Normals, start: datetime.date, days: int,
         norm = year_expected.sum(axis=(1, 2)) * hours_per_interval  # (n_classes,)
         expected.append(year_expected[:, first:first + take] / norm[:, None, None])
         if weather is not None:
-            part = _slice_weather(weather, day, take)
+            part = weather.span(day, take)
             realised.append(base[:, first:first + take]
                             * weather_thermal_factor(coefficients, profiles, part)
                             / norm[:, None, None])
     expected = np.concatenate(expected, axis=1)
     return expected, (np.concatenate(realised, axis=1) if weather is not None else None)
-
-
-def _slice_weather(weather: Weather, day: int, take: int) -> Weather:
-    sl = slice(day, day + take)
-    return Weather(dates=weather.dates[sl], temperature_c=weather.temperature_c[sl],
-                   daily_mean_c=weather.daily_mean_c[sl],
-                   clearness_index=weather.clearness_index[sl],
-                   clearness_normal=weather.clearness_normal[sl])
 
 
 def full_load_hours(load_kw: np.ndarray, hours_per_interval: float) -> float:

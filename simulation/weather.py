@@ -149,6 +149,14 @@ class Weather:
     clearness_index: np.ndarray  # (days,) daily clearness index
     clearness_normal: np.ndarray  # (days,) the month's mean clearness index
 
+    def span(self, day: int, take: int) -> "Weather":
+        """The weather of days `day` .. `day + take - 1`."""
+        sl = slice(day, day + take)
+        return Weather(dates=self.dates[sl], temperature_c=self.temperature_c[sl],
+                       daily_mean_c=self.daily_mean_c[sl],
+                       clearness_index=self.clearness_index[sl],
+                       clearness_normal=self.clearness_normal[sl])
+
     @classmethod
     def generate(cls, normals: Normals, start: datetime.date, days: int,
                  intervals_per_day: int, temperature_rng: np.random.Generator,

@@ -29,10 +29,9 @@ def test_case33bw_base_case_reproduces_baran_and_wu(capsys):
     assert result["load_kw"] == pytest.approx(3715.0)
 
 
-@pytest.mark.parametrize("name", ["cigre_lv", "kerber_dorfnetz", "mv_oberrhein"])
-def test_ac_solution_matches_pandapower(name):
-    """The converted grid solved by power-grid-model against pandapower's Newton-Raphson on
-    the same network (transformers with taps and iron losses, switches, generation)."""
+def solve_both(name: str):
+    """The named grid solved by pandapower's Newton-Raphson and, converted, by
+    power-grid-model (AcPowerFlow): (pandapower net, converted grid, our result)."""
     import pandapower as pp
 
     net = pandapower_net(name)
@@ -40,11 +39,22 @@ def test_ac_solution_matches_pandapower(name):
         warnings.simplefilter("ignore")
         pp.runpp(net, numba=False)
     grid = load_grid(name)
-    res = AcPowerFlow(grid).solve(grid.load_p_kw, grid.load_q_kvar)
+    return net, grid, AcPowerFlow(grid).solve(grid.load_p_kw, grid.load_q_kvar)
+
+
+def assert_losses_and_voltages_match(net, grid, res) -> None:
     pp_losses = (net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum()) * 1000
     assert res.losses_kw[0] == pytest.approx(pp_losses, rel=0.005)
     pp_vm = net.res_bus.loc[list(grid.bus_label), "vm_pu"].to_numpy()
     assert np.abs(res.vm_pu[0] - pp_vm).max() < 1e-3  # pi (here) vs t transformer model
+
+
+@pytest.mark.parametrize("name", ["cigre_lv", "kerber_dorfnetz", "mv_oberrhein"])
+def test_ac_solution_matches_pandapower(name):
+    """The converted grid solved by power-grid-model against pandapower's Newton-Raphson on
+    the same network (transformers with taps and iron losses, switches, generation)."""
+    net, grid, res = solve_both(name)
+    assert_losses_and_voltages_match(net, grid, res)
     pp_loading = net.res_line.loc[list(grid.line_label), "loading_percent"].to_numpy() / 100
     assert np.nanmax(np.abs(res.loading[0, :grid.n_line] - pp_loading)) < 0.01
 
@@ -52,19 +62,7 @@ def test_ac_solution_matches_pandapower(name):
 def test_simbench_grid_matches_pandapower():
     """A SimBench code through the optional extra (skipped without `simbench`)."""
     pytest.importorskip("simbench")
-    import pandapower as pp
-
-    name = "1-LV-rural1--0-sw"
-    net = pandapower_net(name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pp.runpp(net, numba=False)
-    grid = load_grid(name)
-    res = AcPowerFlow(grid).solve(grid.load_p_kw, grid.load_q_kvar)
-    pp_losses = (net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum()) * 1000
-    assert res.losses_kw[0] == pytest.approx(pp_losses, rel=0.005)
-    pp_vm = net.res_bus.loc[list(grid.bus_label), "vm_pu"].to_numpy()
-    assert np.abs(res.vm_pu[0] - pp_vm).max() < 1e-3
+    assert_losses_and_voltages_match(*solve_both("1-LV-rural1--0-sw"))
 
 
 def test_distflow_is_within_1_percent_of_ac_losses_over_a_day():
