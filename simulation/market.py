@@ -382,11 +382,10 @@ class Market:
         u_default = self._defaults.random(len(customers))
         for service in self.services:
             book = service.contracts
-            service.month_share = month_share
             after = service.after_rows()  # ended before this month: their effect goes on
             rows = book.active()
             if len(rows):
-                self._settle_rows(service, rows, date, factor)
+                self._settle_rows(service, rows, date, factor, month_share)
                 if service.credit_exposed:
                     self._defaults_of(service, rows, u_default, date, factor)
                 rows = book.active()
@@ -410,7 +409,8 @@ class Market:
             return t.pv_subsidy_per_kwh * flows.generated_kwh
         return np.zeros(len(flows.customer_pays))
 
-    def _settle_rows(self, service: Service, rows: np.ndarray, date, factor: float) -> None:
+    def _settle_rows(self, service: Service, rows: np.ndarray, date, factor: float,
+                     month_share: float) -> None:
         customers, ledger, book = self.model.customers, self.model.company.ledger, \
             service.contracts
         new = rows[book["months_settled"][rows] == 0]  # capex was spent in the signing month
@@ -419,7 +419,7 @@ class Market:
             signed = [self.model.dates[d] for d in book["start_day"][new]]
             book["npv_to_date"][new] -= book["capex"][new] * np.array(
                 [ledger.discount_factor(d, rate) for d in signed])
-        flows = service.settle_month(rows)
+        flows = service.settle_month(rows, month_share)
         who = book["customer"][rows]
         np.add.at(customers["service_paid"], who, flows.customer_pays)
         np.add.at(customers["service_received"], who, flows.company_pays)

@@ -91,7 +91,7 @@ def test_shared_savings_payment_is_the_share_of_measured_savings():
     share = 0.8 + (0.6 - 0.8) * (month - 1) / (84 - 1)
     m = model.platform.measurement
     before = m.saved_kwh[who].copy()
-    flows = service.settle_month(rows)
+    flows = service.settle_month(rows, 1.0)
     measured = m.saved_kwh[who] - before
     np.testing.assert_allclose(flows.customer_pays,
                                share * np.maximum(measured, 0) * c["price_per_kwh"][who])

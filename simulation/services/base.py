@@ -80,9 +80,6 @@ class Service:
         self.params = params
         self.model = model
         self.contracts = ContractBook()
-        # share of a calendar month the period being settled covers (below 1 when the horizon
-        # starts or ends inside a month): fixed monthly fees and costs are pro-rated by it
-        self.month_share = 1.0
 
     # ---- who and what ---------------------------------------------------------------------
     def eligible(self) -> np.ndarray:
@@ -149,8 +146,10 @@ class Service:
         per time-of-use period. Default: nothing."""
 
     # ---- each month -----------------------------------------------------------------------
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
-        """Cash of the month for the given active contract rows."""
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
+        """Cash of the month for the given active contract rows. `month_share`: the share of
+        a calendar month the period covers (below 1 when the horizon starts or ends inside a
+        month); fixed monthly fees and costs are pro-rated by it."""
         raise NotImplementedError
 
     def exposure(self, rows: np.ndarray) -> np.ndarray:

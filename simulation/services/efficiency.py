@@ -294,7 +294,7 @@ class SharedSavings(EfficiencyService):
             * self.params.simple_payback_years
         return accept * (revenue - margin_lost - capex)
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         saved_kwh, _ = self._month_savings(rows)
         measured_kwh, _ = self._measured(rows, saved_kwh)  # the share is of measured savings
         value = np.maximum(measured_kwh, 0.0) \
@@ -365,7 +365,7 @@ class GuaranteedSavings(EfficiencyService):
         # the customer pays the project price with its first monthly settlement
         return self._retrofit(customers, day, upfront_price=price)
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         book, c = self.contracts, self.model.customers
         who = book["customer"][rows]
         saved_kwh, _ = self._month_savings(rows)
@@ -442,12 +442,12 @@ class EnergyCostTrust(EfficiencyService):
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         return self._retrofit(customers, day, fee=self._fee(customers))
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         book, c = self.contracts, self.model.customers
         who = book["customer"][rows]
         saved_kwh, _ = self._month_savings(rows)
         zero = np.zeros(len(rows))
-        return MonthFlows(book["fee"][rows] * self.month_share, c["month_bill"][who], zero,
+        return MonthFlows(book["fee"][rows] * month_share, c["month_bill"][who], zero,
                           self._margin_lost(rows, saved_kwh), saved_kwh)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:

@@ -185,12 +185,12 @@ class EquipmentRental(EquipmentDeal):
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         return self._install(customers, day, rent=self._rent(customers))
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         book = self.contracts
         saved_kwh, margin = self._month_savings(rows)
         opex = book["capex"][rows] * self.params.maintenance_share_per_year / 12.0
-        return MonthFlows(book["rent"][rows] * self.month_share, np.zeros(len(rows)),
-                          opex * self.month_share, margin, saved_kwh)
+        return MonthFlows(book["rent"][rows] * month_share, np.zeros(len(rows)),
+                          opex * month_share, margin, saved_kwh)
 
     def on_end(self, rows: np.ndarray) -> None:
         self._remove(rows)  # returned at the end of the term
@@ -250,7 +250,7 @@ class EquipmentInstalments(EquipmentDeal):
         return self._install(customers, day, principal=price,
                              instalment=self._instalment(price))
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         saved_kwh, margin = self._month_savings(rows)
         zero = np.zeros(len(rows))
         return MonthFlows(self.contracts["instalment"][rows], zero, zero, margin, saved_kwh)
@@ -379,12 +379,12 @@ class MaintenanceSubscription(Service):
                            loss_avoided_to_date=np.zeros(len(customers)))
         return np.zeros(len(customers))
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         book = self.contracts
         book["loss_avoided_to_date"][rows] += book["avoided_loss"][rows]
         zero = np.zeros(len(rows))
-        return MonthFlows(book["fee"][rows] * self.month_share, zero,
-                          book["cost"][rows] * self.month_share, zero, zero)
+        return MonthFlows(book["fee"][rows] * month_share, zero,
+                          book["cost"][rows] * month_share, zero, zero)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         """Fees (after VAT) less the cost of care for the rest of the term."""

@@ -167,10 +167,10 @@ class PricePackages(Service):
         self.total_flat_bill[who] += flat
         self.total_bill[who] += bills[who]
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         who = self.contracts["customer"][rows]
         zero = np.zeros(len(rows))
-        opex = np.full(len(rows), self.params.admin_cost_per_customer_month * self.month_share)
+        opex = np.full(len(rows), self.params.admin_cost_per_customer_month * month_share)
         margin_lost = self.month_flat_bill[who] - self.month_bill[who]
         return MonthFlows(zero, zero, opex, margin_lost)
 
@@ -252,14 +252,14 @@ class HomeEnergyManagement(Service):
                            had_technology=had_technology)
         return capex
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         book, c = self.contracts, self.model.customers
         who = book["customer"][rows]
         s = book["savings_share"][rows]
         saved_kwh = c["month_demand_kwh"][who] * s / (1.0 - s)
         unit_cost = unit_energy_cost(self.model)
-        fee = np.full(len(rows), self.params.monthly_fee * self.month_share)
-        opex = np.full(len(rows), self.params.opex_per_month * self.month_share)
+        fee = np.full(len(rows), self.params.monthly_fee * month_share)
+        opex = np.full(len(rows), self.params.opex_per_month * month_share)
         return MonthFlows(fee, np.zeros(len(rows)), opex,
                           saved_kwh * (c["price_per_kwh"][who] - unit_cost), saved_kwh)
 

@@ -238,16 +238,16 @@ class MicrogridEnergyManagement(RepossessedAsset, Service):
         self.contracts["month_saving"][rows[live]] += (self._shadow_bill - actual)[live]
 
     # ---- each month -------------------------------------------------------------------------
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         """Fee plus the company's share of the month's measured saving (none when the
         managed battery did worse); the saving meters then restart."""
         book, p = self.contracts, self.params
         saving = book["month_saving"][rows].copy()
         book["saving_to_date"][rows] += saving
         book["month_saving"][rows] = 0.0
-        pays = p.fee_per_month * self.month_share + p.saving_share * np.maximum(saving, 0.0)
+        pays = p.fee_per_month * month_share + p.saving_share * np.maximum(saving, 0.0)
         opex = (p.platform_cost_per_month + book["added_kwh"][rows] * p.battery_om_per_kwh_year
-                / 12) * self.month_share
+                / 12) * month_share
         zero = np.zeros(len(rows))
         return MonthFlows(pays, zero, opex, zero, zero)
 
@@ -347,10 +347,10 @@ class MicrogridBackup(Service):
                            loss_avoided_to_date=zero)
         return zero
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         book, p = self.contracts, self.params
         book["loss_avoided_to_date"][rows] += book["avoided_loss"][rows]
-        kw = book["backup_kw"][rows] * self.month_share
+        kw = book["backup_kw"][rows] * month_share
         zero = np.zeros(len(rows))
         return MonthFlows(p.fee_per_kw_month * kw, zero, p.reserve_cost_per_kw_month * kw,
                           zero, zero)

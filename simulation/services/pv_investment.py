@@ -203,10 +203,10 @@ class PVInvestment(RepossessedAsset, Service):
 
     # ---- each month -------------------------------------------------------------------------
     def _customer_pays(self, rows: np.ndarray, self_kwh: np.ndarray,
-                       export_kwh: np.ndarray) -> np.ndarray:
+                       export_kwh: np.ndarray, month_share: float) -> np.ndarray:
         raise NotImplementedError
 
-    def settle_month(self, rows: np.ndarray) -> MonthFlows:
+    def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         """The month's metered output (then the meters restart); pass the rows of active
         contracts only."""
         book, c = self.contracts, self.model.customers
@@ -215,9 +215,9 @@ class PVInvestment(RepossessedAsset, Service):
         export_kwh = book["month_export_kwh"][rows].copy()
         book["month_self_kwh"][rows] = 0.0
         book["month_export_kwh"][rows] = 0.0
-        opex = book["kwp"][rows] * self.params.om_per_kwp_year / 12.0 * self.month_share
+        opex = book["kwp"][rows] * self.params.om_per_kwp_year / 12.0 * month_share
         margin = self_kwh * (c["price_per_kwh"][who] - unit_energy_cost(self.model))
-        return MonthFlows(self._customer_pays(rows, self_kwh, export_kwh),
+        return MonthFlows(self._customer_pays(rows, self_kwh, export_kwh, month_share),
                           np.zeros(len(rows)), opex, margin, self_kwh, self_kwh + export_kwh)
 
     # ---- after the term: the system is the customer's and keeps taking the margin ---------
@@ -293,7 +293,7 @@ class PVPowerPurchase(PVInvestment):
     def _ppa_price(self, customers: np.ndarray) -> np.ndarray:
         return self.model.customers["price_per_kwh"][customers] * (1 - self.params.discount_share)
 
-    def _customer_pays(self, rows, self_kwh, export_kwh) -> np.ndarray:
+    def _customer_pays(self, rows, self_kwh, export_kwh, month_share) -> np.ndarray:
         export_price = self.model.scenario.tariff.export_price_per_kwh
         who = self.contracts["customer"][rows]
         return self._ppa_price(who) * self_kwh + export_price * export_kwh
@@ -325,8 +325,8 @@ class PVLease(PVInvestment):
     name = "pv_lease"
     Params = LeaseParams
 
-    def _customer_pays(self, rows, self_kwh, export_kwh) -> np.ndarray:
-        return self.params.lease_per_kwp_month * self.contracts["kwp"][rows] * self.month_share
+    def _customer_pays(self, rows, self_kwh, export_kwh, month_share) -> np.ndarray:
+        return self.params.lease_per_kwp_month * self.contracts["kwp"][rows] * month_share
 
     def _monthly_value_path(self, customers, self_kwh, export_kwh, tariff) -> np.ndarray:
         price = self.model.customers["price_per_kwh"][customers][:, None] * tariff
