@@ -119,6 +119,84 @@ def customer_group(ctype: np.ndarray, sector: np.ndarray) -> np.ndarray:
     return ctype.astype(int) * 4 + np.where(ctype == ENTERPRISE, sector, 0).astype(int) + 1
 
 
+# Fields of `[data_platform]` applied after the history is simulated (or not at all by
+# `acquire`): runs that differ only in these share one simulated history.
+AFTER_HISTORY_FIELDS = ("analytics", "segments", "household_meter_coverage_share",
+                        "enterprise_meter_coverage_share", "microgrid_meter_coverage_share",
+                        "granularity", "learn_in_run", "history")
+# The customer columns the history is simulated from (with the flexibility share).
+HISTORY_COLUMNS = ("customer_type", "sector", "profile_class", "default_hazard_per_year",
+                   "efficiency_potential_share", "annual_kwh", "interval_sigma")
+HISTORY_CACHE_BYTES = 1 << 30  # assumption: at most 1 GiB of simulated histories kept in-process
+_HISTORY_CACHE: "dict[str, _History]" = {}  # by history_key, oldest first
+
+
+@dataclass(frozen=True)
+class _History:
+    """The simulated meter history of every customer before the platform's limits (coverage
+    and granularity): read-only arrays shared by every run whose `history_key` is equal."""
+
+    monthly_kwh: np.ndarray
+    payment_delay_days: np.ndarray
+    past_default: np.ndarray
+    pilot_efficiency_share: np.ndarray
+    pilot_flexibility_share: np.ndarray
+    profile_kw: np.ndarray  # (n, T) mean daily profile, float32
+    daily_kwh: np.ndarray  # (n, D_meter) float32
+    peak_kw: np.ndarray  # (n, K) at the K peak days
+    meter_degree_days: np.ndarray
+    class_profile: np.ndarray
+    class_daily_kwh_per_kwh: np.ndarray
+    class_billed_share: np.ndarray
+    class_peak_kw_per_kwh: np.ndarray
+    bill_class_kwh_per_kwh: np.ndarray
+    bill_degree_days: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return sum(v.nbytes for v in dataclasses.asdict(self).values())
+
+
+def history_key(scenario, customers, flexibility_share: np.ndarray, seed: int) -> str:
+    """SHA-256 of everything the simulated history depends on: the seed, the start date and
+    resolution, the place, the profiles, the platform's settings that act before its limits,
+    and the customers' columns it reads."""
+    import hashlib
+
+    meta, params = scenario.meta, scenario.data_platform
+    platform = {k: v for k, v in dataclasses.asdict(params).items()
+                if k not in AFTER_HISTORY_FIELDS}
+    digest = hashlib.sha256(repr((int(seed), meta.start_date.isoformat(),
+                                  meta.intervals_per_day, repr(scenario.place),
+                                  repr(scenario.profiles), sorted(platform.items()))).encode())
+    for name in HISTORY_COLUMNS:
+        column = np.ascontiguousarray(customers[name])
+        digest.update(name.encode() + str(column.dtype).encode() + column.tobytes())
+    digest.update(np.ascontiguousarray(flexibility_share, dtype=float).tobytes())
+    return digest.hexdigest()
+
+
+def clear_history_cache() -> None:
+    """Forget the in-process histories (tests and benchmarks)."""
+    _HISTORY_CACHE.clear()
+
+
+def _cached_history(scenario, customers, flexibility_share: np.ndarray,
+                    streams: Streams) -> "_History":
+    """The simulated history, from the in-process cache where an equal one was built."""
+    key = history_key(scenario, customers, flexibility_share, streams.seed)
+    history = _HISTORY_CACHE.pop(key, None)
+    if history is None:
+        history = _simulate_history(scenario, customers, flexibility_share, streams)
+    _HISTORY_CACHE[key] = history  # most recently used last
+    while (sum(h.nbytes for h in _HISTORY_CACHE.values()) > HISTORY_CACHE_BYTES
+           and len(_HISTORY_CACHE) > 1):
+        del _HISTORY_CACHE[next(iter(_HISTORY_CACHE))]
+    if history.nbytes > HISTORY_CACHE_BYTES:
+        del _HISTORY_CACHE[key]
+    return history
+
+
 def acquire(scenario, customers, flexibility_share: np.ndarray,
             streams: Streams) -> Observations:
     """Simulate the history in the scenario's world and pass it through the platform's
@@ -129,7 +207,61 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     streams, so every run sees the same recent history whatever the platform's settings
     (common random numbers): runs that differ in coverage, granularity or history length
     see the same billing records, and analytics = "none" sees the same thing in all of them.
+    Runs whose history inputs are equal (`history_key`) share one simulation in-process.
     """
+    params = scenario.data_platform
+    history = _cached_history(scenario, customers, flexibility_share, streams)
+    ctype, sector = customers["customer_type"], customers["sector"]
+    n = len(customers)
+    coverage = _by_type(ctype, params.household_meter_coverage_share,
+                        params.enterprise_meter_coverage_share,
+                        params.microgrid_meter_coverage_share)
+    metered = streams.fresh("platform:coverage").random(n) < coverage
+    interval = metered & (params.granularity == "interval")
+    hidden = ~interval
+
+    def seen(table: np.ndarray, dtype) -> np.ndarray:
+        out = table.astype(dtype)  # a copy: the history stays shared and unchanged
+        out[hidden] = np.nan
+        return out
+
+    h = history
+    return Observations(
+        customer_type=ctype.copy(), sector=sector.copy(),
+        profile_class=customers["profile_class"].copy(),
+        monthly_kwh=h.monthly_kwh.copy(), payment_delay_days=h.payment_delay_days.copy(),
+        past_default=h.past_default.copy(),
+        pilot_efficiency_share=h.pilot_efficiency_share.copy(),
+        pilot_flexibility_share=h.pilot_flexibility_share.copy(),
+        metered=metered, interval=interval, mean_profile_kw=seen(h.profile_kw, float),
+        daily_kwh=seen(h.daily_kwh, np.float32), peak_kw=seen(h.peak_kw, float),
+        meter_degree_days=h.meter_degree_days.copy(), class_profile=h.class_profile.copy(),
+        class_daily_kwh_per_kwh=h.class_daily_kwh_per_kwh.copy(),
+        class_billed_share=h.class_billed_share.copy(),
+        class_peak_kw_per_kwh=h.class_peak_kw_per_kwh.copy(),
+        bill_class_kwh_per_kwh=h.bill_class_kwh_per_kwh.copy(),
+        bill_degree_days=h.bill_degree_days.copy())
+
+
+def _peak_slot(system_peak: np.ndarray, slot_day: np.ndarray, m: int) -> int:
+    """The column of the K-highest-days buffer that meter day `m` (days come in descending
+    order) takes, or -1: an empty one, else the lowest day kept if `m` beats it (ties go to
+    the earlier day, as a stable sort of the whole history would)."""
+    empty = np.flatnonzero(slot_day < 0)
+    if len(empty):
+        return int(empty[0])
+    kept = system_peak[slot_day]
+    low = kept.min()
+    if system_peak[m] < low:
+        return -1
+    tied = np.flatnonzero(kept == low)
+    return int(tied[np.argmax(slot_day[tied])])  # of equal peaks, the later day goes
+
+
+def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
+                      streams: Streams) -> "_History":
+    """Simulate every customer's meter readings of the history (the world's data, before
+    the platform's limits)."""
     params, meta, prof = scenario.data_platform, scenario.meta, scenario.profiles
     T, dt = meta.intervals_per_day, 24.0 / meta.intervals_per_day
     n, M = len(customers), params.history_months
@@ -184,7 +316,9 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
     monthly_kwh = np.zeros((n, BILLING_MONTHS))
     profile_sum = np.zeros((n, T))
     daily_kwh = np.zeros((n, D_meter), dtype=np.float32)  # float32 halves the memory
-    at_peak = np.zeros((n, D_meter), dtype=np.float32)
+    K = min(PEAK_DAYS, D_meter)
+    at_peak = np.zeros((n, K), dtype=np.float32)  # the readings of the K highest days so far
+    peak_slot = np.full(K, -1)  # the meter day in each column of at_peak (-1: empty)
     system_peak = np.zeros(D_meter)
     class_at_peak = np.zeros((shapes.shape[0], D_meter))
     bill_class = np.zeros((shapes.shape[0], BILLING_MONTHS))
@@ -213,34 +347,28 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
             daily_kwh[:, m] = energy
             peak_t = int(kw.sum(axis=0).argmax())
             system_peak[m] = kw[:, peak_t].sum()
-            at_peak[:, m] = kw[:, peak_t]
+            slot = _peak_slot(system_peak, peak_slot, m)
+            if slot >= 0:
+                peak_slot[slot] = m
+                at_peak[:, slot] = kw[:, peak_t]
             class_at_peak[:, m] = s[:, peak_t]
 
     delay = liquidity_delays(streams, hazard, group, BILLING_MONTHS,
                              params.payment_delay_days_mean, params.payment_hazard_correlation,
                              params.payment_delay_spread_sd)
-    pilot, pilot_eff, pilot_flex = pilot_outcomes(
+    _, pilot_eff, pilot_flex = pilot_outcomes(
         streams, eff, flex, params.pilot_share, params.pilot_measurement_sd,
         params.pilot_realisation_sd)
-    coverage = _by_type(ctype, params.household_meter_coverage_share,
-                        params.enterprise_meter_coverage_share,
-                        params.microgrid_meter_coverage_share)
-    metered = streams.fresh("platform:coverage").random(n) < coverage
-    interval = metered & (params.granularity == "interval")
-    top = np.sort(np.argsort(-system_peak, kind="stable")[:min(PEAK_DAYS, D_meter)])
-    hidden = ~interval
-    profile = profile_sum / D_meter
-    for table in (profile, daily_kwh, at_peak):
-        table[hidden] = np.nan
+    top = np.sort(peak_slot)  # the K highest days, in meter-day order
+    order = np.argsort(peak_slot)
     meter_shapes = shapes[:, D - D_meter:, :]
     class_mean = meter_shapes.mean(axis=1)
-    return Observations(
-        customer_type=ctype.copy(), sector=sector.copy(), profile_class=klass.copy(),
+    return _History(
         monthly_kwh=monthly_kwh, payment_delay_days=delay,
         past_default=past_defaults(streams, hazard, BILLING_MONTHS),
         pilot_efficiency_share=pilot_eff, pilot_flexibility_share=pilot_flex,
-        metered=metered, interval=interval, mean_profile_kw=profile, daily_kwh=daily_kwh,
-        peak_kw=at_peak[:, top].astype(float), meter_degree_days=dd[D - D_meter:].copy(),
+        profile_kw=profile_sum / D_meter, daily_kwh=daily_kwh,
+        peak_kw=at_peak[:, order], meter_degree_days=dd[D - D_meter:].copy(),
         class_profile=class_mean / class_mean.mean(axis=1, keepdims=True),
         class_daily_kwh_per_kwh=meter_shapes.sum(axis=2) * dt,
         class_billed_share=shapes[:, D - D_bill:, :].sum(axis=(1, 2)) * dt,
@@ -476,20 +604,40 @@ class DataPlatform:
     into the customer table (credit_score, efficiency_estimate_share, ...); each month of
     the run it measures savings, learns from the outcomes it sees, and books its costs."""
 
-    def __init__(self, model):
+    def __init__(self, model, needed: bool = True):
+        """`needed` False (nothing in the run reads an estimate): no history is simulated;
+        the meters are still drawn (their costs are booked) and the estimate columns are
+        NaN (segment -1)."""
         self.model = model
         self.params = model.scenario.data_platform
+        self.needed = needed
+        self.refits = 0
+        if not needed:
+            self._skip()
+            return
         self.observations = acquire(model.scenario, model.customers,
                                     model.type_column("flexibility_share"), model.streams)
+        self.metered = self.observations.metered
         seed = int(model.streams.fresh("platform:segments").integers(2**31 - 1))
         self.features = features(self.observations, self.params.analytics,
                                  self.params.segments, seed)
         self.labels = Labels.from_observations(self.observations)
         self.estimates = fit(self.observations, self.features, self.labels)
         self.initial_estimates = self.estimates
-        self.refits = 0
         self._write()
         self.measurement = OptionC(model, self.observations)
+
+    def _skip(self) -> None:
+        c, p = self.model.customers, self.params
+        coverage = _by_type(c["customer_type"], p.household_meter_coverage_share,
+                            p.enterprise_meter_coverage_share, p.microgrid_meter_coverage_share)
+        self.metered = self.model.streams.fresh("platform:coverage").random(len(c)) < coverage
+        self.observations = self.features = self.labels = self.measurement = None
+        nan = np.full(len(c), np.nan)
+        self.estimates = Estimates(nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(),
+                                   np.full(len(c), -1, dtype=np.int16))
+        self.initial_estimates = self.estimates
+        self._write()
 
     def _write(self) -> None:
         for name, values in self.estimates.columns().items():
@@ -499,7 +647,7 @@ class DataPlatform:
         """In-run observation: add the savings measured on efficiency contracts (after
         MIN_MEASURED_MONTHS) and the defaults seen on contracts as labels; refit if any
         label changed; rewrite the company's view."""
-        if not self.params.learn_in_run:
+        if not self.params.learn_in_run or not self.needed:
             return
         m = self.measurement
         eff = self.labels.efficiency_share.copy()
@@ -525,7 +673,7 @@ class DataPlatform:
         line: meters' capital charge (annuity over their life), operating cost per metered
         customer, and the analytics level's cost."""
         p, ledger = self.params, self.model.company.ledger
-        meters = float(self.observations.metered.sum())
+        meters = float(self.metered.sum())
         capex = (p.interval_meter_capex_per_meter if p.granularity == "interval"
                  else p.monthly_meter_capex_per_meter)
         rate = self.model.scenario.company.discount_rate_per_year

@@ -163,7 +163,20 @@ class GridValueModel(mesa.Model):
     def _company_view(self) -> None:
         """What the company believes about each customer: the data platform acquires the
         history and writes its estimates (credit score, savings potential, ...) as columns."""
-        self.platform = DataPlatform(self)
+        self.platform = DataPlatform(self, needed=self.reads_estimates())
+
+    def reads_estimates(self) -> bool:
+        """Whether anything in the run reads the data platform's estimates: a service or a
+        competitor's offer whose class `reads_estimates`, or `data_platform.history =
+        "always"`. Without, no history is simulated (the company's view stays empty)."""
+        from gridvalue.simulation.services import registry
+
+        if self.scenario.data_platform.history == "always":
+            return True
+        services = registry()
+        offers = list(self.scenario.services) + [spec.offer for spec
+                                                 in self.scenario.competitors.values()]
+        return any(services[name].reads_estimates for name in offers)
 
     def _class_full_load_hours(self) -> np.ndarray:
         """Full-load hours of each class's expected shape over a year (for design peaks)."""

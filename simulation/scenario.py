@@ -802,6 +802,10 @@ class DataPlatform:
         "Noise of each interval reading", min=0, max=1)
     history_months: int = param(12, "months", A, "Months of data held before the start date",
                                 min=1, max=60)
+    history: str = param(
+        "when_read", "-", A, "When the history is simulated: when_read (only if a service "
+        "reads the company's estimates; otherwise the estimate columns are NaN) or always",
+        choices=("when_read", "always"))
     segments: int = param(6, "segments", A, "k of the k-means load-shape segmentation",
                           min=2, max=50)
     shape_idiosyncrasy_sd: float = param(

@@ -251,3 +251,58 @@ def test_no_signal_no_value():
         assert gross["ci_low"] <= 0.0 <= gross["ci_high"], (quality, gross)
         net = table.loc[("net_profit", quality)]
         assert net["mean"] < 0, (quality, net)
+
+
+def test_history_is_simulated_once_for_equal_inputs_and_equals_a_fresh_one(model):
+    """Two acquisitions that differ only in coverage and analytics share one simulated
+    history (one cache entry); what they hold equals a history simulated afresh."""
+    from gridvalue.simulation import dataplatform
+
+    dataplatform.clear_history_cache()
+    low = observe(model, analytics="none", **coverage(0.3))
+    high = observe(model, **coverage(1.0))
+    assert len(dataplatform._HISTORY_CACHE) == 1
+    observe(model, history_months=3)  # another history length: another history
+    assert len(dataplatform._HISTORY_CACHE) == 2
+    dataplatform.clear_history_cache()
+    fresh = observe(model, **coverage(1.0))
+    for field in dataclasses.fields(fresh):
+        np.testing.assert_array_equal(getattr(high, field.name), getattr(fresh, field.name),
+                                      err_msg=field.name)
+    assert low.interval.sum() < high.interval.sum()
+    assert np.isnan(low.daily_kwh[~low.interval]).all()
+    assert not np.isnan(high.daily_kwh[high.interval]).any()
+
+
+def test_peak_days_kept_on_the_fly_are_the_k_highest_of_a_stable_sort():
+    """The running buffer of the K highest days picks the same days as a stable sort of the
+    whole history, ties included (the earlier day wins)."""
+    from gridvalue.simulation.dataplatform import _peak_slot
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        peaks = rng.integers(0, 6, 40).astype(float)  # many ties
+        K = 10
+        slots = np.full(K, -1)
+        for m in range(len(peaks) - 1, -1, -1):  # the history's order: backwards
+            slot = _peak_slot(peaks, slots, m)
+            if slot >= 0:
+                slots[slot] = m
+        expected = np.sort(np.argsort(-peaks, kind="stable")[:K])
+        np.testing.assert_array_equal(np.sort(slots), expected)
+
+
+def test_a_run_without_services_simulates_no_history_and_books_the_same_meters():
+    """The baseline reads no estimate: no history, NaN estimates; the platform's costs are
+    those of a run that simulates the history anyway."""
+    small = POPULATION | {"meta.days": 31}
+    skipped = GridValueModel("baseline", seed=5, overrides=small).run()
+    always = GridValueModel("baseline", seed=5, overrides=small
+                            | {"data_platform.history": "always"}).run()
+    assert skipped.platform.observations is None and always.platform.observations is not None
+    assert np.isnan(skipped.customers["credit_score"]).all()
+    assert not np.isnan(always.customers["credit_score"]).any()
+    assert skipped.company_npv() == always.company_npv()
+    np.testing.assert_array_equal(skipped.system_kw, always.system_kw)
+    priced = GridValueModel("price_packages", seed=5, overrides=small)
+    assert priced.platform.observations is not None  # the packages read the meters

@@ -32,7 +32,8 @@ def measured_shares(world: str, saving: float = 0.10, seed: int = 2):
     Returns the measured annual saving share of the savers and of the others."""
     model = GridValueModel("baseline", seed=seed, overrides={
         "population.households": 50, "population.enterprises": 400,
-        "population.microgrids": 0, "meta.days": 365, "data_platform.world": world})
+        "population.microgrids": 0, "meta.days": 365, "data_platform.world": world,
+        "data_platform.history": "always"})  # no service reads it; the test does
     c = model.customers
     ent = np.flatnonzero(c["customer_type"] == 1)
     savers = ent[np.random.default_rng(seed).random(len(ent)) < 0.5]

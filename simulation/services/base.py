@@ -75,6 +75,9 @@ class Service:
     credit_exposed: ClassVar[bool] = False  # whether defaults cost the company money
     # share of the offer's value to the customer that is uncertain (its risk premium)
     value_uncertainty: ClassVar[float] = 0.0
+    # whether the service reads the data platform's estimates or observations (targeting,
+    # screening, terms, metering); a run where nothing does simulates no history
+    reads_estimates: ClassVar[bool] = True
 
     def __init__(self, params, model):
         self.params = params
