@@ -19,6 +19,7 @@ weather and the realised PV stay inside the engine.
 import numpy as np
 
 from gridvalue.simulation import solar
+from gridvalue.simulation.kernels import gross_day
 from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario
@@ -50,12 +51,7 @@ class LoadEngine:
         annual, _ = climate_shapes(prof, self.normals, meta.start_date, 365, T)
         self.class_peak_kw_per_kwh = annual.max(axis=(1, 2))  # over a year from the start
         self.class_full_load_hours = 1.0 / self.class_peak_kw_per_kwh
-        self.interval_persistence = rho = prof.interval_persistence ** (24.0 / T)
-        # (T + 1, T): [yesterday's last unit noise, today's T draws] -> today's unit AR(1)
-        lag = np.arange(T)[None, :] - np.arange(T)[:, None]
-        self._ar_filter = np.vstack([rho ** (np.arange(T) + 1.0),
-                                     np.where(lag >= 0, np.sqrt(1 - rho**2)
-                                              * rho ** np.maximum(lag, 0), 0.0)])
+        self.interval_persistence = prof.interval_persistence ** (24.0 / T)
         self.day_persistence = prof.day_persistence
         self._noise = streams["loads"]
         self._state = None  # (last interval noise, day level) per customer, set on first use
@@ -131,23 +127,22 @@ class LoadEngine:
         if self._state is None or len(self._state[0]) != n:
             self._state = (self._state_rng.standard_normal(n), self._state_rng.standard_normal(n))
         last, level = self._state
-        # unit AR(1) over the day as one product with the filter, plus yesterday's carry
-        x = rng.standard_normal((T, n)).T @ self._ar_filter[1:]
-        x += last[:, None] * self._ar_filter[0][None, :]
+        z = rng.standard_normal((T, n))  # the interval draws first, then the day's
         phi = self.day_persistence
         level = phi * level + np.sqrt(1.0 - phi**2) * rng.standard_normal(n)
-        self._state = (x[:, -1].copy(), level)
+        last = last.copy()
         sigma = customers["interval_sigma"]
-        x *= sigma[:, None]
-        np.exp(x, out=x)
         day_sigma = customers["day_sigma"]
         scale = customers["annual_kwh"] * customers["load_scale"]
         scale *= np.exp(day_sigma * level - 0.5 * (day_sigma**2 + sigma**2))
         scale *= self.weather_factor[day]
-        x *= self._weather_shapes[:, day, :][customers["profile_class"]]
-        x *= scale[:, None]
         # the connected load caps the draw; efficient kit (load_scale < 1) lowers it in step
-        np.minimum(x, (customers["connected_kw"] * customers["load_scale"])[:, None], out=x)
+        cap = customers["connected_kw"] * customers["load_scale"]
+        x = np.empty((n, T))
+        gross_day(z, last, self.interval_persistence, sigma, scale,
+                  np.ascontiguousarray(self._weather_shapes[:, day, :]),
+                  customers["profile_class"], cap, x)
+        self._state = (last, level)
         return x
 
     def pv_kw(self, kwp: np.ndarray, day: int) -> np.ndarray:

@@ -82,3 +82,25 @@ def test_pv_lowers_midday_net_load_and_follows_the_seasons():
     assert normal == pytest.approx(1100 * (1 - 0.005 * 0.5), rel=0.01)
     june = model.loads.pv_kw_per_kwp[170].sum()
     assert june > 1.3 * model.loads.pv_kw_per_kwp[0].sum()
+
+
+def test_compiled_day_equals_the_filter_matrix_form():
+    """The kernel's AR(1) recurrence and lognormal factor equal the closed form: the unit
+    noise as a product of the draws with the AR(1) filter matrix plus yesterday's carry."""
+    from gridvalue.simulation.kernels import gross_day
+
+    rng = np.random.default_rng(1)
+    n, T, rho = 500, 24, 0.7
+    z, last = rng.standard_normal((T, n)), rng.standard_normal(n)
+    sigma, amp = rng.uniform(0.1, 0.6, n), rng.uniform(0.5, 2.0, n)
+    shape, klass = rng.uniform(0.5, 1.5, (3, T)), rng.integers(0, 3, n)
+    cap = rng.uniform(1.0, 3.0, n)
+    lag = np.arange(T)[None, :] - np.arange(T)[:, None]
+    filt = np.where(lag >= 0, np.sqrt(1 - rho**2) * rho ** np.maximum(lag, 0), 0.0)
+    x = z.T @ filt + last[:, None] * rho ** (np.arange(T) + 1.0)[None, :]
+    expected = np.minimum(np.exp(sigma[:, None] * x) * shape[klass] * amp[:, None], cap[:, None])
+    out, carry = np.empty((n, T)), last.copy()
+    gross_day(z, carry, rho, sigma, amp, shape, klass, cap, out)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    np.testing.assert_allclose(carry, x[:, -1], rtol=1e-12, atol=1e-13)
+    assert (out < cap[:, None]).any() and (out == cap[:, None]).any()  # the cap binds somewhere
