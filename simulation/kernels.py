@@ -54,3 +54,74 @@ def customer_totals(load_kw: np.ndarray, transformer: np.ndarray, n_transformers
         row_sum[c] = total
         peak_kw[c] = high
     return row_sum, transformer_kw
+
+
+@numba.njit(cache=True, nogil=True)
+def peak_shaving_day(net_kw: np.ndarray, soc: np.ndarray, soc_min: np.ndarray,
+                     soc_max: np.ndarray, p_max: np.ndarray, eta: float, dt: float,
+                     iterations: int, power: np.ndarray, losses: np.ndarray) -> None:
+    """simulation/storage.py `dispatch_peak_shaving`, one row at a time: the threshold by
+    bisection, then the day's intervals in order; `soc`, `power` and `losses` in place."""
+    n, T = net_kw.shape
+    for i in range(n):
+        p, s, low_soc, high_soc = p_max[i], soc[i], soc_min[i], soc_max[i]
+        surplus, total, top, bottom = 0.0, 0.0, -np.inf, np.inf
+        for t in range(T):
+            v = net_kw[i, t]
+            surplus += min(max(-v, 0.0), p)
+            total += v
+            top = max(top, v)
+            bottom = min(bottom, v)
+        usable = min(max(s - low_soc, 0.0) + surplus * dt * eta, high_soc - low_soc) * eta
+        low, high = min(bottom, top - p), top
+        for _ in range(iterations):
+            mid = 0.5 * (low + high)
+            excess = 0.0
+            for t in range(T):
+                excess += min(max(net_kw[i, t] - mid, 0.0), p)
+            if excess * dt <= usable:
+                high = mid
+            else:
+                low = mid
+        threshold, valley, lost = high, total / T, 0.0
+        for t in range(T):
+            load = net_kw[i, t]
+            discharge = min(max(load - threshold, 0.0), p, max(s - low_soc, 0.0) * eta / dt)
+            wanted = -load if load < 0.0 else max(valley - load, 0.0)
+            if load > threshold:
+                wanted = 0.0
+            charge = min(wanted, p, max(high_soc - s, 0.0) / (eta * dt))
+            s += charge * eta * dt - discharge * dt / eta
+            lost += charge * dt * (1.0 - eta) + discharge * dt * (1.0 / eta - 1.0)
+            power[i, t] = charge - discharge
+        soc[i] = min(max(s, low_soc), high_soc)  # guards rounding only
+        losses[i] = lost
+
+
+@numba.njit(cache=True, nogil=True)
+def price_day(net_kw: np.ndarray, price: np.ndarray, soc: np.ndarray, soc_min: np.ndarray,
+              soc_max: np.ndarray, p_max: np.ndarray, eta: float, roundtrip: float,
+              dt: float, power: np.ndarray, losses: np.ndarray) -> None:
+    """simulation/storage.py `dispatch_price`, one row at a time; in place."""
+    n, T = net_kw.shape
+    for i in range(n):
+        p, s, low_soc, high_soc = p_max[i], soc[i], soc_min[i], soc_max[i]
+        fill = (high_soc - low_soc) / (p * eta * dt) if p > 0 else 0.0
+        k = int(min(max(np.ceil(fill), 1.0), max(T // 2, 1)))
+        ordered = np.sort(price[i])
+        low, high = ordered[k - 1], ordered[T - k]
+        trade = high * roundtrip > low
+        lost = 0.0
+        for t in range(T):
+            q, load = price[i, t], net_kw[i, t]
+            discharge = 0.0
+            if trade and q >= high:
+                discharge = min(p, max(s - low_soc, 0.0) * eta / dt, max(load, 0.0))
+            charge = 0.0
+            if trade and q <= low and discharge == 0.0:
+                charge = min(p, max(high_soc - s, 0.0) / (eta * dt))
+            s += charge * eta * dt - discharge * dt / eta
+            lost += charge * dt * (1.0 - eta) + discharge * dt * (1.0 / eta - 1.0)
+            power[i, t] = charge - discharge
+        soc[i] = min(max(s, low_soc), high_soc)  # guards rounding only
+        losses[i] = lost

@@ -1,4 +1,5 @@
-"""Batteries as a struct of arrays, and a day-ahead peak-shaving dispatch within SoC limits.
+"""Batteries as a struct of arrays, and a day-ahead peak-shaving dispatch within SoC limits
+(compiled loops in simulation/kernels.py).
 
 Sign convention: battery power > 0 charges (adds to the site's net load), < 0 discharges.
 Energy balance per interval: soc' = soc + eta_c * charge * dt - discharge * dt / eta_d,
@@ -8,6 +9,8 @@ with eta_c = eta_d = sqrt(round-trip efficiency).
 from dataclasses import dataclass
 
 import numpy as np
+
+from gridvalue.simulation.kernels import peak_shaving_day, price_day
 
 
 @dataclass
@@ -32,23 +35,6 @@ class Batteries:
         return self.energy_kwh * self.soc_max_share
 
 
-def shaving_threshold(net_kw: np.ndarray, energy_kwh: np.ndarray, power_kw: np.ndarray,
-                      hours_per_interval: float, iterations: int = 40) -> np.ndarray:
-    """Per row, the lowest level whose excess energy (capped at power) fits in `energy_kwh`.
-
-    Bisection, vectorised over rows: the energy above a level falls as the level rises.
-    """
-    low = np.minimum(net_kw.min(axis=1), net_kw.max(axis=1) - power_kw)
-    high = net_kw.max(axis=1)
-    for _ in range(iterations):
-        mid = 0.5 * (low + high)
-        excess = np.minimum(np.maximum(net_kw - mid[:, None], 0.0), power_kw[:, None])
-        fits = excess.sum(axis=1) * hours_per_interval <= energy_kwh
-        high = np.where(fits, mid, high)
-        low = np.where(fits, low, mid)
-    return high
-
-
 def dispatch_peak_shaving(batteries: Batteries, net_kw: np.ndarray,
                           hours_per_interval: float) -> tuple[np.ndarray, np.ndarray]:
     """Dispatch one day against each site's own peak, with perfect day-ahead foresight.
@@ -58,28 +44,13 @@ def dispatch_peak_shaving(batteries: Batteries, net_kw: np.ndarray,
     net load, from the grid back up to the maximum state of charge. Returns the battery
     power (n, T) and the losses (n,) in kWh. Mutates `batteries.soc_kwh`.
     """
-    eta = batteries.one_way_efficiency
-    dt = hours_per_interval
-    soc = batteries.soc_kwh
-    soc_min, soc_max, p_max = batteries.soc_min_kwh, batteries.soc_max_kwh, batteries.power_kw
-    surplus_kwh = np.minimum(np.maximum(-net_kw, 0.0), p_max[:, None]).sum(axis=1) * dt * eta
-    usable_kwh = np.minimum(np.maximum(soc - soc_min, 0.0) + surplus_kwh, soc_max - soc_min) * eta
-    threshold = shaving_threshold(net_kw, usable_kwh, p_max, dt)
-    valley = net_kw.mean(axis=1)
-    power = np.zeros_like(net_kw)
-    losses = np.zeros(len(soc))
-    for t in range(net_kw.shape[1]):
-        load = net_kw[:, t]
-        discharge = np.minimum.reduce([np.maximum(load - threshold, 0.0), p_max,
-                                       np.maximum(soc - soc_min, 0.0) * eta / dt])
-        charge_wanted = np.where(load < 0.0, -load, np.maximum(valley - load, 0.0))
-        charge_wanted = np.where(load > threshold, 0.0, charge_wanted)
-        charge = np.minimum.reduce([charge_wanted, p_max,
-                                    np.maximum(soc_max - soc, 0.0) / (eta * dt)])
-        soc += charge * eta * dt - discharge * dt / eta
-        losses += charge * dt * (1.0 - eta) + discharge * dt * (1.0 / eta - 1.0)
-        power[:, t] = charge - discharge
-    np.clip(soc, soc_min, soc_max, out=soc)  # guards rounding only; limits hold by construction
+    n = len(batteries.soc_kwh)
+    power, losses = np.zeros_like(net_kw, dtype=float), np.zeros(n)
+    if n:
+        peak_shaving_day(np.ascontiguousarray(net_kw, dtype=float), batteries.soc_kwh,
+                         batteries.soc_min_kwh, batteries.soc_max_kwh,
+                         np.asarray(batteries.power_kw, dtype=float),
+                         batteries.one_way_efficiency, hours_per_interval, 40, power, losses)
     return power, losses
 
 
@@ -93,31 +64,14 @@ def dispatch_price(batteries: Batteries, net_kw: np.ndarray, price_per_kwh: np.n
     net import (no export from the battery). Same sign convention, limits and energy balance
     as `dispatch_peak_shaving`; returns battery power (n, T) and losses (n,) in kWh.
     """
-    eta = batteries.one_way_efficiency
-    dt = hours_per_interval
-    soc = batteries.soc_kwh
-    soc_min, soc_max, p_max = batteries.soc_min_kwh, batteries.soc_max_kwh, batteries.power_kw
-    n, T = net_kw.shape
-    power = np.zeros_like(net_kw)
-    losses = np.zeros(n)
-    if n == 0:
-        return power, losses
-    fill = np.divide(soc_max - soc_min, p_max * eta * dt, out=np.zeros(n), where=p_max > 0)
-    k = np.clip(np.ceil(fill), 1, max(T // 2, 1)).astype(int)
-    ordered = np.sort(price_per_kwh, axis=1)
-    low = ordered[np.arange(n), k - 1]
-    high = ordered[np.arange(n), T - k]
-    trade = high * batteries.roundtrip_efficiency > low
-    for t in range(T):
-        price, load = price_per_kwh[:, t], net_kw[:, t]
-        discharge = np.where(trade & (price >= high), np.minimum.reduce(
-            [p_max, np.maximum(soc - soc_min, 0.0) * eta / dt, np.maximum(load, 0.0)]), 0.0)
-        charge = np.where(trade & (price <= low) & (discharge == 0), np.minimum(
-            p_max, np.maximum(soc_max - soc, 0.0) / (eta * dt)), 0.0)
-        soc += charge * eta * dt - discharge * dt / eta
-        losses += charge * dt * (1.0 - eta) + discharge * dt * (1.0 / eta - 1.0)
-        power[:, t] = charge - discharge
-    np.clip(soc, soc_min, soc_max, out=soc)  # guards rounding only
+    n = len(batteries.soc_kwh)
+    power, losses = np.zeros_like(net_kw, dtype=float), np.zeros(n)
+    if n:
+        price_day(np.ascontiguousarray(net_kw, dtype=float),
+                  np.ascontiguousarray(price_per_kwh, dtype=float), batteries.soc_kwh,
+                  batteries.soc_min_kwh, batteries.soc_max_kwh,
+                  np.asarray(batteries.power_kw, dtype=float), batteries.one_way_efficiency,
+                  float(batteries.roundtrip_efficiency), hours_per_interval, power, losses)
     return power, losses
 
 
