@@ -33,10 +33,8 @@ class GridCompany(mesa.Agent):
         delivers plus the day's network losses: `losses_kwh` from the power flow when the
         network is solved that day, else the flat `loss_share` of the energy."""
         customers = self.model.customers
-        imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * hours_per_interval
-        exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * hours_per_interval
-        bills = self.model.tariffs.bills(customer_kw, self.tariff.export_price_per_kwh,
-                                         imports_kwh, exports_kwh)
+        imports_kwh, exports_kwh, bills = self.model.tariffs.day_bills(
+            customer_kw, self.tariff.export_price_per_kwh)
         customers["import_kwh"] += imports_kwh
         customers["export_kwh"] += exports_kwh
         customers["bill"] += bills

@@ -113,6 +113,7 @@ class TariffEngine:
         """Decide today's event status and build the price arrays of the day."""
         packages = self.model.customers["tariff_package"]
         self.rows = np.flatnonzero(packages != FLAT)
+        self._day_bills = None  # (net load, export price, totals) once the day is billed
         used = np.unique(packages[self.rows])
         self.is_event = False
         if day % 365 == 0:
@@ -209,6 +210,23 @@ class TariffEngine:
                                company.wholesale_peak_ratio)[0]
 
     # ---- billing ----------------------------------------------------------------------------
+    def day_bills(self, customer_kw: np.ndarray, export_price_per_kwh: float,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(import kWh, export kWh, bill) of every customer for the day's final net loads,
+        computed once a day (the company's settlement and the services that meter the same
+        loads share them; treat them as read-only)."""
+        cached = self._day_bills
+        if (cached is not None and cached[0] is customer_kw
+                and cached[1] == export_price_per_kwh):
+            return cached[2]
+        dt = self.dt
+        imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
+        exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
+        totals = (imports_kwh, exports_kwh,
+                  self.bills(customer_kw, export_price_per_kwh, imports_kwh, exports_kwh))
+        self._day_bills = (customer_kw, export_price_per_kwh, totals)
+        return totals
+
     def bills(self, customer_kw: np.ndarray, export_price_per_kwh: float,
               imports_kwh: np.ndarray | None = None,
               exports_kwh: np.ndarray | None = None) -> np.ndarray:

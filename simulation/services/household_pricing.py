@@ -156,9 +156,9 @@ class PricePackages(Service):
             return
         who = self.contracts["customer"][active]
         tariffs = self.model.tariffs
-        bills = tariffs.bills(net_kw, self.model.scenario.tariff.export_price_per_kwh)
-        imports_kwh = np.maximum(net_kw[who], 0.0).sum(axis=1) * self.model.hours_per_interval
-        exports_kwh = np.maximum(-net_kw[who], 0.0).sum(axis=1) * self.model.hours_per_interval
+        all_imports_kwh, all_exports_kwh, bills = tariffs.day_bills(
+            net_kw, self.model.scenario.tariff.export_price_per_kwh)  # shared with settlement
+        imports_kwh, exports_kwh = all_imports_kwh[who], all_exports_kwh[who]
         c = self.model.customers
         flat = (imports_kwh * c["price_per_kwh"][who]
                 - exports_kwh * self.model.scenario.tariff.export_price_per_kwh)
