@@ -836,6 +836,11 @@ class DataPlatform:
         0.25, "log-sd", A + " (as efficiency services' realisation_sd)",
         "World: scatter of a pilot retrofit's realised savings around the potential", min=0,
         max=5)
+    mv_baseline: str = param(
+        "change_point", "-", "ASHRAE Guideline 14; CalTRACK billing methods (eemeter)",
+        "Option C baseline of measured savings (simulation/measurement.py): change_point "
+        "(balance points fitted from the bills, models chosen by adjusted R^2) or "
+        "degree_day (fixed 18.3 degC base)", choices=("change_point", "degree_day"))
     learn_in_run: bool = param(
         True, "-", A, "Whether the platform adds the savings it measures and the defaults it "
         "sees during the run to its labels and refits each month")
