@@ -542,8 +542,9 @@ class DataPlatform:
         ledger.book(date, "data_platform", "meter_capex_annuity",
                     -meters * capex * annuity_factor(rate, p.meter_life_years) / 12.0
                     * month_share)
+        level = self.model.company.price_level  # general inflation since the start
         ledger.book(date, "data_platform", "platform_opex",
-                    -meters * p.platform_opex_per_customer_month * month_share)
+                    -meters * p.platform_opex_per_customer_month * month_share * level)
         analytics_cost = {"none": 0.0, "segments": p.segments_cost_per_month,
                           "predictive": p.predictive_cost_per_month}[p.analytics]
-        ledger.book(date, "data_platform", "analytics", -analytics_cost * month_share)
+        ledger.book(date, "data_platform", "analytics", -analytics_cost * month_share * level)
