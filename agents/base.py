@@ -10,6 +10,7 @@ from gridvalue.agents.choice import (
     Decision,
     DecisionRule,
     choose,
+    leaves_contract,
     stays_on_package,
 )
 from gridvalue.simulation.tables import Column
@@ -86,6 +87,14 @@ class CustomerAgent(mesa.Agent):
                             choice.logit_scale, choice.ceiling == "curve")
         u_pick, u_pace, u_ceiling = uniforms
         return choose(alternatives, rule, neighbour_share, dt_years, u_pick, u_pace, u_ceiling)
+
+    @classmethod
+    def leaves_contract(cls, model, exit_gain: np.ndarray, fee: np.ndarray,
+                        u: np.ndarray) -> np.ndarray:
+        """Early termination: a customer re-evaluates its contract in a month with
+        probability 1 - inertia (Power TAC's evaluator, as for packages) and gives notice
+        when staying is worth less to it than paying the fee and leaving."""
+        return leaves_contract(exit_gain, fee, model.scenario.choice.package_inertia, u)
 
     @classmethod
     def keeps_package(cls, model, costs_more: np.ndarray, u: np.ndarray) -> np.ndarray:

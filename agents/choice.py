@@ -181,3 +181,10 @@ def stays_on_package(costs_more: np.ndarray, inertia: float, u: np.ndarray) -> n
     """Power TAC's tariff evaluator: each period a customer re-evaluates with probability
     1 - inertia; one who re-evaluates and finds its package costs more than flat leaves."""
     return ~(costs_more & (u >= inertia))
+
+
+def leaves_contract(exit_gain: np.ndarray, fee: np.ndarray, inertia: float,
+                    u: np.ndarray) -> np.ndarray:
+    """A customer who re-evaluates (probability 1 - inertia) leaves a contract when what
+    leaving gains it exceeds the termination fee."""
+    return (exit_gain > fee) & (u >= inertia)

@@ -23,6 +23,7 @@ class GridCompany(mesa.Agent):
         self.ledger = Ledger(start)
         self._year_peak_kw = 0.0
         self.wholesale_index = 1.0  # escalation of the wholesale price level since the start
+        self.price_level = 1.0  # general inflation since the start (`growth.inflation_per_year`)
         self._capacity_booked = 0.0
 
     def settle_day(self, date: datetime.date, day: int, customer_kw: np.ndarray,
@@ -118,6 +119,6 @@ class GridCompany(mesa.Agent):
         last_day = day == self.model.scenario.meta.days - 1
         if month_end or last_day or day_of_year == 364:
             owed = (self._year_peak_kw * self.finance.capacity_cost_per_kw_year
-                    * (day_of_year + 1) / 365.0)
+                    * self.price_level * (day_of_year + 1) / 365.0)
             self.ledger.book(date, ENERGY_SALES, "capacity", -(owed - self._capacity_booked))
             self._capacity_booked = owed

@@ -35,7 +35,7 @@ import numpy as np
 from gridvalue.simulation.contracts import DEFAULTED
 from gridvalue.simulation.measurement import OptionC
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD, MICROGRID
-from gridvalue.simulation.profiles import climate_shapes
+from gridvalue.simulation.profiles import climate_shapes, load_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.storage import annuity_factor
 from gridvalue.simulation.weather import normals_for
@@ -85,6 +85,10 @@ class Observations:
     class_peak_kw_per_kwh: np.ndarray  # (n_classes, K) standard load at those peaks
     bill_class_kwh_per_kwh: np.ndarray  # (n_classes, BILLING_MONTHS) standard energy
     bill_degree_days: np.ndarray  # (BILLING_MONTHS,) degree-days of each billed month
+    bill_base_kwh_per_kwh: np.ndarray  # (n_classes, BILLING_MONTHS) published profile's
+    # energy without weather
+    bill_temperature_c: np.ndarray  # (billed days,) daily mean temperature (weather station)
+    bill_day_period: np.ndarray  # (billed days,) billing month of each billed day
 
 
 @dataclass
@@ -275,6 +279,7 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     weather = past_weather(streams, normals, end, T)
     past = weather.span(len(weather.dates) - D, D)  # the days from `first` to `end`
     shapes = climate_shapes(prof, normals, first, D, T, past)[1]
+    base_daily = load_shapes(first, D, T, prof.standard_profiles).sum(axis=2) * dt
     months = np.array([(first + datetime.timedelta(days=d)).month for d in range(D)])
     bill_month = np.cumsum(np.r_[0, np.diff(months) != 0]) - (
         np.cumsum(np.r_[0, np.diff(months) != 0])[D - D_bill])
@@ -373,7 +378,12 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
         class_daily_kwh_per_kwh=meter_shapes.sum(axis=2) * dt,
         class_billed_share=shapes[:, D - D_bill:, :].sum(axis=(1, 2)) * dt,
         class_peak_kw_per_kwh=class_at_peak[:, top],
-        bill_class_kwh_per_kwh=bill_class, bill_degree_days=bill_dd)
+        bill_class_kwh_per_kwh=bill_class, bill_degree_days=bill_dd,
+        bill_base_kwh_per_kwh=np.stack([np.bincount(
+            bill_month[D - D_bill:], weights=row, minlength=BILLING_MONTHS)
+            for row in base_daily[:, D - D_bill:]]),
+        bill_temperature_c=past.daily_mean_c[D - D_bill:].copy(),
+        bill_day_period=bill_month[D - D_bill:].copy())
 
 
 # ---- processing ----------------------------------------------------------------------------
@@ -680,8 +690,9 @@ class DataPlatform:
         ledger.book(date, "data_platform", "meter_capex_annuity",
                     -meters * capex * annuity_factor(rate, p.meter_life_years) / 12.0
                     * month_share)
+        level = self.model.company.price_level  # general inflation since the start
         ledger.book(date, "data_platform", "platform_opex",
-                    -meters * p.platform_opex_per_customer_month * month_share)
+                    -meters * p.platform_opex_per_customer_month * month_share * level)
         analytics_cost = {"none": 0.0, "segments": p.segments_cost_per_month,
                           "predictive": p.predictive_cost_per_month}[p.analytics]
-        ledger.book(date, "data_platform", "analytics", -analytics_cost * month_share)
+        ledger.book(date, "data_platform", "analytics", -analytics_cost * month_share * level)

@@ -47,16 +47,30 @@ def expected_value(rate_per_year: "float | np.ndarray", hazard_per_year: np.ndar
                    contract_net: np.ndarray, effect: np.ndarray | None = None,
                    effect_survives_default: bool = True,
                    recovery: np.ndarray | None = None,
-                   term_months: np.ndarray | None = None) -> np.ndarray:
+                   term_months: np.ndarray | None = None,
+                   tax_rate: "float | np.ndarray" = 0.0) -> np.ndarray:
     """Expected discounted value of each contract's streams from the valuation date (see the
     module docstring); arrays are (n, months), zero where a stream has ended. `term_months`:
-    months left in each contract's term (no default risk after it)."""
+    months left in each contract's term (no default risk after it). `tax_rate`: income tax
+    on the contract's cash and recoveries, a float or one rate per month (its taxable income,
+    simulation/taxes.py; the margin its effect takes is not a service line's income), so the
+    value is after tax."""
     contract_net = np.asarray(contract_net, dtype=float)
     n, months = contract_net.shape
     if n == 0 or months == 0:
         return np.zeros(n)
     alive = survival(hazard_per_year, months, term_months)
     paying, d = alive[:, :-1], discount(rate_per_year, months)
+    tax = np.asarray(tax_rate, dtype=float)
+    if tax.any():  # after tax: rate per month k (a float or (months,))
+        kept = d * (1.0 - np.broadcast_to(tax, (months,)))[None, :]
+        value = (contract_net * paying * kept).sum(axis=1)
+        if recovery is not None:
+            value += (recovery * (alive[:, :-1] - alive[:, 1:]) * kept).sum(axis=1)
+        if effect is not None:
+            weight = 1.0 if effect_survives_default else paying
+            value += (effect * weight * d).sum(axis=1)
+        return value
     value = (contract_net * paying * d).sum(axis=1)
     if effect is not None:
         weight = 1.0 if effect_survives_default else paying
@@ -65,6 +79,24 @@ def expected_value(rate_per_year: "float | np.ndarray", hazard_per_year: np.ndar
         value += (recovery * (alive[:, :-1] - alive[:, 1:]) * d).sum(axis=1)
     return value
 
+
+def depreciation_shield(rate_per_year: float, capex: np.ndarray, months_depreciated: np.ndarray,
+                        life_months: float, tax_rate: "float | np.ndarray") -> np.ndarray:
+    """Value of the tax the rest of each contract's straight-line depreciation saves:
+    tax_rate (a float or one rate per month k = 1..) x capex / life a month over the months
+    of its tax life left, discounted (a default brings the rest forward as a disposal,
+    simulation/taxes.py; that is ignored)."""
+    left = np.clip(np.ceil(life_months - np.asarray(months_depreciated, float)), 0, None)
+    months = int(left.max()) if len(left) else 0
+    if months == 0:
+        return np.zeros(len(left))
+    tax = np.asarray(tax_rate, dtype=float)
+    tax = np.broadcast_to(tax, (months,)) if tax.ndim == 0 else tax[:months]
+    if len(tax) < months:
+        tax = np.r_[tax, np.full(months - len(tax), tax[-1] if len(tax) else 0.0)]
+    d = discount(rate_per_year, months)[0] * tax
+    annuity = np.concatenate([[0.0], np.cumsum(d)])[left.astype(int)]
+    return np.asarray(capex, float) / life_months * annuity
 
 def window(start_month: np.ndarray, end_month: np.ndarray, months: int) -> np.ndarray:
     """(n, months) mask of months k = 1..months with start < k <= end (a stream that runs

@@ -124,6 +124,7 @@ class Market:
         self.month = 0  # decision periods so far
         self.decide_seconds = 0.0  # wall time spent in decide (benchmarks)
         self.terminated = np.zeros(k, dtype=np.int64)  # contracts ended early, per service
+        self.on_notice: dict[str, set] = {}  # contracts whose customer gave notice, per service
 
     # ---- first day of the month ----------------------------------------------------------
     def decide(self, day: int, date: datetime.date) -> None:
@@ -293,6 +294,8 @@ class Market:
             costs_more = service.costs_more_than_without(rows)
             u = self._churn[service.name].random(len(self.model.customers))
             if costs_more is None:
+                if getattr(service.params, "early_termination", False):
+                    self._terminate_early(k, service, rows, u, day, date)
                 continue
             who = service.contracts["customer"][rows]
             keep = np.ones(len(rows), dtype=bool)
@@ -308,6 +311,40 @@ class Market:
             self.model.company.ledger.book(date, service.name, "termination_fees", fee.sum())
             self._group(self.market_of[k])[leavers] = False
             self.terminated[k] += len(leaving)
+
+    def _terminate_early(self, k: int, service: Service, rows: np.ndarray, u: np.ndarray,
+                         day: int, date) -> None:
+        """Early termination on the service's terms: each customer type decides
+        (`CustomerAgent.leaves_contract`) from the service's `exit_gain` and fee. Notice
+        shortens the term to the notice months (the contract bills through them and ends
+        there); the fee is paid when notice is given and booked as `termination_fees`."""
+        book = service.contracts
+        noticed = self.on_notice.setdefault(service.name, set())
+        rows = np.array([r for r in rows if r not in noticed], dtype=np.int64)
+        gain = service.exit_gain(rows) if len(rows) else None
+        if gain is None:
+            return
+        fee = service.termination_fee(rows)
+        who = book["customer"][rows]
+        ctype = self.model.customers["customer_type"][who]
+        leave = np.zeros(len(rows), dtype=bool)
+        for cls in self.agent_types:
+            mine = ctype == cls.customer_type
+            leave[mine] = cls.leaves_contract(self.model, gain[mine], fee[mine], u[who[mine]])
+        leaving = rows[leave]
+        if len(leaving) == 0:
+            return
+        notice = service.params.termination_notice_months
+        if notice:
+            fee = fee[leave]
+            book["term_months"][leaving] = book["months_settled"][leaving] + notice
+            noticed.update(leaving.tolist())
+        else:
+            fee = service.terminate(leaving, day)
+            self._group(self.market_of[k])[book["customer"][leaving]] = False
+        np.add.at(self.model.customers["service_paid"], book["customer"][leaving], fee)
+        self.model.company.ledger.book(date, service.name, "termination_fees", fee.sum())
+        self.terminated[k] += len(leaving)
 
     def outside_frame(self) -> pd.DataFrame:
         """New self-financed and competitors' adoptions by month and market."""
@@ -494,8 +531,14 @@ class Market:
         the end of their term, and every effect that outlasts a contract), discounted to the
         start date at the company's rate (simulation/lifetime.py)."""
         factor = self.valuation_factor()
-        return {s.name: float(s.remaining_value(s.lifetime_rows()).sum() * factor)
-                for s in self.services}
+        out = {}
+        for s in self.services:
+            rows = s.lifetime_rows()
+            rest = s.remaining_value(rows)
+            if self.model.scenario.taxes.income_tax_in_lifetime:
+                rest = rest + s.tax_shield(rows)
+            out[s.name] = float(rest.sum() * factor)
+        return out
 
     def contract_lifetime_values(self) -> pd.DataFrame:
         """Every contract's lifetime value at the start date: its discounted cash to date plus
@@ -507,6 +550,8 @@ class Market:
             rest = np.zeros(len(book))
             rows = s.lifetime_rows()
             rest[rows] = s.remaining_value(rows) * factor
+            if self.model.scenario.taxes.income_tax_in_lifetime:
+                rest[rows] += s.tax_shield(rows) * factor
             signed = np.array([self.model.dates[d].year for d in book["start_day"]], dtype=int)
             frames.append(pd.DataFrame({"service": s.name, "customer": book["customer"],
                                         "start_day": book["start_day"], "signed_year": signed,

@@ -20,6 +20,7 @@ from gridvalue.simulation.grid_mapping import grid_topology
 from gridvalue.simulation.gridflow import GridFlow
 from gridvalue.simulation.grids import load_grid, synthetic_grid
 from gridvalue.simulation.hosting import feeders_of
+from gridvalue.simulation.inflation import nominal_scenario
 from gridvalue.simulation.loads import LoadEngine
 from gridvalue.simulation.market import Market
 from gridvalue.simulation.network import Topology, build_graph, build_topology
@@ -113,8 +114,8 @@ class GridValueModel(mesa.Model):
         seed = scenario.meta.seed if seed is None else int(seed)
         super().__init__(seed=seed)
         self.seed = seed
-        self.scenario = dataclasses.replace(
-            scenario, meta=dataclasses.replace(scenario.meta, seed=seed))
+        self.scenario = nominal_scenario(dataclasses.replace(
+            scenario, meta=dataclasses.replace(scenario.meta, seed=seed)))
         self.streams = Streams(seed)
         meta = self.scenario.meta
         self.days = meta.days
@@ -333,6 +334,7 @@ class GridValueModel(mesa.Model):
         if g.tariff_escalation_per_year:
             c["price_per_kwh"] *= 1.0 + g.tariff_escalation_per_year
         self.company.wholesale_index *= 1.0 + g.wholesale_escalation_per_year
+        self.company.price_level *= 1.0 + g.inflation_per_year
 
     def pv_degradation(self, age_days: "int | np.ndarray") -> "float | np.ndarray":
         """Share of its first-year output a PV system of this age still gives."""

@@ -479,6 +479,12 @@ class Tariff:
     cpp_max_events_per_year: int = param(12, "events/yr", A + " (CPP programmes call 10-15)",
                                          "Most event days the company may call per 365 days",
                                          min=0, max=365)
+    cpp_dispatch: str = param(
+        "budgeted", "-", A + " (threshold policy for a fixed number of calls)",
+        "How the company calls CPP events from its day-ahead forecast: budgeted (a threshold "
+        "that spreads the year's event budget over the rest of the season, from its planning "
+        "climatology) or quantile (above cpp_trigger_quantile, first come first served)",
+        choices=("budgeted", "quantile"))
     cpp_trigger_quantile: float = param(
         0.9, "quantile", A, "The company calls an event when its day-ahead forecast peak "
         "exceeds this quantile of its planning forecast of daily peaks (raised to at least "
@@ -607,6 +613,11 @@ class Growth:
         min=-0.2, max=0.2)
     wholesale_escalation_per_year: float = param(
         0.0, "1/yr", A, "Real annual change of the wholesale energy price", min=-0.2, max=0.2)
+    inflation_per_year: float = param(
+        0.0, "1/yr", A + " (China CPI about 2 %/yr 2010-2019, recalled)", "General inflation: "
+        "0 runs in real terms; above 0 in nominal money (prices escalate by it, discount "
+        "rates are nominal by Fisher, contract terms stay fixed; simulation/inflation.py)",
+        min=0, max=0.5)
     pv_degradation_per_year: float = param(
         0.005, "1/yr", "Jordan & Kurtz (2013, NREL): median module degradation 0.5 %/yr "
         "(recalled)", "Annual loss of PV output (every system, from the start date or its "
@@ -617,6 +628,10 @@ class Growth:
 class Taxes:
     """Taxes on the company's service income and the incentives for efficiency and PV."""
 
+    income_tax_in_lifetime: bool = param(
+        False, "-", A, "Value after the horizon after income tax: the line's rate on the "
+        "contracts' remaining cash and recoveries, plus the tax their remaining depreciation "
+        "saves (simulation/lifetime.py); off: pre-tax, as before")
     vat_rate: float = param(
         0.06, "share", "China VAT on modern (technical) services 6 % (Caishui [2016] 36, "
         "recalled)", "VAT in the price of service revenue (paid out of it)", min=0, max=0.5)
@@ -840,6 +855,11 @@ class DataPlatform:
         0.25, "log-sd", A + " (as efficiency services' realisation_sd)",
         "World: scatter of a pilot retrofit's realised savings around the potential", min=0,
         max=5)
+    mv_baseline: str = param(
+        "change_point", "-", "ASHRAE Guideline 14; CalTRACK billing methods (eemeter)",
+        "Option C baseline of measured savings (simulation/measurement.py): change_point "
+        "(balance points fitted from the bills, models chosen by adjusted R^2) or "
+        "degree_day (fixed 18.3 degC base)", choices=("change_point", "degree_day"))
     learn_in_run: bool = param(
         True, "-", A, "Whether the platform adds the savings it measures and the defaults it "
         "sees during the run to its labels and refits each month")

@@ -64,6 +64,7 @@ class TariffEngine:
         self.event_days: list[int] = []
         self._events_in_year = 0
         self._threshold_kw = None
+        self._planning_peaks = None
         self.rows = np.zeros(0, dtype=np.int64)  # customers on time-varying prices today
         self.prices_per_kwh = np.zeros((0, self.T))  # their prices today
         self.is_event = False
@@ -108,6 +109,29 @@ class TariffEngine:
             self._threshold_kw = float(np.quantile(daily_peaks, quantile))
         return self._threshold_kw
 
+    def planning_daily_peaks_kw(self) -> np.ndarray:
+        """(years, 365) daily peaks of the company's planning climatology (set on first use)."""
+        if self._planning_peaks is None:
+            planning = self.model.loads.planning_shapes()
+            peaks = np.tensordot(self._class_energy(), planning, axes=1).max(axis=1)
+            self._planning_peaks = peaks[:len(peaks) // 365 * 365].reshape(-1, 365)
+        return self._planning_peaks
+
+    def budgeted_threshold_kw(self, day: int) -> float:
+        """`cpp_dispatch = "budgeted"`: the forecast peak above which today's event is worth a
+        share of what is left of the year's budget. It is the level that the planning years'
+        daily peaks exceed, from this day of the year to its end, on as many days a year as
+        events are left: a budget spread over the rest of the season (a threshold policy for
+        a fixed number of calls, as a secretary-problem reserve), from the company's
+        climatology only."""
+        peaks = self.planning_daily_peaks_kw()
+        left = self.params.cpp_max_events_per_year - self._events_in_year
+        rest = peaks[:, min(day % 365, 364):].ravel()
+        k = left * peaks.shape[0]  # exceedances over all planning years
+        if k >= len(rest):
+            return -np.inf
+        return float(np.partition(rest, len(rest) - k - 1)[len(rest) - k - 1])
+
     # ---- each day ---------------------------------------------------------------------------
     def start_day(self, day: int) -> None:
         """Decide today's event status and build the price arrays of the day."""
@@ -123,7 +147,10 @@ class TariffEngine:
             self.forecast_today = self.forecast_kw(day)
         if CPP in used or CPP in self.offered:
             forecast = self.forecast_today
-            if (forecast.max() > self.cpp_threshold_kw()
+            budgeted = self.params.cpp_dispatch == "budgeted"
+            threshold = (self.budgeted_threshold_kw(day) if budgeted
+                         else self.cpp_threshold_kw())
+            if (forecast.max() > threshold
                     and self._events_in_year < self.params.cpp_max_events_per_year):
                 self.is_event = True
                 self._events_in_year += 1

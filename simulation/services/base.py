@@ -12,8 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from gridvalue.simulation.contracts import TERMINATED, ContractBook
-from gridvalue.simulation.lifetime import ramp
+from gridvalue.simulation.contracts import ACTIVE, TERMINATED, ContractBook
+from gridvalue.simulation.lifetime import depreciation_shield, expected_value, ramp
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.scenario import SEGMENT_NAMES
 from gridvalue.simulation.schema import param
@@ -50,6 +50,16 @@ class ServiceParams:
         "Added acceptance rate per unit share of neighbours who took the offer", min=0, max=12)
     term_months: int = param(60, "months", "IEA: performance contracts run 2-20 years",
                              "Contract term", min=1, max=360)
+    early_termination: bool = param(
+        False, "-", A + " (EPC and lease contracts commonly carry a buy-out clause)",
+        "Whether a customer may end the contract early on the termination terms below "
+        "(package services: the fee applies to churn)")
+    termination_fee_share: float = param(
+        1.0, "share", A, "Early-termination fee: this share of the company's unrecovered "
+        "capex (capex x months left / term), a declining buy-out", min=0, max=10)
+    termination_notice_months: int = param(
+        0, "months", A, "Months a contract runs, and bills, after the customer gives notice",
+        min=0, max=36)
 
 
 @dataclass
@@ -133,11 +143,28 @@ class Service:
 
     def terminate(self, rows: np.ndarray, day: int) -> np.ndarray:
         """End these active contracts early at the customer's wish, on the service's
-        termination terms; return the fee each customer pays the company (currency). Default:
-        no fee, the contract ends as at its term."""
+        termination terms; return the fee each customer pays the company (currency): none,
+        or the terms' fee where `early_termination`."""
+        fee = self.termination_fee(rows)
         self.contracts["status"][rows] = TERMINATED
         self.on_end(rows)
-        return np.zeros(len(rows))
+        return fee
+
+    def termination_fee(self, rows: np.ndarray) -> np.ndarray:
+        """The fee of ending these contracts now: `termination_fee_share` x capex x months
+        left / term where `early_termination` (0 otherwise)."""
+        p, book = self.params, self.contracts
+        if not getattr(p, "early_termination", False) or len(rows) == 0:
+            return np.zeros(len(rows))
+        left = np.maximum(self.remaining_months(rows), 0)
+        return (p.termination_fee_share * book["capex"][rows] * left
+                / np.maximum(book["term_months"][rows], 1))
+
+    def exit_gain(self, rows: np.ndarray) -> np.ndarray | None:
+        """What leaving these contracts after the notice is worth to each customer before the
+        fee, at its own discount rate (currency; > 0: staying is worth less). None: the
+        service defines no early exit."""
+        return None
 
     # ---- each day (optional) ----------------------------------------------------------------
     def apply_load(self, day: int, net_kw: np.ndarray) -> None:
@@ -198,6 +225,42 @@ class Service:
         if self.family == "efficiency" and t.epc_vat_exempt:
             return 1.0
         return 1.0 / (1.0 + t.vat_rate)
+
+    def lifetime_tax_rates(self, months: int) -> "float | np.ndarray":
+        """Income tax on value after the horizon (`taxes.income_tax_in_lifetime`), one rate
+        per month k = 1..months after it: the line's rate with the EPC holiday of month k's
+        calendar year; 0 when off."""
+        t = self.model.scenario.taxes
+        if not t.income_tax_in_lifetime:
+            return 0.0
+        last = self.model.dates[-1]
+        years = last.year + (last.month - 1 + np.arange(1, months + 1)) // 12
+        holiday = self.model.market.taxes.holiday_factor
+        factors = {y: holiday(self.name, int(y)) for y in np.unique(years)}
+        return t.income_tax_rate * np.array([factors[y] for y in years])
+
+    def company_value(self, hazard_per_year: np.ndarray, contract_net: np.ndarray, *args,
+                      **kwargs) -> np.ndarray:
+        """The company's expected value of these streams (simulation/lifetime.py) at its
+        discount rate, after income tax where `taxes.income_tax_in_lifetime`."""
+        months = np.shape(contract_net)[1] if np.ndim(contract_net) == 2 else 0
+        return expected_value(self.model.scenario.company.discount_rate_per_year,
+                              hazard_per_year, contract_net, *args,
+                              tax_rate=self.lifetime_tax_rates(months), **kwargs)
+
+    def tax_shield(self, rows: np.ndarray) -> np.ndarray:
+        """Value at the horizon end of the tax the rest of these contracts' depreciation
+        saves (0 unless `taxes.income_tax_in_lifetime`)."""
+        t = self.model.scenario.taxes
+        book = self.contracts
+        if not t.income_tax_in_lifetime or len(rows) == 0:
+            return np.zeros(len(rows))
+        life = t.depreciation_years * 12.0
+        live = book["status"][rows] == ACTIVE
+        shield = depreciation_shield(self.model.scenario.company.discount_rate_per_year,
+                                     book["capex"][rows], book["months_settled"][rows], life,
+                                     self.lifetime_tax_rates(int(np.ceil(life))))
+        return np.where(live, shield, 0.0)
 
     def hazard_estimate(self, rows: np.ndarray) -> np.ndarray:
         """The company's estimate of these contracts' customers' annual default hazard (zero

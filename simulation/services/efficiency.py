@@ -13,7 +13,7 @@ import numpy as np
 
 from gridvalue.agents.choice import expected_acceptance
 from gridvalue.simulation.contracts import ACTIVE
-from gridvalue.simulation.lifetime import expected_value, window
+from gridvalue.simulation.lifetime import discount, window
 from gridvalue.simulation.population import ENTERPRISE
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
@@ -230,7 +230,7 @@ class EfficiencyService(Service):
 
     def _value(self, rows: np.ndarray, contract_net: np.ndarray, left: np.ndarray,
                effect: np.ndarray) -> np.ndarray:
-        return expected_value(self.model.scenario.company.discount_rate_per_year,
+        return self.company_value(
                               self.hazard_estimate(rows), contract_net, effect,
                               effect_survives_default=True, term_months=left)
 
@@ -306,6 +306,24 @@ class SharedSavings(EfficiencyService):
 
     def exposure(self, rows: np.ndarray) -> np.ndarray:
         return np.maximum(self.contracts["capex"][rows] - self.contracts["received"][rows], 0.0)
+
+    def exit_gain(self, rows: np.ndarray) -> np.ndarray:
+        """Leaving keeps the retrofit and its saving and ends the share payments: the gain is
+        the customer's discounted share payments after the notice, at its own saving (which
+        it sees on its bills) and its own rate."""
+        book, c = self.contracts, self.model.customers
+        left = np.maximum(self.remaining_months(rows), 0)
+        months = int(left.max(initial=0))
+        if months == 0:
+            return np.zeros(len(rows))
+        done = book["months_settled"][rows][:, None] + np.arange(1, months + 1)[None, :]
+        share = self._share(done, book["term_months"][rows][:, None])
+        kwh = self._expected_saved_kwh(rows)[:, None]
+        notice = self.params.termination_notice_months
+        after_notice = window(np.full(len(rows), notice), left, months)
+        pay = share * kwh * self.price_path(rows, months) * after_notice
+        rate = c["discount_rate_per_year"][book["customer"][rows]]
+        return (pay * discount(rate, months)).sum(axis=1)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         """The rest of the term's share payments at the current saving (default risk from the

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridvalue.simulation.contracts import COMPLETED
-from gridvalue.simulation.lifetime import expected_value, window
+from gridvalue.simulation.lifetime import window
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
@@ -144,7 +144,7 @@ class EquipmentDeal(RepossessedAsset, Service):
         saved_kwh = (c["annual_kwh"][who] * c["load_scale"][who] / (1.0 - s) * s / 12.0)
         effect = (-saved_kwh[:, None] * self.margin_path(rows, months)
                   * window(zeros, kit_months, months))
-        return expected_value(self.model.scenario.company.discount_rate_per_year,
+        return self.company_value(
                               self.hazard_estimate(rows), contract_net * in_term, effect,
                               effect_survives_default=False,
                               recovery=self.recovery_path(rows, months) * in_term,
@@ -392,6 +392,6 @@ class MaintenanceSubscription(Service):
         left = self.remaining_months(rows)
         net = (book["fee"][rows] * self.revenue_kept_share() - book["cost"][rows])[:, None]
         months = int(max(left.max(initial=0), 1))
-        return expected_value(self.model.scenario.company.discount_rate_per_year,
+        return self.company_value(
                               np.zeros(len(rows)),
                               net * window(np.zeros(len(rows)), left, months))

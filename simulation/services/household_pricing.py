@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridvalue.simulation.lifetime import expected_value, window
+from gridvalue.simulation.lifetime import window
 from gridvalue.simulation.population import HOUSEHOLD
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
@@ -185,7 +185,7 @@ class PricePackages(Service):
                   * c["load_scale"][who] / 12.0)[:, None] * self.price_path(rows, months)
         in_term = window(np.zeros(len(rows)), left, months)
         net = -self.params.admin_cost_per_customer_month - saving
-        return expected_value(self.model.scenario.company.discount_rate_per_year,
+        return self.company_value(
                               np.zeros(len(rows)), net * in_term)
 
     def costs_more_than_without(self, rows: np.ndarray) -> np.ndarray:
@@ -279,7 +279,7 @@ class HomeEnergyManagement(Service):
         net = np.full((len(rows), 1), p.monthly_fee * self.revenue_kept_share()
                       - p.opex_per_month)
         effect = -saved_kwh[:, None] * self.margin_path(rows, months) * in_term
-        return expected_value(self.model.scenario.company.discount_rate_per_year,
+        return self.company_value(
                               self.hazard_estimate(rows), net * in_term, effect,
                               effect_survives_default=False, term_months=left)
 

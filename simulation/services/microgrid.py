@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridvalue.simulation.contracts import ACTIVE
-from gridvalue.simulation.lifetime import expected_value, window
+from gridvalue.simulation.lifetime import window
 from gridvalue.simulation.population import MICROGRID
 from gridvalue.simulation.schema import ScenarioError, param
 from gridvalue.simulation.services.base import (
@@ -284,7 +284,7 @@ class MicrogridEnergyManagement(RepossessedAsset, Service):
         left = self.remaining_months(rows)
         months = int(max(left.max(initial=0), 1))
         in_term = window(np.zeros(len(rows)), left, months)
-        return expected_value(self.model.scenario.company.discount_rate_per_year,
+        return self.company_value(
                               self.hazard_estimate(rows), net[:, None] * in_term,
                               recovery=self.recovery_path(rows, months) * in_term,
                               term_months=left)
@@ -362,6 +362,6 @@ class MicrogridBackup(Service):
         net = (p.fee_per_kw_month * self.revenue_kept_share()
                - p.reserve_cost_per_kw_month) * book["backup_kw"][rows]
         months = int(max(left.max(initial=0), 1))
-        return expected_value(self.model.scenario.company.discount_rate_per_year,
+        return self.company_value(
                               np.zeros(len(rows)),
                               net[:, None] * window(np.zeros(len(rows)), left, months))

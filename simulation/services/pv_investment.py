@@ -264,7 +264,7 @@ class PVInvestment(RepossessedAsset, Service):
                * p.om_per_kwp_year / 12.0
                + self.model.scenario.taxes.pv_subsidy_per_kwh * (self_kwh + export_kwh))
         effect = -self_kwh * self.margin_path(rows, months) * window(zeros, life_left, months)
-        return expected_value(self.model.scenario.company.discount_rate_per_year,
+        return self.company_value(
                               self.hazard_estimate(rows), net * in_term, effect,
                               effect_survives_default=False,
                               recovery=self.recovery_path(rows, months) * in_term,

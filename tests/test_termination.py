@@ -1,0 +1,75 @@
+"""Early termination of efficiency contracts on the scenario's terms (fee, notice), decided by
+the customers in agents/."""
+
+import numpy as np
+import pytest
+
+from gridvalue.simulation.contracts import ACTIVE, TERMINATED
+from gridvalue.simulation.model import GridValueModel
+
+BASE = {"population.households": 100, "population.enterprises": 150, "meta.days": 300,
+        "market.initial_awareness_share": 0.5, "choice.ceiling": "off",
+        "choice.self_finance": False,
+        "services.shared_savings.innovation_p_per_year": 1.0,
+        "services.shared_savings.contacts_per_month": 40}
+S = "services.shared_savings."
+
+
+def run(**terms):
+    return GridValueModel("baseline", seed=4, overrides=BASE | {
+        S + k: v for k, v in terms.items()}).run()
+
+
+def test_customers_leave_when_staying_is_worth_less_than_the_fee():
+    free = run(early_termination=True, termination_fee_share=0.0)
+    dear = run(early_termination=True, termination_fee_share=10.0)
+    off = run()
+    book = off.market.services[0].contracts  # no exit: nobody leaves, no fees
+    assert len(book) > 10 and (book["status"] != TERMINATED).all()
+    assert off.company.ledger.total("shared_savings", "termination_fees") == 0.0
+    book = free.market.services[0].contracts
+    gone = book["status"] == TERMINATED
+    # free exit: every customer who re-evaluates (1 - inertia 0.8 a month) leaves
+    assert gone.sum() > 0.3 * len(book)
+    assert free.market.terminated[0] == gone.sum()
+    # a fee of 10x the capex left: only customers who save far more than the company
+    # estimated (and so pay far more) find leaving worth it
+    dear_book = dear.market.services[0].contracts
+    dear_gone = dear_book["status"] == TERMINATED
+    assert dear_gone.sum() < 0.1 * gone.sum()
+    est, real = dear_book["estimate_share"], dear_book["realised_share"]
+    if dear_gone.any():
+        assert np.median(real[dear_gone] - est[dear_gone]) > np.median(real - est)
+    # the retrofit stays: a terminated customer's load stays lower than in the baseline
+    who = book["customer"][gone]
+    base = GridValueModel("baseline", seed=4, overrides=BASE | {
+        S + "contacts_per_month": 0}).run()
+    assert (free.customers["import_kwh"][who] <= base.customers["import_kwh"][who]).all()
+    assert free.customers["import_kwh"][who].sum() < base.customers["import_kwh"][who].sum()
+
+
+def test_the_fee_is_the_share_of_unrecovered_capex_and_is_booked():
+    model = run(early_termination=True, termination_fee_share=0.3)
+    service = model.market.services[0]
+    book = service.contracts
+    gone = np.flatnonzero(book["status"] == TERMINATED)
+    assert len(gone) > 0
+    fees = model.company.ledger.total("shared_savings", "termination_fees")
+    left = book["term_months"][gone] - book["months_settled"][gone]
+    expected = (0.3 * book["capex"][gone] * left / book["term_months"][gone]).sum()
+    assert fees == pytest.approx(expected, rel=1e-9)
+    assert fees > 0
+    # who leaves gained more than the fee (re-evaluated at the month it left)
+    live = np.flatnonzero(book["status"] == ACTIVE)
+    assert len(live) > 0
+
+
+def test_notice_keeps_the_contract_billing_through_the_notice_months():
+    model = run(early_termination=True, termination_fee_share=0.0,
+                termination_notice_months=3)
+    book = model.market.services[0].contracts
+    noticed = np.array(sorted(model.market.on_notice["shared_savings"]), dtype=np.int64)
+    assert len(noticed) > 0
+    # notice shortened the term to three more months: no one ends before serving them
+    assert (book["term_months"][noticed] - book["months_settled"][noticed] <= 3).all()
+    assert (book["status"][noticed] != TERMINATED).all()
