@@ -292,6 +292,7 @@ class GridValueModel(mesa.Model):
         customer_kw = self.operate(day)
         for service in self.market.services:
             service.observe_day(day, customer_kw)
+        self.platform.observe_day(day, customer_kw)
         _, _, system_kw = self.aggregate(day, customer_kw)
         self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval,
                                 losses_kwh=self.today.get("losses_kwh"))

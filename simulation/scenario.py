@@ -870,6 +870,11 @@ class DataPlatform:
     learn_in_run: bool = param(
         True, "-", A, "Whether the platform adds the savings it measures and the defaults it "
         "sees during the run to its labels and refits each month")
+    reread_loads_in_run: bool = param(
+        False, "-", A, "Whether the platform also re-reads its interval customers' load "
+        "features each month from the run's meter readings (with measurement_noise_sd), the "
+        "month's days taking their share of the history_months window, and refits; off: load "
+        "features from the history before the start only")
     interval_meter_capex_per_meter: float = param(
         600.0, "CNY/meter", A + " (three-phase smart meter with interval readings, installed)",
         "Capital cost of a meter with interval readings", min=0, max=100000)
@@ -995,10 +1000,6 @@ class Scenario:
             if service.term_menu and not service.term_field:
                 raise ScenarioError(f"{where}.term_field", "is empty; name the term that "
                                     "term_menu lists")
-        if self.company.strategy == "learning" and not any(
-                s.term_field for s in self.services.values()):
-            raise ScenarioError("company.strategy", "learning needs a term menu on at least "
-                                "one service (services.NAME.term_field and term_menu)")
         if net.power_flow == "days" and not net.power_flow_days:
             raise ScenarioError("network.power_flow_days", "power_flow = \"days\" needs at "
                                 "least one day")

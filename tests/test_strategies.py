@@ -125,14 +125,6 @@ def test_bad_term_menus_are_one_line_exit_2(tmp_path, monkeypatch, capsys, setti
     assert os.listdir(tmp_path) == []
 
 
-def test_learning_without_any_menu_is_refused(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    rc = cli.main(["run", "equipment_services", "--set", "company.strategy=\"learning\"",
-                   *TINY])
-    err = capsys.readouterr().err
-    assert rc == 2 and "company.strategy: learning needs a term menu" in err, err
-
-
 def test_learning_offers_menu_terms_and_updates_its_beliefs():
     model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
     model.run()
@@ -200,3 +192,29 @@ def test_the_company_sees_only_what_its_platform_sees(strategy):
             same_until = date
     assert months >= 1
     assert same_until is not None  # the perturbation did change outcomes (the test can bite)
+
+
+REREAD = ["population.households=60", "population.enterprises=40", "population.microgrids=0",
+          "meta.days=70", "data_platform.analytics=\"predictive\"",
+          "data_platform.reread_loads_in_run=true"]
+
+
+def test_the_platform_rereads_load_features_in_the_run_without_the_truth():
+    """With reread_loads_in_run the month's meter readings change the load features and the
+    estimates; hidden truths changed after acquisition change neither (no contracts here,
+    so nothing the company observes depends on them)."""
+    runs = []
+    for perturb in (False, True):
+        model = GridValueModel("ee_shared_savings", seed=6, overrides=REREAD + [
+            "services.shared_savings.contacts_per_month=0"])
+        start = model.platform.features.load.copy()
+        if perturb:
+            model.customers["efficiency_potential_share"][:] *= 0.2
+            model.customers["default_hazard_per_year"][:] *= 5.0
+        model.run()
+        runs.append((model, start))
+    (a, start), (b, _) = runs
+    assert a.platform.refits >= 1 and not np.allclose(a.platform.features.load, start)
+    np.testing.assert_array_equal(a.platform.features.load, b.platform.features.load)
+    for name in ("efficiency_estimate_share", "default_hazard_estimate_per_year"):
+        np.testing.assert_array_equal(a.customers[name], b.customers[name])
