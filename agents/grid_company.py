@@ -6,6 +6,7 @@ import datetime
 import mesa
 import numpy as np
 
+from gridvalue.agents.strategies import make_strategy
 from gridvalue.simulation.ledger import Ledger
 from gridvalue.simulation.scenario import Company, Tariff
 
@@ -25,6 +26,7 @@ class GridCompany(mesa.Agent):
         self.wholesale_index = 1.0  # escalation of the wholesale price level since the start
         self.price_level = 1.0  # general inflation since the start (`growth.inflation_per_year`)
         self._capacity_booked = 0.0
+        self.strategy = make_strategy(model)  # whom to contact, screening (agents/strategies/)
 
     def settle_day(self, date: datetime.date, day: int, customer_kw: np.ndarray,
                    system_kw: np.ndarray, hours_per_interval: float,

@@ -164,6 +164,26 @@ def _summary_rows(summary: dict) -> str:
     return "\n".join(rows)
 
 
+def _decision_table(result) -> str:
+    """The strategy's decisions over the run (decisions.parquet) per service: contacts, the
+    marketing they cost, their expected profit and the credit threshold applied."""
+    decisions = result.tables.get("decisions")
+    if decisions is None or not len(decisions):
+        return ""
+    per = decisions.groupby("service", sort=True).agg(
+        contacts=("contacts", "sum"), marketing_cny=("marketing_cny", "sum"),
+        expected_value_cny=("expected_value_cny", "sum"),
+        score_threshold=("score_threshold", "mean"))
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["service", *per.columns])
+    body = "".join(
+        f"<tr><th>{html.escape(str(name))}</th>"
+        + "".join(f"<td>{v:,.0f}</td>" for v in row) + "</tr>"
+        for name, row in per.iterrows())
+    strategy = html.escape(str(decisions["strategy"].iloc[0]))
+    return (f"<h2>Decisions (strategy {strategy}, decisions.parquet)</h2>"
+            f"<table><tr>{head}</tr>{body}</table>")
+
+
 def write_run_report(result, path: Path) -> Path:
     """One HTML page: summary, peak-day load, daily peaks, uptake by segment, monthly P&L, net
     cash per year, P&L by service line, transformer loading, and the screening curve where
@@ -199,6 +219,7 @@ figure{{margin:1.5em 0}}img{{max-width:100%}}</style></head><body>
 gridvalue {html.escape(meta["gridvalue_version"])} · {scenario.days} days from
 {scenario.start_date} · wall {meta["wall_seconds"]} s</p>
 <h2>Summary</h2><table>{_summary_rows(result.summary)}</table>
+{_decision_table(result)}
 <h2>Charts</h2>{"".join(figures)}
 </body></html>
 """

@@ -29,7 +29,7 @@ from gridvalue.simulation.schema import ScenarioError
 from gridvalue.simulation.tariffs import PACKAGE
 
 TABLES = ("daily", "feeders_daily", "system_load", "customers", "transformers", "ledger",
-          "writeoffs", "annual", "contracts", "uptake")
+          "writeoffs", "annual", "contracts", "uptake", "decisions")
 GRID_TABLES = ("buses", "lines", "power_flow", "hosting")  # with network.power_flow on
 
 
@@ -104,6 +104,7 @@ def model_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
         "annual": annual_table(model),
         "contracts": contract_table(model),
         "uptake": model.market.uptake_frame(),
+        "decisions": model.company.strategy.frame(),
     }
     if model.gridflow is not None:
         tables |= grid_tables(model)

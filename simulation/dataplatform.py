@@ -636,6 +636,53 @@ class DataPlatform:
         self.initial_estimates = self.estimates
         self._write()
         self.measurement = OptionC(model, self.observations)
+        self._seed = seed
+        self._readings: list[tuple[int, np.ndarray]] = []  # in-run days (reread_loads_in_run)
+
+    def observe_day(self, day: int, customer_kw: np.ndarray) -> None:
+        """In-run meter readings (`reread_loads_in_run`): the day's imports of each interval
+        customer as its meter reads them (load noise is the world's; meter error drawn from
+        the platform's own stream)."""
+        if not self.params.reread_loads_in_run or not self.needed:
+            return
+        rows = np.flatnonzero(self.observations.interval)
+        if len(rows) == 0:
+            return
+        sd = self.params.measurement_noise_sd
+        error = self.model.streams["platform:in_run_meters"].standard_normal(
+            (len(rows), customer_kw.shape[1]))
+        self._readings.append((day, np.maximum(customer_kw[rows], 0.0)
+                               * np.exp(sd * error - 0.5 * sd**2)))
+
+    def _reread(self) -> bool:
+        """Fold the month's readings into the observations: the newest days of the daily
+        energy window (the oldest drop out), their share of the mean profile, their
+        degree-days and their class standard energy; recompute the load features."""
+        if not self._readings:
+            return False
+        obs, model = self.observations, self.model
+        rows = np.flatnonzero(obs.interval)
+        days = np.array([d for d, _ in self._readings])
+        kw = np.stack([r for _, r in self._readings], axis=1)  # (rows, k, T)
+        self._readings = []
+        window, k = obs.daily_kwh.shape[1], len(days)
+        dt = model.hours_per_interval
+        new_daily = np.full((len(obs.interval), k), np.nan, dtype=obs.daily_kwh.dtype)
+        new_daily[rows] = kw.sum(axis=2) * dt
+        class_daily = model.loads.shapes_kw_per_kwh[:, days, :].sum(axis=2) * dt
+        keep = max(window - k, 0)
+        profile = obs.mean_profile_kw.copy()
+        profile[rows] = (profile[rows] * keep + kw.sum(axis=1)) / (keep + k)
+        self.observations = dataclasses.replace(
+            obs, mean_profile_kw=profile,
+            daily_kwh=np.concatenate([obs.daily_kwh[:, k:], new_daily], axis=1)[:, -window:],
+            meter_degree_days=np.concatenate([obs.meter_degree_days[k:], degree_days(
+                model.temperature_c[days])])[-window:],
+            class_daily_kwh_per_kwh=np.concatenate(
+                [obs.class_daily_kwh_per_kwh[:, k:], class_daily], axis=1)[:, -window:])
+        self.features = features(self.observations, self.params.analytics,
+                                 self.params.segments, self._seed)
+        return True
 
     def _skip(self) -> None:
         c, p = self.model.customers, self.params
@@ -656,8 +703,16 @@ class DataPlatform:
     def start_month(self) -> None:
         """In-run observation: add the savings measured on efficiency contracts (after
         MIN_MEASURED_MONTHS) and the defaults seen on contracts as labels; refit if any
-        label changed; rewrite the company's view."""
-        if not self.params.learn_in_run or not self.needed:
+        label changed; rewrite the company's view. With `reread_loads_in_run`, the month's
+        meter readings first update the load features (and the platform refits)."""
+        if not self.needed:
+            return
+        reread = self._reread() if self.params.reread_loads_in_run else False
+        if not self.params.learn_in_run:
+            if reread:
+                self.estimates = fit(self.observations, self.features, self.labels)
+                self.refits += 1
+                self._write()
             return
         m = self.measurement
         eff = self.labels.efficiency_share.copy()
@@ -670,8 +725,8 @@ class DataPlatform:
                 defaulted[book["customer"][book["status"] == DEFAULTED]] = True
         changed = (not np.array_equal(eff, self.labels.efficiency_share, equal_nan=True)
                    or not np.array_equal(defaulted, self.labels.defaulted))
-        if changed:
-            same_credit = np.array_equal(defaulted, self.labels.defaulted)
+        if changed or reread:
+            same_credit = np.array_equal(defaulted, self.labels.defaulted) and not reread
             hazard = self.estimates.default_hazard_estimate_per_year if same_credit else None
             self.labels = Labels(eff, self.labels.flexibility_share, defaulted)
             self.estimates = fit(self.observations, self.features, self.labels, hazard)

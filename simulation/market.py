@@ -133,6 +133,7 @@ class Market:
         started = time.perf_counter()
         self.experience.update(self.services)
         self._leave(day, date)
+        self.model.company.strategy.plan(self, date)
         n = len(self.model.customers)
         offered = np.zeros((len(self.services), n), dtype=bool)
         eligible_of = []
@@ -163,6 +164,7 @@ class Market:
                 new[k] = who
         for k, service in enumerate(self.services):
             self._record_uptake(date, service.name, k, eligible_of[k], new[k])
+        self.model.company.strategy.observe(offered, new, date)
         self.month += 1
         self.decide_seconds += time.perf_counter() - started
 
@@ -381,25 +383,20 @@ class Market:
     def _open(self, k: int, service: Service, eligible: np.ndarray) -> np.ndarray:
         """Customers the company may still sign: eligible, screened, not yet holding it."""
         open_ = eligible & ~self.adopted[k] & ~self._group(self.market_of[k])
-        open_ &= self.model.customers["credit_score"] >= service.params.score_threshold
+        open_ &= self.model.customers["credit_score"] >= self.model.company.strategy \
+            .score_threshold(k, service)
         return open_
 
     def _target(self, k: int, service: Service, open_: np.ndarray, priority: np.ndarray,
                 date) -> None:
-        """Contact up to `contacts_per_month` open customers not yet aware: those with the
-        highest expected profit per contact (`Service.expected_contact_value`, from the
-        company's estimates) where the service can value a contact; in the random order of
-        `priority` otherwise and among equals."""
+        """Contact the open customers not yet aware that the company's strategy picks
+        (agents/strategies/; `fixed`: up to `contacts_per_month` by expected value or at
+        random), and book the marketing."""
         pool = np.flatnonzero(open_ & ~self.aware[k])
-        n = min(service.params.contacts_per_month, len(pool))
+        picked = self.model.company.strategy.contacts(k, service, pool, priority, date)
+        n = len(picked)
         if n == 0:
             return
-        value = service.expected_contact_value(pool)
-        if value is None:
-            order = np.argsort(priority[pool], kind="stable")
-        else:
-            order = np.lexsort((priority[pool], -value))
-        picked = pool[order[:n]]
         self.aware[k, picked] = True
         self.contacted[k, picked] = True
         self.model.company.ledger.book(date, service.name, "marketing",

@@ -168,11 +168,13 @@ class GridValueModel(mesa.Model):
 
     def reads_estimates(self) -> bool:
         """Whether anything in the run reads the data platform's estimates: a service or a
-        competitor's offer whose class `reads_estimates`, or `data_platform.history =
+        competitor's offer whose class `reads_estimates`, a company strategy other than
+        `fixed` (they rank contacts by the estimates), or `data_platform.history =
         "always"`. Without, no history is simulated (the company's view stays empty)."""
         from gridvalue.simulation.services import registry
 
-        if self.scenario.data_platform.history == "always":
+        if (self.scenario.data_platform.history == "always"
+                or self.scenario.company.strategy != "fixed"):
             return True
         services = registry()
         offers = list(self.scenario.services) + [spec.offer for spec
@@ -306,6 +308,7 @@ class GridValueModel(mesa.Model):
         customer_kw = self.operate(day)
         for service in self.market.services:
             service.observe_day(day, customer_kw)
+        self.platform.observe_day(day, customer_kw)
         _, _, system_kw = self.aggregate(day, customer_kw)
         self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval,
                                 losses_kwh=self.today.get("losses_kwh"))

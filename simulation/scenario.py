@@ -40,6 +40,8 @@ from gridvalue.simulation.weather import (
 )
 
 A = "assumption"
+# the registered strategies of agents/strategies/ (a test checks)
+STRATEGY_NAMES = ("fixed", "targeted", "peak_targeted", "learning")
 MAX_DAYS = 9131  # 25 years
 
 
@@ -590,6 +592,35 @@ class Company:
         "summer months)", min=0, max=23)
     wholesale_peak_hours_winter: tuple[int, ...] = param(
         MIDDAY_AND_EVENING, "hour of day", A, "Wholesale peak hours in winter", min=0, max=23)
+    strategy: str = param(
+        "fixed", "-", "-", "How the company markets, screens and sets terms "
+        "(agents/strategies/): fixed (the services' own contact counts and terms), targeted "
+        "(one monthly budget spent on the contacts of highest expected profit across services "
+        "and segments), peak_targeted (targeted plus the deferral value of demand-side offers "
+        "behind tight transformers), learning (targeted with acceptance, terms and credit "
+        "thresholds learnt from its own offers' outcomes)", choices=STRATEGY_NAMES)
+    marketing_budget_per_month: float = param(
+        0.0, "CNY/month", A, "Monthly marketing budget of the targeted strategies (0: what the "
+        "services' contacts_per_month x marketing_cost_per_contact cost, the spend of fixed)",
+        min=0, max=1e9)
+    budget_split: str = param(
+        "shared", "-", "-", "Targeted strategies: one budget shared across services (shared) "
+        "or an equal share of it per service (equal)", choices=("shared", "equal"))
+    tight_loading_share: float = param(
+        0.8, "share of rating", A, "peak_targeted: a transformer is tight when the company's "
+        "estimate of its peak (its customers' estimated peak contributions) is at least this "
+        "share of its rating", min=0, max=10)
+    learning_prior_contacts: float = param(
+        20.0, "customer-months", A, "learning: weight of the prior on acceptance (the company's "
+        "estimate of the choice model), in months of customers facing the offer",
+        min=0, max=1e6, min_exclusive=True)
+    learning_prior_contracts: float = param(
+        120.0, "contract-months", A, "learning: weight of the prior on each credit-score "
+        "band's default rate (the platform's estimated hazards)", min=0, max=1e6,
+        min_exclusive=True)
+    learning_max_default_per_year: float = param(
+        0.15, "1/yr", A, "learning: highest believed annual default rate of a credit-score "
+        "band the company still serves on credit-exposed contracts", min=0, max=1)
 
 
 @dataclass(frozen=True)
@@ -863,6 +894,11 @@ class DataPlatform:
     learn_in_run: bool = param(
         True, "-", A, "Whether the platform adds the savings it measures and the defaults it "
         "sees during the run to its labels and refits each month")
+    reread_loads_in_run: bool = param(
+        False, "-", A, "Whether the platform also re-reads its interval customers' load "
+        "features each month from the run's meter readings (with measurement_noise_sd), the "
+        "month's days taking their share of the history_months window, and refits; off: load "
+        "features from the history before the start only")
     interval_meter_capex_per_meter: float = param(
         600.0, "CNY/meter", A + " (three-phase smart meter with interval readings, installed)",
         "Capital cost of a meter with interval readings", min=0, max=100000)
@@ -976,6 +1012,18 @@ class Scenario:
             if getattr(service, "grid_aware", False) and net.power_flow == "off":
                 raise ScenarioError(f"services.{name}.grid_aware", "needs network.power_flow "
                                     "(the company's power-flow model of its grid)")
+        for name, service in self.services.items():
+            where = f"services.{name}"
+            if service.term_field and service.term_field not in service.signed_terms:
+                allowed = ", ".join(service.signed_terms) or "none"
+                raise ScenarioError(f"{where}.term_field", f"{service.term_field!r} is not a "
+                                    f"term its contracts fix at signing (allowed: {allowed})")
+            if service.term_field and not service.term_menu:
+                raise ScenarioError(f"{where}.term_menu", "is empty; a term_field needs at "
+                                    "least one value to offer")
+            if service.term_menu and not service.term_field:
+                raise ScenarioError(f"{where}.term_field", "is empty; name the term that "
+                                    "term_menu lists")
         if net.power_flow == "days" and not net.power_flow_days:
             raise ScenarioError("network.power_flow_days", "power_flow = \"days\" needs at "
                                 "least one day")

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from gridvalue.agents.choice import expected_acceptance
 from gridvalue.simulation.contracts import ACTIVE, TERMINATED, ContractBook
 from gridvalue.simulation.lifetime import depreciation_shield, expected_value, ramp
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
@@ -60,6 +61,13 @@ class ServiceParams:
     termination_notice_months: int = param(
         0, "months", A, "Months a contract runs, and bills, after the customer gives notice",
         min=0, max=36)
+    term_field: str = param("", "-", "-", "The term the learning strategy chooses from "
+                            "term_menu (one of the service's signed_terms; empty: none)")
+    term_menu: tuple[float, ...] = param(
+        (), "the term's unit", A, "Values of term_field the learning strategy chooses among "
+        "(Thompson sampling)", min=0, max=1e9)
+    # terms a contract fixes at signing (a menu may vary only these)
+    signed_terms: ClassVar[tuple[str, ...]] = ()
 
 
 @dataclass
@@ -109,6 +117,65 @@ class Service:
         the contract's NPV), from the company's estimates and published averages only, never
         hidden truths; it ranks marketing contacts. None: contact at random."""
         return None
+
+    # ---- the company's view of an offer (targeting strategies, agents/strategies/) -------
+    def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What the company expects a contract signed now with each customer to bring, from
+        its estimates and the offer's terms only: (net cash per month over the term after
+        VAT, less the energy margin the service takes; upfront capex), both in currency."""
+        raise NotImplementedError
+
+    def contract_value_estimate(self, customers: np.ndarray) -> np.ndarray:
+        """The company's expected NPV of a contract signed now: `monthly_estimate`'s net over
+        the term, each month discounted at the company's rate and weighted by the customer's
+        estimated survival where the company carries credit risk, less the capex."""
+        monthly, capex = self.monthly_estimate(customers)
+        months = np.arange(1, self.params.term_months + 1)
+        rate = self.model.scenario.company.discount_rate_per_year
+        weight = np.broadcast_to((1.0 + rate) ** (-months / 12.0),
+                                 (len(customers), len(months)))
+        if self.credit_exposed:
+            hazard = np.clip(self.model.customers["default_hazard_estimate_per_year"][customers],
+                             0.0, 1.0)
+            weight = weight * (1.0 - hazard)[:, None] ** (months / 12.0)
+        return weight.sum(axis=1) * monthly - capex
+
+    def offer_value_estimate(self, customers: np.ndarray) -> np.ndarray:
+        """The company's view of the offer's NPV to each customer: `customer_value` at the
+        published mean discount rate of the customer's type, not the customer's own."""
+        c, population = self.model.customers, self.model.scenario.population
+        rates = c["discount_rate_per_year"]
+        own = rates[customers].copy()
+        rates[customers] = np.where(c["customer_type"][customers] == HOUSEHOLD,
+                                    population.household_discount_rate_mean,
+                                    population.enterprise_discount_rate_mean)
+        try:
+            return self.customer_value(customers)
+        finally:
+            rates[customers] = own
+
+    def acceptance_estimate(self, customers: np.ndarray) -> np.ndarray:
+        """The company's estimate of the chance a contacted customer signs in a month: the
+        choice model's expected acceptance (agents/choice.py) for an average customer."""
+        choice = self.model.scenario.choice
+        c = self.model.customers
+        bill = np.maximum(c["annual_kwh"][customers] * c["price_per_kwh"][customers], 1.0)
+        curve = self.family if self.family in ("pv", "efficiency", "equipment",
+                                               "microgrid") else "pricing"
+        return expected_acceptance(self.offer_value_estimate(customers) / bill,
+                                   self.params.innovation_p_per_year, 1.0 / 12.0,
+                                   getattr(choice, f"max_share_{curve}"),
+                                   getattr(choice, f"scale_{curve}_bill_years"),
+                                   choice.offer_hassle_bill_years)
+
+    def contact_value(self, customers: np.ndarray) -> np.ndarray:
+        """The company's expected profit of contacting each customer (currency, before the
+        contact's cost): the service's own `expected_contact_value` where it has one, else
+        the estimated acceptance times the estimated contract NPV."""
+        value = self.expected_contact_value(customers)
+        if value is not None:
+            return value
+        return self.acceptance_estimate(customers) * self.contract_value_estimate(customers)
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         """Create contracts for these customers; return the company's upfront capex each."""

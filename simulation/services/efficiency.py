@@ -8,6 +8,7 @@ the life of the measures; one efficiency contract per customer.
 """
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -276,9 +277,15 @@ class SharedSavings(EfficiencyService):
         average discount rate, not the customer's own) times the contract's expected NPV:
         estimated savings shared over the term, less the energy margin they take and the
         retrofit, each month weighted by the customer's estimated survival."""
-        c, company = self.model.customers, self.model.scenario.company
         accept = self._acceptance(customers,
                                   self.customer_value(customers, self._average_rate(customers)))
+        return accept * self.contract_value_estimate(customers)
+
+    def contract_value_estimate(self, customers: np.ndarray) -> np.ndarray:
+        """The contract's expected NPV: estimated savings shared over the term, less the
+        energy margin they take and the retrofit, each month weighted by the customer's
+        estimated survival."""
+        c, company = self.model.customers, self.model.scenario.company
         term = self.params.term_months
         months = np.arange(1, term + 1)
         survive = (1.0 - c["default_hazard_estimate_per_year"][customers])[:, None] ** (
@@ -292,7 +299,7 @@ class SharedSavings(EfficiencyService):
         margin_lost = weight.sum(axis=1) * saved_kwh * (price - unit_cost)
         capex = self._estimate(customers) * self._annual_bill(customers) \
             * self.params.simple_payback_years
-        return accept * (revenue - margin_lost - capex)
+        return revenue - margin_lost - capex
 
     def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         saved_kwh, _ = self._month_savings(rows)
@@ -341,6 +348,7 @@ class SharedSavings(EfficiencyService):
 
 @dataclass(frozen=True)
 class GuaranteedSavingsParams(EfficiencyParams):
+    signed_terms: ClassVar[tuple[str, ...]] = ("markup_share",)  # fixed in the contract
     markup_share: float = param(0.15, "share", A, "Company's markup on the retrofit cost",
                                 min=0, max=10)
     guaranteed_share_of_estimate: float = param(
@@ -368,15 +376,20 @@ class GuaranteedSavings(EfficiencyService):
         """The chance of acceptance times the contract's expected NPV from the estimates:
         the markup over the retrofit, less the energy margin the estimated savings take over
         the term (the guarantee costs nothing where the estimate is right)."""
-        c = self.model.customers
         accept = self._acceptance(customers, self.customer_value(customers,
                                                                  self._average_rate(customers)))
+        return accept * self.contract_value_estimate(customers)
+
+    def contract_value_estimate(self, customers: np.ndarray) -> np.ndarray:
+        """The markup over the retrofit, less the energy margin the estimated savings take
+        over the term."""
+        c = self.model.customers
         weight = self._term_weights(customers, credit=False)
         saved_kwh = self._estimate(customers) * c["annual_kwh"][customers] / 12.0
         margin = saved_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model))
         capex = self._estimate(customers) * self._annual_bill(customers) \
             * self.params.simple_payback_years
-        return accept * (self._price(customers) - capex - weight.sum(axis=1) * margin)
+        return self._price(customers) - capex - weight.sum(axis=1) * margin
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         price = self._price(customers)
@@ -414,6 +427,7 @@ class GuaranteedSavings(EfficiencyService):
 
 @dataclass(frozen=True)
 class EnergyCostTrustParams(EfficiencyParams):
+    signed_terms: ClassVar[tuple[str, ...]] = ("fee_discount_share",)
     fee_discount_share: float = param(0.05, "share", A,
                                       "Discount on the baseline bill the customer pays as fee",
                                       min=0, max=1)
@@ -445,9 +459,14 @@ class EnergyCostTrust(EfficiencyService):
         each month the fee less the bill the company pays (the baseline bill less the
         estimated savings) less the energy margin those savings take, weighted by estimated
         survival, less the retrofit."""
-        c = self.model.customers
         accept = self._acceptance(customers, self.customer_value(customers,
                                                                  self._average_rate(customers)))
+        return accept * self.contract_value_estimate(customers)
+
+    def contract_value_estimate(self, customers: np.ndarray) -> np.ndarray:
+        """Each month the fee less the bill the company pays less the margin the savings
+        take, weighted by estimated survival, less the retrofit."""
+        c = self.model.customers
         weight = self._term_weights(customers, credit=True).sum(axis=1)
         e = self._estimate(customers)
         monthly_bill = self._annual_bill(customers) / 12.0
@@ -455,7 +474,7 @@ class EnergyCostTrust(EfficiencyService):
         margin = saved_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model))
         monthly = self._fee(customers) - monthly_bill * (1.0 - e) - margin
         capex = e * self._annual_bill(customers) * self.params.simple_payback_years
-        return accept * (weight * monthly - capex)
+        return weight * monthly - capex
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         return self._retrofit(customers, day, fee=self._fee(customers))

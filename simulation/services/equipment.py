@@ -13,6 +13,7 @@ per kWh unserved; the customer's value is the avoided loss minus the fee.
 """
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -128,6 +129,13 @@ class EquipmentDeal(RepossessedAsset, Service):
     def on_default(self, rows: np.ndarray) -> None:
         self._remove(rows)  # repossessed
 
+    def _margin_estimate(self, customers: np.ndarray) -> np.ndarray:
+        """Energy-sales margin the equipment's saving would take in an average month."""
+        c = self.model.customers
+        saved_kwh = (self._saving_share(customers) * c["annual_kwh"][customers]
+                     * c["load_scale"][customers] / 12.0)
+        return saved_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model))
+
     def _equipment_value(self, rows: np.ndarray, contract_net: np.ndarray,
                          kit_months: np.ndarray) -> np.ndarray:
         """Value after the horizon (simulation/lifetime.py): `contract_net` (n, 1) a month for
@@ -153,6 +161,7 @@ class EquipmentDeal(RepossessedAsset, Service):
 
 @dataclass(frozen=True)
 class RentalParams(EquipmentParams):
+    signed_terms: ClassVar[tuple[str, ...]] = ("rent_share_per_year",)  # fixed in the contract
     rent_share_per_year: float = param(
         0.28, "share of cost/yr", A + " (recovers the cost in about 4 years)",
         "Annual rent as a share of the equipment's cost (maintenance included)", min=0, max=10)
@@ -185,6 +194,14 @@ class EquipmentRental(EquipmentDeal):
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         return self._install(customers, day, rent=self._rent(customers))
 
+    def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rent after VAT less upkeep and the margin the saving takes; the kit's cost."""
+        capex = self._equipment_kw(customers) * self.params.cost_per_kw
+        net = (self._rent(customers) * self.revenue_kept_share()
+               - capex * self.params.maintenance_share_per_year / 12.0
+               - self._margin_estimate(customers))
+        return net, capex
+
     def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         book = self.contracts
         saved_kwh, margin = self._month_savings(rows)
@@ -208,6 +225,7 @@ class EquipmentRental(EquipmentDeal):
 
 @dataclass(frozen=True)
 class InstalmentParams(EquipmentParams):
+    signed_terms: ClassVar[tuple[str, ...]] = ("markup_share",)
     segments: tuple[str, ...] = param(ENTERPRISE_SEGMENTS, "-", "-",
                                       "Customer segments offered the deal (households buy "
                                       "efficient appliances)", choices=SEGMENTS)
@@ -249,6 +267,13 @@ class EquipmentInstalments(EquipmentDeal):
         price = self._price(customers)
         return self._install(customers, day, principal=price,
                              instalment=self._instalment(price))
+
+    def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Instalments after VAT less the margin the saving takes in the term (the margin
+        it takes after the term is left out); the kit's cost."""
+        net = (self._instalment(self._price(customers)) * self.revenue_kept_share()
+               - self._margin_estimate(customers))
+        return net, self._equipment_kw(customers) * self.params.cost_per_kw
 
     def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:
         saved_kwh, margin = self._month_savings(rows)
@@ -299,6 +324,7 @@ class EquipmentInstalments(EquipmentDeal):
 
 @dataclass(frozen=True)
 class MaintenanceParams(ServiceParams):
+    signed_terms: ClassVar[tuple[str, ...]] = ("fee_per_site_month", "fee_per_kw_month")
     segments: tuple[str, ...] = param(ENTERPRISE_SEGMENTS, "-", "-",
                                       "Customer segments offered the subscription",
                                       choices=SEGMENTS)
@@ -369,6 +395,12 @@ class MaintenanceSubscription(Service):
         rate = self.model.customers["discount_rate_per_year"][customers]
         monthly = self.avoided_loss_per_month(customers) - self._fee(customers)
         return monthly * discount_factors(rate, self.params.term_months).sum(axis=1)
+
+    def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The fee after VAT less the cost of care; no capex."""
+        cost = self.params.cost_per_site_month + self.params.cost_per_kw_month * self._mean_kw(
+            customers)
+        return self._fee(customers) * self.revenue_kept_share() - cost, np.zeros(len(customers))
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         cost = self.params.cost_per_site_month + self.params.cost_per_kw_month * self._mean_kw(

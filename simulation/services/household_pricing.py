@@ -135,6 +135,15 @@ class PricePackages(Service):
         stay = self.model.streams[f"service:{self.name}"].random(len(candidates))
         return candidates[stay >= self.params.default_opt_out_share]
 
+    def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The revenue the company gives up at the customer's present shape (the package's
+        bill saving); the wholesale and peak savings of a response are not in this static
+        estimate (peak_targeted values them). No capex."""
+        c = self.model.customers
+        _, saving = self.best_package(customers)
+        lost = saving * c["annual_kwh"][customers] * c["price_per_kwh"][customers] / 12.0
+        return -lost, np.zeros(len(customers))
+
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         package, saving = self.best_package(customers)
         self.model.customers["tariff_package"][customers] = package
@@ -240,6 +249,16 @@ class HomeEnergyManagement(Service):
                   * c["price_per_kwh"][customers] / 12.0)
         rate = c["discount_rate_per_year"][customers]
         return (saving - p.monthly_fee) * discount_factors(rate, p.term_months).sum(axis=1)
+
+    def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The fee after VAT less upkeep and the margin the behavioural saving takes; the
+        device."""
+        c, p = self.model.customers, self.params
+        saved_kwh = p.behavioural_savings_share * c["annual_kwh"][customers] \
+            * c["load_scale"][customers] / 12.0
+        margin = saved_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model))
+        net = p.monthly_fee * self.revenue_kept_share() - p.opex_per_month - margin
+        return net, np.full(len(customers), p.device_capex)
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         c, s = self.model.customers, self.params.behavioural_savings_share

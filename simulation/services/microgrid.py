@@ -170,6 +170,15 @@ class MicrogridEnergyManagement(RepossessedAsset, Service):
         rate = self.model.customers["discount_rate_per_year"][customers]
         return monthly * discount_factors(rate, self.params.term_months).sum(axis=1)
 
+    def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The fee and the company's share of the estimated saving after VAT, less the
+        platform and storage upkeep; the added storage."""
+        p, added = self.params, self._added_kwh(customers)
+        share = p.saving_share * np.maximum(self.expected_saving_per_year(customers), 0.0) / 12.0
+        net = ((p.fee_per_month + share) * self.revenue_kept_share() - p.platform_cost_per_month
+               - added * p.battery_om_per_kwh_year / 12.0)
+        return net, added * p.battery_cost_per_kwh
+
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         added = self._added_kwh(customers)
         capex = added * self.params.battery_cost_per_kwh
@@ -338,6 +347,13 @@ class MicrogridBackup(Service):
                    - self.params.fee_per_kw_month * self.backup_kw(customers))
         rate = self.model.customers["discount_rate_per_year"][customers]
         return monthly * discount_factors(rate, self.params.term_months).sum(axis=1)
+
+    def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The capacity fee after VAT less the reserve's cost; no capex."""
+        p = self.params
+        net = (p.fee_per_kw_month * self.revenue_kept_share() - p.reserve_cost_per_kw_month) \
+            * self.backup_kw(customers)
+        return net, np.zeros(len(customers))
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         kw = self.backup_kw(customers)

@@ -170,6 +170,22 @@ class PVInvestment(RepossessedAsset, Service):
                     * book["months_settled"][rows] / 12.0)
         return (book["self_kwh"][rows] + book["export_kwh"][rows]) / np.maximum(expected, 1e-9)
 
+    def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """An average month of the first year: what the customer pays after VAT, with any
+        subsidy, less upkeep and the margin the self-consumed output takes; the system."""
+        c, p = self.model.customers, self.params
+        self_kwh, export_kwh = (kwh / 12.0 for kwh in self.expected_kwh_year(customers))
+        kwp = self.system_kwp[customers]
+        revenue = self._revenue_estimate(customers, self_kwh, export_kwh)
+        net = (revenue * self.revenue_kept_share() - kwp * p.om_per_kwp_year / 12.0
+               + self.model.scenario.taxes.pv_subsidy_per_kwh * (self_kwh + export_kwh)
+               - self_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model)))
+        return net, kwp * p.capex_per_kwp
+
+    def _revenue_estimate(self, customers, self_kwh, export_kwh) -> np.ndarray:
+        """What the customer would pay in a month of these kWh."""
+        raise NotImplementedError
+
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         kwp = self.system_kwp[customers]
         capex = kwp * self.params.capex_per_kwp
@@ -302,6 +318,10 @@ class PVPowerPurchase(PVInvestment):
         price = self.model.customers["price_per_kwh"][customers][:, None] * tariff
         return self.params.discount_share * price * self_kwh / 12.0
 
+    def _revenue_estimate(self, customers, self_kwh, export_kwh) -> np.ndarray:
+        export_price = self.model.scenario.tariff.export_price_per_kwh
+        return self._ppa_price(customers) * self_kwh + export_price * export_kwh
+
     def _revenue_path(self, rows, self_kwh, export_kwh, months) -> np.ndarray:
         export_price = self.model.scenario.tariff.export_price_per_kwh
         ppa = self.price_path(rows, months) * (1.0 - self.params.discount_share)
@@ -327,6 +347,9 @@ class PVLease(PVInvestment):
 
     def _customer_pays(self, rows, self_kwh, export_kwh, month_share) -> np.ndarray:
         return self.params.lease_per_kwp_month * self.contracts["kwp"][rows] * month_share
+
+    def _revenue_estimate(self, customers, self_kwh, export_kwh) -> np.ndarray:
+        return self.params.lease_per_kwp_month * self.system_kwp[customers]
 
     def _monthly_value_path(self, customers, self_kwh, export_kwh, tariff) -> np.ndarray:
         price = self.model.customers["price_per_kwh"][customers][:, None] * tariff

@@ -1,0 +1,29 @@
+"""`fixed`: the scenario's terms, contact counts and thresholds (the model's behaviour before
+strategies)."""
+
+import numpy as np
+
+from gridvalue.agents.strategies.base import Strategy
+
+
+class Fixed(Strategy):
+    """Contact up to `contacts_per_month` customers per service: those with the highest
+    expected profit per contact where the service can value a contact
+    (`Service.expected_contact_value`), in the random order of `priority` otherwise and
+    among equals."""
+
+    name = "fixed"
+
+    def contacts(self, k, service, pool, priority, date) -> np.ndarray:
+        n = min(service.params.contacts_per_month, len(pool))
+        if n == 0:
+            return pool[:0]
+        value = service.expected_contact_value(pool)
+        if value is None:
+            order = np.argsort(priority[pool], kind="stable")
+        else:
+            order = np.lexsort((priority[pool], -value))
+        picked = pool[order[:n]]
+        self.log(date, service, picked, None if value is None else value[order[:n]],
+                 service.params.contacts_per_month * service.params.marketing_cost_per_contact)
+        return picked

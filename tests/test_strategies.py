@@ -1,0 +1,220 @@
+"""The grid company's strategies (agents/strategies/): registry, bad input, targeting with one
+budget, the decision log."""
+
+import os
+
+import numpy as np
+import pytest
+
+from gridvalue.agents.strategies import STRATEGIES
+from gridvalue.experiments import cli
+from gridvalue.experiments.runner import run_scenario
+from gridvalue.simulation.model import GridValueModel
+from gridvalue.simulation.scenario import STRATEGY_NAMES
+
+SMALL = ["population.households=120", "population.enterprises=30", "population.microgrids=2",
+         "meta.days=120"]
+TINY = ["--set", "population.households=20", "--set", "population.enterprises=4",
+        "--set", "population.microgrids=0", "--set", "meta.days=3", "--quiet"]
+
+
+def test_every_strategy_the_scenario_names_is_registered():
+    assert set(STRATEGY_NAMES) == set(STRATEGIES)
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ("company.strategy=\"cunning\"", "company.strategy: must be one of"),
+    ("company.marketing_budget_per_month=-1", "company.marketing_budget_per_month: must be at "
+     "least 0"),
+    ("company.budget_split=\"half\"", "company.budget_split: must be one of"),
+])
+def test_bad_strategy_input_is_one_line_exit_2_and_nothing_written(tmp_path, monkeypatch,
+                                                                   capsys, setting, expected):
+    monkeypatch.chdir(tmp_path)
+    rc = cli.main(["run", "baseline", "--out", "out", "--set", setting, *TINY])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert expected in err, err
+    assert os.listdir(tmp_path) == []
+
+
+def test_fixed_logs_what_the_market_books():
+    result = run_scenario("equipment_services", seed=5, overrides=SMALL)
+    decisions, ledger = result["decisions"], result["ledger"]
+    marketing = -ledger.loc[ledger["item"] == "marketing", "amount"].sum()
+    assert len(decisions) and set(decisions["strategy"]) == {"fixed"}
+    assert decisions["marketing_cny"].sum() == pytest.approx(marketing)
+    per_month = decisions.groupby(["date", "service"])["contacts"].sum()
+    assert per_month.max() <= 40  # contacts_per_month of the scenario's services
+
+
+PORTFOLIO = SMALL + ["company.strategy=targeted", "company.marketing_budget_per_month=3000",
+                     "services.maintenance_subscription.fee_per_site_month=60",
+                     "services.equipment_rental.rent_share_per_year=0.4"]
+
+
+def _model(extra=()):
+    model = GridValueModel("equipment_services", seed=5, overrides=PORTFOLIO + list(extra))
+    return model
+
+
+def test_targeted_spends_one_budget_on_the_best_contacts():
+    """Each month: spend within the budget, only contacts worth more than they cost, and no
+    uncontacted (service, customer) pair worth more than a contacted one."""
+    model = _model()
+    strategy, market = model.company.strategy, model.market
+    budget = model.scenario.company.marketing_budget_per_month
+    months = 0
+    for date in model.dates:
+        model.step()
+        if date.day == 1:
+            months += 1
+            cost = {k: s.params.marketing_cost_per_contact
+                    for k, s in enumerate(market.services)}
+            spent = sum(strategy.planned[k].sum() * cost[k] for k in strategy.planned)
+            assert spent <= budget + 1e-6
+            picked = np.concatenate([strategy.values[k][strategy.planned[k]] - cost[k]
+                                     for k in strategy.planned])
+            left = np.concatenate([strategy.values[k][~strategy.planned[k]
+                                                      & (strategy.values[k] != 0)] - cost[k]
+                                   for k in strategy.planned])
+            assert (picked > 0).all()
+            if len(picked) and len(left) and spent + min(cost.values()) <= budget:
+                assert left.max() <= 0  # budget left over: nothing worth it was skipped
+            elif len(picked) and len(left):
+                assert left.max() <= picked.min() + max(cost.values())
+        if months == 3:
+            break
+    assert months == 3
+
+
+def test_targeted_logs_its_budget_and_contacts_to_decisions():
+    result = run_scenario("equipment_services", seed=5, overrides=PORTFOLIO)
+    d = result["decisions"]
+    assert set(d["strategy"]) == {"targeted"}
+    assert (d.groupby("date")["marketing_cny"].sum() <= 3000 + 1e-6).all()
+    assert (d["expected_value_cny"] > 0).all() and (d["contacts"] > 0).any()
+    ledger = result["ledger"]
+    assert d["marketing_cny"].sum() == pytest.approx(
+        -ledger.loc[ledger["item"] == "marketing", "amount"].sum())
+
+
+def test_equal_split_caps_each_service_at_its_share():
+    result = run_scenario("equipment_services", seed=5,
+                          overrides=PORTFOLIO + ["company.budget_split=\"equal\""])
+    d = result["decisions"]
+    share = 3000 / 3
+    assert (d.groupby(["date", "service"])["marketing_cny"].sum() <= share + 1e-6).all()
+
+
+LEARN = ["population.households=40", "population.enterprises=60", "population.microgrids=0",
+         "meta.years=0", "meta.days=150"]
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ("services.maintenance_subscription.term_menu=[]", "services.maintenance_subscription"
+     ".term_menu: is empty"),
+    ("services.maintenance_subscription.term_field=\"outage_hours_per_year\"",
+     "is not a term its contracts fix at signing"),
+])
+def test_bad_term_menus_are_one_line_exit_2(tmp_path, monkeypatch, capsys, setting, expected):
+    monkeypatch.chdir(tmp_path)
+    rc = cli.main(["run", "learning_terms", "--out", "out", "--set", setting, *TINY])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and expected in err, err
+    assert os.listdir(tmp_path) == []
+
+
+def test_learning_offers_menu_terms_and_updates_its_beliefs():
+    model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
+    model.run()
+    strategy = model.company.strategy
+    d = strategy.frame()
+    for name in ("maintenance_subscription",):  # rentals lose money at every rent: unsold
+        service = next(s for s in model.market.services if s.name == name)
+        k = model.market.services.index(service)
+        prior = model.scenario.company.learning_prior_contacts
+        # beliefs moved by what it saw: more pseudo-observations than the prior's weight
+        seen = strategy.alpha[k] + strategy.beta[k]
+        assert seen.max() > prior + 1
+        logged = d.loc[d["service"] == name, "term_value"].dropna()
+        assert set(logged) <= set(service.params.term_menu)
+    assert set(d["term"].dropna()) >= {"fee_per_kw_month"}
+
+
+def test_learning_raises_the_threshold_where_defaults_run_high():
+    model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
+    strategy = model.company.strategy
+    model.step()
+    service = next(s for s in model.market.services if s.credit_exposed)
+    k = model.market.services.index(service)
+    before = strategy.score_threshold(k, service)
+    strategy._at_risk[:] = 200.0
+    strategy._defaults[:] = 0.0
+    strategy._defaults[:5] = 60.0  # bands below 50: 30 % a month seen
+    assert strategy._threshold(service, strategy._default_rates()) >= 50.0 > before
+
+
+HIDDEN = ("default_hazard_per_year", "efficiency_potential_share", "discount_rate_per_year")
+
+
+def _outcomes(model) -> tuple:
+    """What the company can observe of its own offers: contracts signed and their status."""
+    return tuple((s.name, tuple(s.contracts["customer"]), tuple(s.contracts["status"]))
+                 for s in model.market.services)
+
+
+@pytest.mark.parametrize("strategy", ["targeted", "learning", "peak_targeted"])
+def test_the_company_sees_only_what_its_platform_sees(strategy):
+    """Hidden truths changed after acquisition change no decision until the outcomes the
+    company observes (its contracts and their defaults) differ."""
+    runs = []
+    for perturb in (False, True):
+        model = GridValueModel("learning_terms", seed=4, overrides=LEARN + [
+            f"company.strategy=\"{strategy}\"",
+            "services.maintenance_subscription.innovation_p_per_year=6"])
+        if perturb:
+            c = model.customers
+            c["default_hazard_per_year"][:] = np.clip(c["default_hazard_per_year"] * 4, 0, 1)
+            c["efficiency_potential_share"][:] *= 0.3
+            c["discount_rate_per_year"][:] *= 3.0
+            model.market.price_coefficient[:] *= 0.01
+        runs.append(model)
+    months, same_until = 0, None
+    for date in runs[0].dates:
+        for m in runs:
+            m.step()  # a month's decisions come first in its first day's step
+        if date.day == 1 and same_until is None:
+            rows = [m.company.strategy.frame() for m in runs]
+            assert len(rows[0]) and rows[0].equals(rows[1]), f"decisions differ in {date}"
+            months += 1
+        if same_until is None and _outcomes(runs[0]) != _outcomes(runs[1]):
+            same_until = date
+    assert months >= 1
+    assert same_until is not None  # the perturbation did change outcomes (the test can bite)
+
+
+REREAD = ["population.households=60", "population.enterprises=40", "population.microgrids=0",
+          "meta.days=70", "data_platform.analytics=\"predictive\"",
+          "data_platform.reread_loads_in_run=true"]
+
+
+def test_the_platform_rereads_load_features_in_the_run_without_the_truth():
+    """With reread_loads_in_run the month's meter readings change the load features and the
+    estimates; hidden truths changed after acquisition change neither (no contracts here,
+    so nothing the company observes depends on them)."""
+    runs = []
+    for perturb in (False, True):
+        model = GridValueModel("ee_shared_savings", seed=6, overrides=REREAD + [
+            "services.shared_savings.contacts_per_month=0"])
+        start = model.platform.features.load.copy()
+        if perturb:
+            model.customers["efficiency_potential_share"][:] *= 0.2
+            model.customers["default_hazard_per_year"][:] *= 5.0
+        model.run()
+        runs.append((model, start))
+    (a, start), (b, _) = runs
+    assert a.platform.refits >= 1 and not np.allclose(a.platform.features.load, start)
+    np.testing.assert_array_equal(a.platform.features.load, b.platform.features.load)
+    for name in ("efficiency_estimate_share", "default_hazard_estimate_per_year"):
+        np.testing.assert_array_equal(a.customers[name], b.customers[name])
