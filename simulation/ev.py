@@ -163,6 +163,7 @@ class EvFleet:
         w = (income / np.median(income)) ** p.income_elasticity
         self.weight = w / w.mean()
         self.latent = model.streams.fresh("ev:ownership").random(n)
+        self._update_ownership(0)  # owners are known before the first month's offers
 
     def _update_ownership(self, day: int) -> None:
         year = day // 365

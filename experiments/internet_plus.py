@@ -1,0 +1,92 @@
+"""Figures of the Internet+ scenarios (docs/internet-plus.md), each from paired runs with one
+seed: `python -m gridvalue.experiments.internet_plus [--days N] [--households N]`.
+
+- EVs uncontrolled: the households' peak with and without EVs, and the diversified kW per EV
+  at each feeder's peak (EV charging on the feeder at its peak interval over its EVs).
+- EV smart charging: the EVs' mean load by hour of day under price-responsive charging and
+  under the company's managed charging (the rebound when the off-peak begins, and its removal).
+"""
+
+import argparse
+
+import numpy as np
+
+from gridvalue.simulation.model import GridValueModel
+
+
+def run(name: str, overrides: dict) -> tuple[GridValueModel, np.ndarray]:
+    """Run a packaged scenario to its end; return it and its feeder loads (days, F, T)."""
+    model = GridValueModel(name, overrides=overrides)
+    feeder_kw = np.zeros((model.days, model.topology.n_feeders, model.scenario.meta
+                          .intervals_per_day))
+    aggregate = model.aggregate
+
+    def recording(day, customer_kw):
+        out = aggregate(day, customer_kw)
+        feeder_kw[day] = out[1]
+        return out
+
+    model.aggregate = recording
+    while model.running:
+        model.step()
+    return model, feeder_kw
+
+
+def ev_feeder_kw(model: GridValueModel, feeder_kw: np.ndarray, base_kw: np.ndarray) -> dict:
+    """Diversified kW per EV at each feeder's peak (EV load there = with EVs - without)."""
+    ev_kw = feeder_kw - base_kw
+    days, _, T = feeder_kw.shape
+    flat = feeder_kw.transpose(1, 0, 2).reshape(feeder_kw.shape[1], -1)
+    peak = flat.argmax(axis=1)
+    at_peak = ev_kw.transpose(1, 0, 2).reshape(len(peak), -1)[np.arange(len(peak)), peak]
+    hh = model.ev.n
+    feeder_of = model.topology.customer_feeder[:hh]
+    evs = np.bincount(feeder_of[model.ev.owns], minlength=len(peak))
+    return {"evs": int(evs.sum()), "kw_per_ev_at_feeder_peak": float(at_peak.sum() / evs.sum()),
+            "peak_hours": sorted({int(p % T) for p in peak})}
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--households", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args(argv)
+    size = {"meta.days": args.days, "population.households": args.households,
+            "meta.seed": args.seed}
+    ev, ev_feeders = run("ev_uncontrolled", size)
+    none, none_feeders = run("ev_uncontrolled", size | {"ev.share": 0.0,
+                                                        "ev.share_growth_per_year": 0.0})
+    print("ev_uncontrolled: EV owners at the end", ev.ev.count, "of", ev.ev.n)
+    print(f"  household peak without EVs {none.household_kw.max():.0f} kW, with "
+          f"{ev.household_kw.max():.0f} kW "
+          f"(+{100 * (ev.household_kw.max() / none.household_kw.max() - 1):.1f} %)")
+    print(f"  system peak without {none.system_kw.max():.0f} kW, with {ev.system_kw.max():.0f} kW")
+    print("  at the feeder peak:", ev_feeder_kw(ev, ev_feeders, none_feeders))
+    at = np.unravel_index(ev.household_kw.argmax(), ev.household_kw.shape)
+    print(f"  at the households' own peak (day {at[0]}, interval {at[1]}): "
+          f"{ev.ev.day_kw[at] / ev.ev.count:.2f} kW per EV")
+    at = np.unravel_index(none.household_kw.argmax(), none.household_kw.shape)
+    print(f"  at the households' peak without EVs (day {at[0]}, interval {at[1]}): "
+          f"{ev.ev.day_kw[at] / ev.ev.count:.2f} kW per EV")
+    hours = ev.hours_per_interval * np.arange(ev.system_kw.shape[1])
+    for label in ("price_responsive", "managed"):
+        overrides = size | ({"services.ev_smart_charging.contacts_per_month": 0}
+                            if label == "price_responsive" else
+                            {"services.ev_smart_charging.innovation_p_per_year": 12.0,
+                             "services.ev_smart_charging.contacts_per_month": 100000})
+        model, _ = run("ev_smart_charging", overrides)
+        profile = model.ev.day_kw.mean(axis=0) / max(model.ev.count, 1)
+        managed = int(model.ev.managed.sum())
+        print(f"ev_smart_charging ({label}, {managed} managed of {model.ev.count} EVs): "
+              f"mean kW per EV by hour")
+        print("  " + " ".join(f"{h:.0f}h:{kw:.2f}" for h, kw in zip(hours, profile,
+                                                                   strict=True)))
+        ratio = profile.max() / profile.mean()
+        print(f"  peak hour {hours[profile.argmax()]:.0f} h, max/mean {ratio:.2f};"
+              f" household peak {model.household_kw.max():.0f} kW, system peak "
+              f"{model.system_kw.max():.0f} kW")
+
+
+if __name__ == "__main__":
+    main()
