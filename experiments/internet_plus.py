@@ -3,6 +3,7 @@ seed: `python -m gridvalue.experiments.internet_plus [--days N] [--households N]
 
 - EVs uncontrolled: the households' peak with and without EVs, and the diversified kW per EV
   at each feeder's peak (EV charging on the feeder at its peak interval over its EVs).
+- Home batteries: transformer intervals over rating with none, owner and company dispatch.
 - EV smart charging: the EVs' mean load by hour of day under price-responsive charging and
   under the company's managed charging (the rebound when the off-peak begins, and its removal).
 """
@@ -14,9 +15,13 @@ import numpy as np
 from gridvalue.simulation.model import GridValueModel
 
 
-def run(name: str, overrides: dict) -> tuple[GridValueModel, np.ndarray]:
-    """Run a packaged scenario to its end; return it and its feeder loads (days, F, T)."""
+def run(name: str, overrides: dict, dispatcher: str | None = None
+        ) -> tuple[GridValueModel, np.ndarray]:
+    """Run a packaged scenario to its end; return it and its feeder loads (days, F, T).
+    `dispatcher`: who runs the home batteries, whatever the households signed up for."""
     model = GridValueModel(name, overrides=overrides)
+    if dispatcher is not None:
+        model.market.services[0].dispatcher = dispatcher
     feeder_kw = np.zeros((model.days, model.topology.n_feeders, model.scenario.meta
                           .intervals_per_day))
     aggregate = model.aggregate
@@ -46,14 +51,36 @@ def ev_feeder_kw(model: GridValueModel, feeder_kw: np.ndarray, base_kw: np.ndarr
             "peak_hours": sorted({int(p % T) for p in peak})}
 
 
+def batteries(size: dict) -> None:
+    """Transformer intervals over rating: no home batteries, the homes dispatch them, the
+    company dispatches the same batteries (the same households sign: only who dispatches
+    differs)."""
+    for label, extra in (("none", {"services.home_battery.contacts_per_month": 0}),
+                         ("household", {}), ("company", {})):
+        model, _ = run("home_batteries", size | extra, "company" if label == "company" else None)
+        svc = model.market.services[0]
+        over = int(model.transformer_intervals_over.sum())
+        print(f"home_batteries ({label} dispatch): {len(svc.contracts)} batteries, "
+              f"transformer intervals over rating {over}, transformers over rating "
+              f"{int((model.transformer_intervals_over > 0).sum())} of "
+              f"{model.topology.n_transformers}, household peak "
+              f"{model.household_kw.max():.0f} kW, service line cash "
+              f"{model.company.ledger.total('home_battery'):.0f} CNY")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--households", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--part", choices=("all", "ev", "batteries"), default="all")
     args = ap.parse_args(argv)
     size = {"meta.days": args.days, "population.households": args.households,
             "meta.seed": args.seed}
+    if args.part in ("all", "batteries"):
+        batteries(size)
+    if args.part == "batteries":
+        return
     ev, ev_feeders = run("ev_uncontrolled", size)
     none, none_feeders = run("ev_uncontrolled", size | {"ev.share": 0.0,
                                                         "ev.share_growth_per_year": 0.0})

@@ -96,6 +96,7 @@ class HomeBattery(RepossessedAsset, Service):
                                    pop.battery_roundtrip_efficiency, pop.battery_soc_min_share,
                                    pop.battery_soc_max_share)
         self.installed = np.zeros(0, dtype=bool)  # per contract: the battery is in the home
+        self.dispatcher = params.dispatch  # who runs the batteries (a what-if may swap it)
         self.losses_kwh = 0.0
         self.discharge_kwh = 0.0
 
@@ -163,7 +164,7 @@ class HomeBattery(RepossessedAsset, Service):
         sub = Batteries(b.power_kw[rows], b.energy_kwh[rows], b.soc_kwh[rows].copy(),
                         b.roundtrip_efficiency, b.soc_min_share, b.soc_max_share)
         who = self.contracts["customer"][rows]
-        if self.params.dispatch == "company":
+        if self.dispatcher == "company":
             topo = self.model.topology
             transformer_kw = topo.customer_to_transformer @ net_kw
             power, losses = dispatch_fleet(sub, topo.customer_transformer[who], transformer_kw,
