@@ -71,3 +71,25 @@ def test_leased_batteries_are_signed_dispatched_and_within_limits(dispatch):
     fees = ledger.total("home_battery", "revenue")
     assert fees > 0 and ledger.total("home_battery", "capex") == pytest.approx(
         -svc.capex * len(svc.contracts))
+
+
+def test_flexibility_enrols_devices_and_hands_them_to_the_company():
+    m = GridValueModel("flexibility_fleet", overrides={
+        "population.households": 200, "population.enterprises": 20, "population.microgrids": 0,
+        "meta.days": 70, "services.home_battery.innovation_p_per_year": 12.0,
+        "services.flexibility.innovation_p_per_year": 12.0, "choice.ceiling": "off",
+        "ev.share": 0.5})
+    while m.running:
+        m.step()
+    by_name = {s.name: s for s in m.market.services}
+    flex, batteries = by_name["flexibility"], by_name["home_battery"]
+    assert len(flex.contracts) > 0 and (flex.contracts["enrolled_kw"] > 0).all()
+    who = flex.contracts["customer"]
+    ev_owners = who[(who < m.ev.n)]
+    ev_owners = ev_owners[m.ev.owns[ev_owners]]
+    assert m.ev.managed[ev_owners].all()
+    handed = batteries.company_run[np.isin(batteries.contracts["customer"], who)
+                                   & batteries.installed]
+    assert handed.all()
+    paid = -m.company.ledger.total("flexibility", "payments_to_customers")
+    assert paid > 0

@@ -117,6 +117,7 @@ class Cchp(RepossessedAsset, Service):
         self.month_sales = np.zeros(0)  # what the site pays this month (before discount)
         self.month_displaced = np.zeros(0)  # grid margin the engine displaced this month
         self.last_net = np.zeros(0)  # per contract, last settled month's net cash per month
+        self.company_led = np.zeros(0, dtype=bool)  # per contract: enrolled in `flexibility`
         self.totals = dict.fromkeys(FLOWS, 0.0)  # kWh over the run
 
     def eligible(self) -> np.ndarray:
@@ -148,6 +149,7 @@ class Cchp(RepossessedAsset, Service):
         self.month_sales = np.concatenate([self.month_sales, np.zeros(k)])
         self.month_displaced = np.concatenate([self.month_displaced, np.zeros(k)])
         self.last_net = np.concatenate([self.last_net, np.zeros(k)])
+        self.company_led = np.concatenate([self.company_led, np.zeros(k, dtype=bool)])
         return capex
 
     def apply_load(self, day: int, net_kw: np.ndarray) -> None:
@@ -170,6 +172,16 @@ class Cchp(RepossessedAsset, Service):
                                 heat_kw, cooling_kw, prices, p.gas_price_per_kwh, heat_price,
                                 p.electric_efficiency, p.heat_recovery_efficiency,
                                 p.absorption_cop)
+        led = self.company_led[rows]
+        if led.any():  # the company runs these price-led against its wholesale prices
+            wholesale = np.broadcast_to(model.company.wholesale_prices(day), prices.shape)
+            fleet = dispatch_plants("price_led", self.contracts["engine_kw"][rows][led],
+                                    net_kw[who[led]], heat_kw[led], cooling_kw[led],
+                                    wholesale[led], p.gas_price_per_kwh, heat_price,
+                                    p.electric_efficiency, p.heat_recovery_efficiency,
+                                    p.absorption_cop)
+            for name in FLOWS:
+                getattr(flows, name)[led] = getattr(fleet, name)
         net_kw[who] -= flows.electricity
         for name in FLOWS:
             kwh = getattr(flows, name).sum(axis=1) * dt
@@ -204,6 +216,18 @@ class Cchp(RepossessedAsset, Service):
         cash = self.last_net[rows][:, None] * window(np.zeros(len(rows)), left, months)
         return expected_value(self.model.scenario.company.discount_rate_per_year,
                               self.hazard_estimate(rows), cash, term_months=left)
+
+    def enrolled_kw(self, customers: np.ndarray) -> np.ndarray:
+        """Engine kW each of these customers has running now (0: none)."""
+        kw = np.zeros(len(self.model.customers))
+        rows = np.flatnonzero(self.running)
+        kw[self.contracts["customer"][rows]] = self.contracts["engine_kw"][rows]
+        return kw[customers]
+
+    def hand_over(self, customers: np.ndarray, company: bool) -> None:
+        """Let the company run (or give back) these customers' plants."""
+        on = np.isin(self.contracts["customer"], customers) & self.running
+        self.company_led[on] = company
 
     def on_default(self, rows: np.ndarray) -> None:
         self.running[rows] = False

@@ -77,6 +77,12 @@ class HomeBatteryParams(ServiceParams):
                                               max=100_000)
 
 
+def _part(b: Batteries, mask: np.ndarray) -> Batteries:
+    """The batteries of `mask` (a copy: write its soc back)."""
+    return Batteries(b.power_kw[mask], b.energy_kwh[mask], b.soc_kwh[mask].copy(),
+                     b.roundtrip_efficiency, b.soc_min_share, b.soc_max_share)
+
+
 @register
 class HomeBattery(RepossessedAsset, Service):
     """A home battery on a lease, a sale or a loan, dispatched by the home or the company."""
@@ -97,6 +103,7 @@ class HomeBattery(RepossessedAsset, Service):
                                    pop.battery_soc_max_share)
         self.installed = np.zeros(0, dtype=bool)  # per contract: the battery is in the home
         self.dispatcher = params.dispatch  # who runs the batteries (a what-if may swap it)
+        self.company_run = np.zeros(0, dtype=bool)  # per contract: enrolled in `flexibility`
         self.losses_kwh = 0.0
         self.discharge_kwh = 0.0
 
@@ -150,6 +157,7 @@ class HomeBattery(RepossessedAsset, Service):
         b.energy_kwh = np.concatenate([b.energy_kwh, energy])
         b.soc_kwh = np.concatenate([b.soc_kwh, energy * 0.5])
         self.installed = np.concatenate([self.installed, np.ones(k, dtype=bool)])
+        self.company_run = np.concatenate([self.company_run, np.zeros(k, dtype=bool)])
         term = 1 if p.offer == "sale" else p.term_months
         capex = np.full(k, self.capex)
         self.contracts.add(customers, day, term, capex)
@@ -164,13 +172,22 @@ class HomeBattery(RepossessedAsset, Service):
         sub = Batteries(b.power_kw[rows], b.energy_kwh[rows], b.soc_kwh[rows].copy(),
                         b.roundtrip_efficiency, b.soc_min_share, b.soc_max_share)
         who = self.contracts["customer"][rows]
-        if self.dispatcher == "company":
+        fleet = self.company_run[rows] | (self.dispatcher == "company")
+        power, losses = np.zeros((len(rows), net_kw.shape[1])), np.zeros(len(rows))
+        if (~fleet).any():
+            part = _part(sub, ~fleet)
+            power[~fleet], losses[~fleet] = self.owner_dispatch(part, who[~fleet],
+                                                                net_kw[who[~fleet]], dt)
+            sub.soc_kwh[~fleet] = part.soc_kwh
+        if fleet.any():  # against the transformers' load after the homes' own batteries
             topo = self.model.topology
-            transformer_kw = topo.customer_to_transformer @ net_kw
-            power, losses = dispatch_fleet(sub, topo.customer_transformer[who], transformer_kw,
-                                           dt)
-        else:
-            power, losses = self.owner_dispatch(sub, who, net_kw[who], dt)
+            own = net_kw.copy()
+            own[who[~fleet]] += power[~fleet]
+            part = _part(sub, fleet)
+            power[fleet], losses[fleet] = dispatch_fleet(
+                part, topo.customer_transformer[who[fleet]], topo.customer_to_transformer @ own,
+                dt)
+            sub.soc_kwh[fleet] = part.soc_kwh
         b.soc_kwh[rows] = sub.soc_kwh
         net_kw[who] += power
         self.losses_kwh += float(losses.sum())
@@ -185,8 +202,7 @@ class HomeBattery(RepossessedAsset, Service):
         for mask, price_led in ((varies, True), (~varies, False)):
             if not mask.any():
                 continue
-            part = Batteries(sub.power_kw[mask], sub.energy_kwh[mask], sub.soc_kwh[mask],
-                             sub.roundtrip_efficiency, sub.soc_min_share, sub.soc_max_share)
+            part = _part(sub, mask)
             if price_led:
                 power[mask], losses[mask] = dispatch_price(part, net_kw[mask], prices[mask], dt)
             else:
@@ -226,6 +242,18 @@ class HomeBattery(RepossessedAsset, Service):
         if self.params.offer == "sale":
             return np.zeros(len(rows))
         return super().exposure(rows)
+
+    def enrolled_kw(self, customers: np.ndarray) -> np.ndarray:
+        """Battery kW each of these customers has in its home now (0: none)."""
+        kw = np.zeros(len(self.model.customers))
+        rows = np.flatnonzero(self.installed)
+        kw[self.contracts["customer"][rows]] = self.batteries.power_kw[rows]
+        return kw[customers]
+
+    def hand_over(self, customers: np.ndarray, company: bool) -> None:
+        """Let the company dispatch (or give back) these customers' batteries."""
+        on = np.isin(self.contracts["customer"], customers) & self.installed
+        self.company_run[on] = company
 
     def on_default(self, rows: np.ndarray) -> None:
         self.installed[rows] = False  # repossessed
