@@ -4,6 +4,10 @@ seed: `python -m gridvalue.experiments.internet_plus [--days N] [--households N]
 - EVs uncontrolled: the households' peak with and without EVs, and the diversified kW per EV
   at each feeder's peak (EV charging on the feeder at its peak interval over its EVs).
 - Home batteries: transformer intervals over rating with none, owner and company dispatch.
+- Flexibility fleet: transformer intervals over rating with the devices left to their
+  owners, dispatched by the company as a fleet, and the company's own batteries instead; the
+  value of each (capacity, deferral, wholesale energy, energy sales, the line's own cash).
+- CCHP: the plants' energy balance, grid energy and peak displaced, the line's cash.
 - EV smart charging: the EVs' mean load by hour of day under price-responsive charging and
   under the company's managed charging (the rebound when the off-peak begins, and its removal).
 """
@@ -68,18 +72,77 @@ def batteries(size: dict) -> None:
               f"{model.company.ledger.total('home_battery'):.0f} CNY")
 
 
+def flexibility(size: dict) -> None:
+    """The fleet against the same devices left to their owners, and against the company's
+    own batteries at its 10 tightest transformers (paired runs, one seed)."""
+    from gridvalue.simulation.peaks import paired_peak_value
+
+    owners, _ = run("flexibility_fleet", size | {"services.flexibility.contacts_per_month": 0})
+    fleet, _ = run("flexibility_fleet", size)
+    own_batteries, _ = run("flexibility_fleet", size | {
+        "services.flexibility.contacts_per_month": 0, "storage.grid_batteries": 10})
+    rate = owners.scenario.company.discount_rate_per_year
+
+    def energy(model, item):
+        return model.company.ledger.total("energy_sales", item)
+
+    for label, model, line in (("owners", owners, None), ("fleet", fleet, "flexibility"),
+                               ("own batteries", own_batteries, "grid_storage")):
+        over = int(model.transformer_intervals_over.sum())
+        print(f"flexibility_fleet ({label}): transformer intervals over rating {over}, "
+              f"transformers over rating {int((model.transformer_intervals_over > 0).sum())} "
+              f"of {model.topology.n_transformers}, system peak {model.system_kw.max():.0f} kW")
+        if line is None:
+            continue
+        capacity = energy(model, "capacity") - energy(owners, "capacity")
+        wholesale = energy(model, "wholesale_energy") - energy(owners, "wholesale_energy")
+        sales = energy(model, "revenue") - energy(owners, "revenue")
+        deferral = paired_peak_value(owners, model)["deferral_value"]
+        cost = model.company.ledger.total(line)
+        lifetime = model.company.ledger.npv(rate, line) + model.market.remaining_value().get(
+            line, 0.0)
+        print(f"  capacity cost avoided {capacity:.0f}, deferral {deferral:.0f}, wholesale "
+              f"energy {wholesale:.0f}, energy sales {sales:+.0f}, the line's own cash {cost:.0f}"
+              f" CNY: value {capacity + deferral + wholesale + sales + cost:.0f} CNY over "
+              f"{model.days} days; the line's lifetime NPV (books) {lifetime:.0f} CNY")
+    print(f"  fleet contracts {len(fleet.market.services[-1].contracts)}")
+
+
+def cchp(size: dict) -> None:
+    """CCHP plants' energy balance, the grid energy and peak they displace, the line's cash."""
+    none, _ = run("cchp_services", size | {"services.cchp.contacts_per_month": 0})
+    model, _ = run("cchp_services", size)
+    svc = model.market.services[0]
+    t = svc.totals
+    rate = model.scenario.company.discount_rate_per_year
+    lifetime = model.company.ledger.npv(rate, "cchp") + model.market.remaining_value()["cchp"]
+    print(f"cchp_services: {len(svc.contracts)} plants, "
+          + ", ".join(f"{k} {v / 1000:.0f} MWh" for k, v in t.items()))
+    print(f"  balance: fuel - (electricity + heat + chiller heat + losses) = "
+          f"{t['fuel'] - t['electricity'] - t['heat_used'] - t['chiller_heat'] - t['losses']:.3g}"
+          f" kWh; system energy {none.system_kw.sum() / 1000:.0f} -> "
+          f"{model.system_kw.sum() / 1000:.0f} MWh, peak {none.system_kw.max():.0f} -> "
+          f"{model.system_kw.max():.0f} kW; line cash {model.company.ledger.total('cchp'):.0f}"
+          f" CNY, lifetime NPV {lifetime:.0f} CNY")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--households", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--part", choices=("all", "ev", "batteries"), default="all")
+    ap.add_argument("--part", choices=("all", "ev", "batteries", "flexibility", "cchp"),
+                    default="all")
     args = ap.parse_args(argv)
     size = {"meta.days": args.days, "population.households": args.households,
             "meta.seed": args.seed}
+    if args.part in ("all", "flexibility"):
+        flexibility(size)
     if args.part in ("all", "batteries"):
         batteries(size)
-    if args.part == "batteries":
+    if args.part in ("all", "cchp"):
+        cchp(size)
+    if args.part in ("batteries", "flexibility", "cchp"):
         return
     ev, ev_feeders = run("ev_uncontrolled", size)
     none, none_feeders = run("ev_uncontrolled", size | {"ev.share": 0.0,
