@@ -142,3 +142,13 @@ def test_bad_ev_input_is_one_line_exit_2_and_nothing_written(tmp_path, setting, 
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_same_seed_same_loads_and_flat_prices_leave_nothing_to_wait_for():
+    """Common random numbers: the same draws whatever the mode; on flat prices a
+    price-responsive driver has no cheaper hour, so it charges as on arrival."""
+    a = run(small(**{"ev.share": 0.3, "meta.days": 7}))
+    b = run(small(**{"ev.share": 0.3, "meta.days": 7}))
+    c = run(small(**{"ev.share": 0.3, "meta.days": 7, "ev.charging": "price_responsive"}))
+    assert a.ev.day_kw.sum() > 0
+    assert np.array_equal(a.system_kw, b.system_kw) and np.array_equal(a.system_kw, c.system_kw)
