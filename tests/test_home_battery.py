@@ -50,7 +50,7 @@ SMALL = {"population.households": 200, "population.enterprises": 10,
          "tariff.segments": ["household"], "network.transformer_sizing_margin": 0.8,
          "services.home_battery.contacts_per_month": 200,
          "services.home_battery.innovation_p_per_year": 12.0,
-         "choice.ceiling": "off"}
+         "services.home_battery.lease_fee_per_month": 110.0, "choice.ceiling": "off"}
 
 
 def run(**extra):

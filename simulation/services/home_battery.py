@@ -44,7 +44,7 @@ class HomeBatteryParams(ServiceParams):
                        "(monthly fee, the battery goes back at the end), a sale (price paid "
                        "up front) or financing (a loan repaid monthly over the term)",
                        choices=("lease", "sale", "finance"))
-    dispatch: str = param("household", "-", "-", "Who dispatches it: the household's energy "
+    dispatch: str = param("company", "-", "-", "Who dispatches it: the household's energy "
                           "management, or the company against its transformers' load",
                           choices=("household", "company"))
     battery_kwh: float = param(10.0, "kWh", A, "Battery energy", min=0.5, max=200)
@@ -52,8 +52,9 @@ class HomeBatteryParams(ServiceParams):
     capex_per_kwh: float = param(1200.0, "CNY/kWh", A + " (home Li-ion systems installed)",
                                  "What the company pays per kWh installed", min=0,
                                  max=100_000)
-    lease_fee_per_month: float = param(110.0, "CNY/month", A, "Lease fee", min=0,
-                                       max=100_000)
+    lease_fee_per_month: float = param(
+        0.0, "CNY/month", A + " (by default the company owns and runs the battery in the home "
+        "and pays per kW; home_batteries charges 110)", "Lease fee", min=0, max=100_000)
     sale_markup: float = param(0.15, "share", A, "Sale price over the company's cost",
                                min=0, max=10)
     finance_rate_per_year: float = param(0.06, "1/yr", A, "Loan rate of financed batteries",
