@@ -202,6 +202,7 @@ class Cchp(RepossessedAsset, Service):
         flows = MonthFlows(pays, np.zeros(len(rows)), opex, lost)
         self.last_net[rows] = (pays * self.revenue_kept_share() - opex - lost) / max(
             month_share, 1e-9)
+        self.settled_kwh = {name: self.month[name].copy() for name in FLOWS}  # for audits
         for name in FLOWS:
             self.month[name][rows] = 0.0
         self.month_sales[rows] = 0.0
