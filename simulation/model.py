@@ -16,6 +16,7 @@ from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation import metrics
 from gridvalue.simulation.dataplatform import DataPlatform
+from gridvalue.simulation.ev import EvFleet
 from gridvalue.simulation.grid_mapping import grid_topology
 from gridvalue.simulation.gridflow import GridFlow
 from gridvalue.simulation.grids import load_grid, synthetic_grid
@@ -136,6 +137,7 @@ class GridValueModel(mesa.Model):
         self.tariffs = TariffEngine(self)
         self.response = DemandResponse(self)
         self._build_agents()
+        self.ev = EvFleet(self)  # household EVs (none unless [ev] asks)
         self._build_grid_batteries()
         self._build_records()
         self.market = Market(self)
@@ -364,6 +366,7 @@ class GridValueModel(mesa.Model):
             customer_kw *= factor[:, None]
         self.response.apply(customer_kw)
         self.customers["month_demand_kwh"] += customer_kw.sum(axis=1) * self.hours_per_interval
+        self.ev.add_charging(day, customer_kw)  # EV charging, after the price response
         pv_kw = self.loads.pv_kw(self.customers["pv_kwp"][self._pv_rows]
                                  * self.pv_degradation(day), day)
         customer_kw[self._pv_rows] -= pv_kw

@@ -19,6 +19,7 @@ from typing import Any
 
 import tomli_w
 
+from gridvalue.simulation.ev import EvParams
 from gridvalue.simulation.schema import (
     ScenarioError,
     Shares,
@@ -998,6 +999,7 @@ class Scenario:
     competitors: dict = dynamic_table(_build_competitors, _competitor_rows,
                                       "Competing providers' offers, by name")
     report: Report = table(Report, "Extra analyses in the run report")
+    ev: EvParams = table(EvParams, "Household electric vehicles (Internet+; none by default)")
 
     def check(self, path: str) -> None:
         name = self.report.screening_service

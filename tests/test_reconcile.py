@@ -86,6 +86,27 @@ def expected_cash(service, rows, month: int, share: float, demand, bill, price,
     elif name == "home_energy_management":
         rev = np.full(len(rows), p.monthly_fee * share)
         opex = np.full(len(rows), p.opex_per_month * share)
+    elif name == "ev_smart_charging":
+        pay = np.full(len(rows), p.discount_per_month * share)
+        opex = np.full(len(rows), p.opex_per_month * share)
+    elif name == "home_battery":
+        if p.offer == "sale":
+            rev = np.full(len(rows), p.battery_kwh * p.capex_per_kwh * (1 + p.sale_markup))
+        else:
+            rev = np.full(len(rows), service.monthly_payment() * share)
+            opex = np.full(len(rows), p.opex_per_month * share)
+        if p.dispatch == "company":
+            pay = np.full(len(rows), p.enrolment_payment_per_kw_month * p.battery_kw * share)
+    elif name == "cchp":  # flat prices: the month's kWh at the terms' prices
+        kwh = {k: v[rows] for k, v in service.settled_kwh.items()}
+        heat_price = p.gas_price_per_kwh / p.boiler_efficiency
+        rev = (1 - p.discount_share) * (price[who] * kwh["electricity"]
+                                        + heat_price * kwh["heat_used"]
+                                        + price[who] / 3.5 * kwh["cooling"])
+        opex = p.gas_price_per_kwh * kwh["fuel"] + p.om_per_kwh * kwh["electricity"]
+    elif name == "flexibility":
+        pay = p.payment_per_kw_month * b["enrolled_kw"][rows] * share
+        opex = np.full(len(rows), p.opex_per_month * share)
     else:
         raise AssertionError(f"no reconciliation rule for {name}: add one")
     return {"revenue": rev, "payments_to_customers": pay, "opex": opex}

@@ -1,0 +1,95 @@
+"""Home batteries: the company's fleet dispatch (state-of-charge limits and energy balance as
+properties), the service's contracts, and fleet vs owner dispatch on tight transformers."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gridvalue.simulation.home_battery import dispatch_fleet
+from gridvalue.simulation.model import GridValueModel
+from gridvalue.simulation.storage import Batteries
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 4), st.integers(0, 2**31 - 1),
+       st.sampled_from([1.0, 0.25]))
+def test_fleet_dispatch_keeps_soc_limits_power_and_energy_balance(n, sites, seed, dt):
+    rng = np.random.default_rng(seed)
+    T = int(round(24 / dt))
+    energy = rng.uniform(2, 20, n)
+    b = Batteries(rng.uniform(1, 8, n), energy, energy * rng.uniform(0.1, 0.95, n), 0.9, 0.1,
+                  0.95)
+    soc0 = b.soc_kwh.copy()
+    site = rng.integers(0, sites, n)
+    site_kw = rng.uniform(-5, 60, (sites, T))
+    power, losses = dispatch_fleet(b, site, site_kw, dt)
+    eta = np.sqrt(0.9)
+    assert (np.abs(power) <= b.power_kw[:, None] + 1e-9).all()
+    assert (b.soc_kwh >= b.soc_min_kwh - 1e-9).all() and (b.soc_kwh <= b.soc_max_kwh + 1e-9).all()
+    charge, discharge = np.maximum(power, 0) * dt, np.maximum(-power, 0) * dt
+    assert b.soc_kwh - soc0 == pytest.approx((charge * eta - discharge / eta).sum(axis=1),
+                                             abs=1e-6)
+    # what went in = what came out + what is stored + losses
+    assert charge.sum(axis=1) == pytest.approx(discharge.sum(axis=1) + b.soc_kwh - soc0
+                                               + losses, abs=1e-6)
+
+
+def test_fleet_dispatch_shaves_a_transformer_peak():
+    """One transformer, a 10 kW hour over a flat 2 kW: the batteries discharge in it."""
+    b = Batteries(np.full(3, 2.0), np.full(3, 10.0), np.full(3, 5.0), 0.9, 0.1, 0.95)
+    load = np.full((1, 24), 2.0)
+    load[0, 19] = 10.0
+    power, _ = dispatch_fleet(b, np.zeros(3, dtype=np.int64), load, 1.0)
+    assert power[:, 19].sum() == pytest.approx(-6.0)  # all three at full power
+    assert (power[:, :19] >= 0).all()
+
+
+SMALL = {"population.households": 200, "population.enterprises": 10,
+         "population.microgrids": 0, "meta.days": 40, "tariff.kind": "tou",
+         "tariff.segments": ["household"], "network.transformer_sizing_margin": 0.8,
+         "services.home_battery.contacts_per_month": 200,
+         "services.home_battery.innovation_p_per_year": 12.0,
+         "services.home_battery.lease_fee_per_month": 110.0, "choice.ceiling": "off"}
+
+
+def run(**extra):
+    m = GridValueModel("baseline", overrides=SMALL | extra)
+    while m.running:
+        m.step()
+    return m
+
+
+@pytest.mark.parametrize("dispatch", ["household", "company"])
+def test_leased_batteries_are_signed_dispatched_and_within_limits(dispatch):
+    m = run(**{"services.home_battery.dispatch": dispatch})
+    svc = m.market.services[0]
+    assert len(svc.contracts) > 5 and svc.discharge_kwh > 0
+    b = svc.batteries
+    assert (b.soc_kwh >= b.soc_min_kwh - 1e-9).all() and (b.soc_kwh <= b.soc_max_kwh + 1e-9).all()
+    ledger = m.company.ledger
+    fees = ledger.total("home_battery", "revenue")
+    assert fees > 0 and ledger.total("home_battery", "capex") == pytest.approx(
+        -svc.capex * len(svc.contracts))
+
+
+def test_flexibility_enrols_devices_and_hands_them_to_the_company():
+    m = GridValueModel("flexibility_fleet", overrides={
+        "population.households": 200, "population.enterprises": 20, "population.microgrids": 0,
+        "meta.days": 70, "services.home_battery.innovation_p_per_year": 12.0,
+        "services.flexibility.innovation_p_per_year": 12.0, "choice.ceiling": "off",
+        "ev.share": 0.5})
+    while m.running:
+        m.step()
+    by_name = {s.name: s for s in m.market.services}
+    flex, batteries = by_name["flexibility"], by_name["home_battery"]
+    assert len(flex.contracts) > 0 and (flex.contracts["enrolled_kw"] > 0).all()
+    who = flex.contracts["customer"]
+    ev_owners = who[(who < m.ev.n)]
+    ev_owners = ev_owners[m.ev.owns[ev_owners]]
+    assert m.ev.managed[ev_owners].all()
+    handed = batteries.company_run[np.isin(batteries.contracts["customer"], who)
+                                   & batteries.installed]
+    assert handed.all()
+    paid = -m.company.ledger.total("flexibility", "payments_to_customers")
+    assert paid > 0
