@@ -6,8 +6,9 @@ PRIM comes from the standalone `prim` package (D. Hadka's port of EMA Workbench'
 EMA Workbench 3.0.0 requires Python >= 3.12 and this project runs on 3.11.
 
 Each box is chosen on PRIM's peeling trajectory as the one of highest coverage whose density
-is at least `min_density` (the densest one if none reaches it), then its cases are removed
-and PRIM looks for the next box. Coverage: share of all cases of interest inside the box;
+is at least `min_density` (the densest one if none reaches it), then its runs are removed
+and PRIM looks for the next box; it stops at a box of fewer than two cases or no denser than
+the runs left. Coverage: share of all cases of interest inside the box;
 density: share of the runs inside the box that are cases of interest; mass: share of all
 runs inside it.
 """
@@ -21,6 +22,7 @@ import pandas as pd
 from gridvalue.simulation.schema import ScenarioError
 
 MIN_RUNS = 10
+MIN_CASES = 2  # a box of one case says nothing
 
 
 def prim_boxes(x: pd.DataFrame, hit: np.ndarray, min_density: float = 0.8,
@@ -43,6 +45,8 @@ def prim_boxes(x: pd.DataFrame, hit: np.ndarray, min_density: float = 0.8,
     total_hits = int(hit.sum())
     boxes = []
     for _ in range(max_boxes):
+        remaining = algorithm.yi_remaining
+        base_share = hit[remaining].mean() if len(remaining) else 0.0
         box = algorithm.find_box()
         if box is None:
             break
@@ -62,14 +66,15 @@ def prim_boxes(x: pd.DataFrame, hit: np.ndarray, min_density: float = 0.8,
                 limits[name] = sorted(str(v) for v in values[0])
             else:
                 limits[name] = [float(values[0]), float(values[1])]
-        inside = np.zeros(len(frame), dtype=bool)
-        inside[box.yi] = True
         cases = int(hit[box.yi].sum())
+        if cases < MIN_CASES or cases / max(len(box.yi), 1) <= base_share:
+            break  # no lift over the runs left: not a box worth reporting
         boxes.append({"box": len(boxes) + 1, "coverage": cases / total_hits,
                       "density": cases / max(len(box.yi), 1),
                       "mass": len(box.yi) / len(frame), "runs": len(box.yi), "cases": cases,
                       "limits": limits})
-        if cases == 0 or algorithm.determine_coi(algorithm.yi_remaining) == 0:
+        algorithm._update_yi_remaining()
+        if algorithm.determine_coi(algorithm.yi_remaining) < MIN_CASES:
             break
     return boxes
 

@@ -3,7 +3,7 @@
 Every trial runs the same seeds (seed, seed+1, ... for `replicates`), so two trials differ by
 their terms only, not by noise; a paired KPI (peak reduction, deferral value) is measured
 against the scenario's baseline twin with the same seed. Optuna's TPE sampler (seeded)
-proposes the terms; constraints go to it as `constraints_func` values (<= 0 is feasible).
+proposes the terms; constraints go to it through `Trial.set_constraint` (<= 0 is feasible).
 After the search the best few feasible points (or the Pareto front's, with two objectives)
 are run again on more seeds and given means with 95 % t-intervals.
 
@@ -37,6 +37,9 @@ from gridvalue.simulation.scenario import Scenario, apply_overrides, scenario_fr
 from gridvalue.simulation.schema import ScenarioError
 
 MAX_BUDGET = 10_000
+# Random trials before TPE models the results (Optuna's default is 10); fixed, not a share of
+# the budget, so a larger budget on resume proposes the same first trials.
+STARTUP_TRIALS = 5
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,6 @@ def _evaluate_one(store: Store, evaluate: Callable, phase: str, trial: int, repl
         row = {"trial": trial, "phase": phase, "replicate": replicate, "seed": seed} | \
             params | values | {"wall_seconds": round(time.perf_counter() - clock, 4)}
         store.put(row)
-        ran[0] += 1
     return row
 
 
@@ -287,18 +289,15 @@ def run_search(search: Search, root: Path, evaluate: Callable | None = None,
         key = (tuple(sorted(params.items())), seed)
         if key not in memo:
             memo[key] = evaluate(params, seed)
+            ran[0] += 1
         return memo[key]
 
     total = search.budget * search.replicates + search.top * search.final_replicates
 
-    def constraints(trial) -> list[float]:
-        return trial.user_attrs["constraints"]
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(
-            seed=search.seed % 2**32, n_startup_trials=min(10, max(2, search.budget // 3)),
-            constraints_func=constraints if search.constraints else None)
+        sampler = optuna.samplers.TPESampler(seed=search.seed % 2**32,
+                                             n_startup_trials=STARTUP_TRIALS)
     study = optuna.create_study(sampler=sampler, directions=[
         "maximize" if o.maximise else "minimize" for o in search.objectives])
     trials = []
@@ -309,7 +308,8 @@ def run_search(search: Search, root: Path, evaluate: Callable | None = None,
                 for r, seed in enumerate(seeds)]
         means = _means(rows, kpis)
         violations = [c.violation(means[c.kpi]) for c in search.constraints]
-        trial.set_user_attr("constraints", [min(v, 1e300) for v in violations])
+        for c, v in zip(search.constraints, violations, strict=True):
+            trial.set_constraint(str(c), min(v, 1e300))
         study.tell(trial, [means[o.kpi] for o in search.objectives])
         trials.append({"trial": number, "params": params, "means": means,
                        "feasible": all(v <= 0 for v in violations)})
