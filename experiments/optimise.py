@@ -40,6 +40,10 @@ MAX_BUDGET = 10_000
 # Random trials before TPE models the results (Optuna's default is 10); fixed, not a share of
 # the budget, so a larger budget on resume proposes the same first trials.
 STARTUP_TRIALS = 5
+# The budget counts distinct points: a point proposed again is told its stored result and
+# costs no run. On a small grid the sampler may keep proposing known points: it gets at most
+# this many proposals per point of budget.
+ASKS_PER_POINT = 5
 
 
 @dataclass(frozen=True)
@@ -261,13 +265,17 @@ def pareto_front(points: list[dict], objectives: tuple[Objective, ...]) -> list[
     def scores(p):
         return [o.better(p["means"][o.kpi]) for o in objectives]
 
-    front = []
+    front, seen = [], set()
     for p in points:
+        key = tuple(sorted(p.get("params", {}).items()))
+        if key in seen:
+            continue  # the same terms proposed again
         s = scores(p)
         dominated = any(all(a >= b for a, b in zip(scores(q), s, strict=True))
                         and any(a > b for a, b in zip(scores(q), s, strict=True))
                         for q in points if q is not p)
         if not dominated:
+            seen.add(key)
             front.append(p)
     return sorted(front, key=lambda p: -objectives[0].better(p["means"][objectives[0].kpi]))
 
@@ -283,7 +291,10 @@ def run_search(search: Search, root: Path, evaluate: Callable | None = None,
     terms, kpis = search.terms, search.kpis
     seeds = search.seeds(search.replicates)
     ran = [0]
-    memo: dict[tuple, dict] = {}  # a point the sampler proposes again is not run again
+    memo: dict[tuple, dict] = {  # a point proposed again (or stored) is not run again
+        (tuple(sorted((t.path, row[t.path]) for t in terms)), int(row["seed"])):
+            {k: row[k] for k in kpis}
+        for row in store.cache.values() if all(k in row for k in kpis)}
 
     def evaluate_once(params: dict, seed: int) -> dict:
         key = (tuple(sorted(params.items())), seed)
@@ -301,9 +312,12 @@ def run_search(search: Search, root: Path, evaluate: Callable | None = None,
     study = optuna.create_study(sampler=sampler, directions=[
         "maximize" if o.maximise else "minimize" for o in search.objectives])
     trials = []
-    for number in range(search.budget):
+    distinct: set[tuple] = set()
+    number = 0
+    while len(distinct) < search.budget and number < ASKS_PER_POINT * search.budget:
         trial = study.ask()
         params = {t.path: t.suggest(trial) for t in terms}
+        distinct.add(tuple(sorted(params.items())))
         rows = [_evaluate_one(store, evaluate_once, "search", number, r, seed, params, ran)
                 for r, seed in enumerate(seeds)]
         means = _means(rows, kpis)
@@ -313,8 +327,9 @@ def run_search(search: Search, root: Path, evaluate: Callable | None = None,
         study.tell(trial, [means[o.kpi] for o in search.objectives])
         trials.append({"trial": number, "params": params, "means": means,
                        "feasible": all(v <= 0 for v in violations)})
+        number += 1
         if progress is not None:
-            progress(number + 1, total)
+            progress(len(distinct) * search.replicates, total)
     candidates = _candidates(trials, search)
     final_seeds = search.seeds(search.final_replicates)
     for i, point in enumerate(candidates):
@@ -374,6 +389,8 @@ def _candidates(trials: list[dict], search: Search) -> list[dict]:
 def _num(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
+    if v == 0:
+        return "0"
     return f"{v:,.4f}" if abs(v) < 10 else f"{v:,.0f}"
 
 
