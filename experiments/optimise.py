@@ -401,8 +401,9 @@ def format_result(result: dict, currency: str = "CNY") -> str:
 
     paths = [t["path"] for t in result["terms"]]
     kpis = list(result["candidates"][0]["final"]) if result["candidates"] else []
-    lines = [f"optimise {result['scenario']}: {result['budget']} trials x "
-             f"{result['replicates']} seeds (the same seeds for every trial), best "
+    lines = [f"optimise {result['scenario']}: {result['budget']} distinct points "
+             f"({len(result['trials'])} proposals) x {result['replicates']} seeds (the same "
+             "seeds for every point), best "
              f"{len(result['candidates'])} re-run on {result['final_replicates']} seeds",
              "objectives: " + "; ".join(result["objectives"])
              + ("; constraints: " + "; ".join(result["constraints"])

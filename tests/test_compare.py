@@ -188,3 +188,11 @@ def test_compare_bad_objective_or_workers(tmp_path, gridvalue, args, message):
                      "--out", str(tmp_path / "x"), *args)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and message in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_objective_kpis_list_every_run_kpi(small_model):
+    from gridvalue.experiments.compare import run_kpis
+    from gridvalue.experiments.objectives import RUN_KPIS, known_kpis
+
+    assert tuple(run_kpis(small_model)) == RUN_KPIS
+    assert {"pv_lease.npv_lifetime", "shared_savings.uptake"} <= set(known_kpis())
