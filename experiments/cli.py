@@ -1,5 +1,5 @@
 """The `gridvalue` command line: run, compare, voi, scenarios, params, sweep, sensitivity, viz,
-calibrate.
+calibrate, optimise, discover.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from gridvalue.experiments import calibrate, grid_cli, limits, sweep_cli
+from gridvalue.experiments import analysis_cli, calibrate, grid_cli, limits, sweep_cli
 from gridvalue.experiments.atomic import output_lock, preflight, safe_name
 from gridvalue.simulation.schema import ScenarioError
 
@@ -39,17 +39,25 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="results folder (default: runs/NAME-seedN-TIME)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    compare = sub.add_parser("compare", help="paired runs of two scenarios over replicates: "
-                             "KPI means, deltas and 95 %% CIs, and a report")
-    compare.add_argument("baseline", help="packaged scenario name or .toml path")
-    compare.add_argument("scenario", help="packaged scenario name or .toml path")
+    compare = sub.add_parser("compare", help="paired runs of scenarios against a base over "
+                             "replicates: KPI means, deltas and 95 %% CIs, service lines, a "
+                             "ranking, and a report")
+    compare.add_argument("baseline", help="packaged scenario name or .toml path (the base)")
+    compare.add_argument("scenarios", nargs="+", metavar="scenario",
+                         help="one or more packaged scenario names or .toml paths, each paired "
+                         "with the base")
     compare.add_argument("--replicates", type=int, default=5,
-                         help="paired replicates; replicate r uses seed S+r for both (default 5)")
+                         help="paired replicates; replicate r uses seed S+r for all (default 5)")
     compare.add_argument("--seed", type=int, help="first seed (default: the baseline's meta.seed)")
+    compare.add_argument("--objective", default="company_npv_lifetime", metavar="KPI[:min]",
+                         help="KPI the scenarios are ranked by, higher is better unless :min "
+                         "(default: company_npv_lifetime)")
+    compare.add_argument("--workers", type=int, default=1, metavar="N",
+                         help="processes running seeds in parallel (default 1)")
     compare.add_argument("--format", choices=("table", "json"), default="table")
     compare.add_argument("--set", dest="overrides", action="append", default=[],
                          metavar="SECTION.FIELD=VALUE",
-                         help="override one parameter in both scenarios (repeatable)")
+                         help="override one parameter in every scenario (repeatable)")
     compare.add_argument("--out", type=Path,
                          help="folder for report.html and compare.json "
                               "(default: runs/compare-BASE-SCENARIO-TIME)")
@@ -74,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the packaged scenarios with their descriptions")
 
     sweep_cli.add_parsers(sub)
+    analysis_cli.add_parsers(sub)
     grid_cli.add_parsers(sub)
     calibrate.add_parser(sub)
 
@@ -137,6 +146,17 @@ def _check_seed(seed: int | None) -> None:
         raise ScenarioError("--seed", f"must be at most {MAX_SEED}, got {seed}")
 
 
+def _check_pairable(base, other, ref: str) -> None:
+    for field in ("network", "population"):
+        if getattr(base, field) != getattr(other, field):
+            raise ScenarioError(ref, f"its [{field}] differs from the baseline's: "
+                                "paired runs need the same network and customers")
+    for field in ("start_date", "days", "intervals_per_day"):
+        if getattr(base.meta, field) != getattr(other.meta, field):
+            raise ScenarioError(ref, f"its meta.{field} differs from the baseline's: "
+                                "paired runs need the same horizon")
+
+
 def _cmd_compare(args) -> int:
     import datetime
 
@@ -145,49 +165,82 @@ def _cmd_compare(args) -> int:
     import gridvalue
     from gridvalue.experiments import compare
     from gridvalue.experiments.atomic import atomic_folder
+    from gridvalue.experiments.objectives import parse_objective
     from gridvalue.experiments.runner import check_out_dir
     from gridvalue.simulation.scenario import load_scenario
 
     _check_replicates_and_seed(args)
+    objective = parse_objective(args.objective)
+    if not 1 <= args.workers <= limits.MAX_WORKERS:
+        raise ScenarioError("--workers", f"must be between 1 and {limits.MAX_WORKERS}, got "
+                            f"{args.workers}")
     base = load_scenario(args.baseline, args.overrides)
-    other = load_scenario(args.scenario, args.overrides)
-    for field in ("network", "population"):
-        if getattr(base, field) != getattr(other, field):
-            raise ScenarioError(args.scenario, f"its [{field}] differs from the baseline's: "
-                                "paired runs need the same network and customers")
-    for field in ("start_date", "days", "intervals_per_day"):
-        if getattr(base.meta, field) != getattr(other.meta, field):
-            raise ScenarioError(args.scenario, f"its meta.{field} differs from the baseline's: "
-                                "paired runs need the same horizon")
-    limits.check_run(base)
-    limits.check_run(other)
+    others = {}
+    for ref in args.scenarios:
+        other = load_scenario(ref, args.overrides)
+        _check_pairable(base, other, ref)
+        label = other.meta.name
+        while label in others:
+            label += "'"
+        others[label] = other
+    limits.check_run(base, processes=min(args.workers, args.replicates))
+    for other in others.values():
+        limits.check_run(other, processes=min(args.workers, args.replicates))
     first = base.meta.seed if args.seed is None else args.seed
     seeds = list(range(first, first + args.replicates))
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("runs") / (f"compare-{safe_name(base.meta.name)}-"
-                                      f"{safe_name(other.meta.name)}-{stamp}")
-    preflight(out, limits.FOLDER_BASE_BYTES + 2_000 * args.replicates)
+    names = [safe_name(o.meta.name) for o in others.values()]
+    tail = names[0] if len(names) == 1 else f"{names[0]}-and-{len(names) - 1}-more"
+    out = args.out or Path("runs") / f"compare-{safe_name(base.meta.name)}-{tail}-{stamp}"
+    preflight(out, limits.FOLDER_BASE_BYTES * len(others) + 2_000 * args.replicates
+              * len(others))
     check_out_dir(out)
-    hook = compare.FirstPair()
-    with output_lock(out), tqdm(total=args.replicates, unit="pair",
-                                desc=f"{other.meta.name} vs {base.meta.name}",
+    currency = base.meta.currency
+    total = args.replicates * len(others)
+    with output_lock(out), tqdm(total=total, unit="pair",
+                                desc=f"{len(others)} vs {base.meta.name}",
                                 disable=args.quiet, file=sys.stderr) as bar:
-        frame = compare.paired_replicates(base, other, seeds, on_pair=hook,
-                                          progress=lambda done: bar.update(done - bar.n))
-        summary = compare.summarise_pairs(frame)
-        info = {"baseline": base.meta.name, "scenario": other.meta.name,
-                "description": other.meta.description, "replicates": args.replicates,
-                "seeds": seeds, "version": gridvalue.__version__}
+        frames, curves = compare.paired_many(base, others, seeds, workers=args.workers,
+                                             progress=lambda done: bar.update(done - bar.n))
+        summaries = {label: compare.summarise_pairs(f) for label, f in frames.items()}
+        notes = {label: compare.sign_notes(summaries[label], label, currency)
+                 for label in others}
+        ranked = compare.ranking(summaries, objective)
+        info = {"baseline": base.meta.name, "replicates": args.replicates, "seeds": seeds,
+                "version": gridvalue.__version__, "objective": args.objective,
+                "currency": currency}
+        single = len(others) == 1
+        text = compare.to_json(next(iter(summaries.values()))) if single else \
+            compare.many_to_json(summaries, notes, ranked, info)
         with atomic_folder(out) as tmp:
-            (tmp / "compare.json").write_text(compare.to_json(summary) + "\n")
-            frame.to_csv(tmp / "replicates.csv", index=False)
-            compare.write_compare_report(summary, info, hook.curves, tmp / "report.html")
+            (tmp / "compare.json").write_text(text + "\n")
+            pages = {}
+            for i, (label, other) in enumerate(others.items()):
+                name = "report.html" if single else f"report-{i + 1}-{safe_name(label)}.html"
+                csv = "replicates.csv" if single else f"replicates-{i + 1}-{safe_name(label)}.csv"
+                frames[label].to_csv(tmp / csv, index=False)
+                compare.write_compare_report(
+                    summaries[label], info | {"scenario": label,
+                                              "description": other.meta.description},
+                    curves.get(label, {}), tmp / name)
+                pages[label] = name
+            if not single:
+                compare.write_index_report(ranked, objective, info, pages, notes,
+                                           tmp / "report.html")
     if args.format == "json":
-        print(compare.to_json(summary))
+        print(text)
     else:
-        print(f"{other.meta.name} against {base.meta.name}: {args.replicates} paired "
-              f"replicates, seeds {seeds[0]}-{seeds[-1]}")
-        print(compare.format_table(summary))
+        for label, summary in summaries.items():
+            print(f"{label} against {base.meta.name}: {args.replicates} paired "
+                  f"replicates, seeds {seeds[0]}-{seeds[-1]}")
+            print(compare.format_table(summary, base.meta.name, label, currency))
+            print()
+            print(compare.format_lines(summary, label, currency))
+            for note in notes[label]:
+                print(note)
+            print()
+        if not single:
+            print(compare.format_ranking(ranked, objective, base.meta.name, currency))
     sys.stdout.flush()
     print(f"report: {out / 'report.html'}", file=sys.stderr)
     return 0
@@ -285,7 +338,8 @@ def _cmd_params(args) -> int:
 
 COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "voi": _cmd_voi,
             "scenarios": _cmd_scenarios, "params": _cmd_params, **sweep_cli.COMMANDS,
-            "calibrate": calibrate.run, "viz": _cmd_viz, **grid_cli.COMMANDS}
+            "calibrate": calibrate.run, "viz": _cmd_viz, **grid_cli.COMMANDS,
+            **analysis_cli.COMMANDS}
 
 
 class Terminated(BaseException):

@@ -57,6 +57,12 @@ SUMMARY_OUTPUTS = (
     "customer_service_received",
     "peak_interval",
 )
+# Paired outputs: each run against its baseline twin (viz/twin.py: the same scenario with the
+# policy sections reset to the packaged baseline's) run with the same seed. `delta.NAME` is
+# the run's summary figure NAME minus the twin's; a service line's `SERVICE.FIELD`
+# (experiments/objectives.py) is the run's own (the twin offers no services).
+PAIRED_OUTPUTS = ("peak_reduction_kw", "deferral_relief_kw", "deferral_value", "uptake")
+DELTA_PREFIX = "delta."
 DEFAULT_OUTPUTS = ("system_peak_kw", "energy_mwh", "company_margin", "company_npv",
                    "company_npv_lifetime", "contracts", "contracts_defaulted",
                    "service_revenue", "default_losses", "transformers_over_rating")
@@ -423,9 +429,13 @@ def load_sweep(ref: "str | Path") -> Sweep:
             raise ScenarioError(f"set.{exc.field}", exc.problem) from None
         outputs_allowed = SUMMARY_OUTPUTS
     for i, name in enumerate(meta.outputs):
+        if meta.model == "gridvalue" and paired_output(name):
+            continue
         if name not in outputs_allowed:
             raise ScenarioError(f"sweep.outputs[{i}]", f"unknown output {name!r} (known: "
-                                f"{', '.join(outputs_allowed)})")
+                                f"{', '.join(outputs_allowed)}; paired against the baseline "
+                                f"twin: {', '.join(PAIRED_OUTPUTS)}, delta.NAME for a known "
+                                "NAME, SERVICE.contracts|uptake|npv_horizon|npv_lifetime)")
     if "parameters" not in raw:
         raise ScenarioError("parameters", "missing: name at least one parameter to vary")
     if not isinstance(raw["parameters"], dict):
@@ -458,6 +468,49 @@ def ishigami(x1: float, x2: float, x3: float) -> float:
     return math.sin(x1) + ISHIGAMI_A * math.sin(x2) ** 2 + ISHIGAMI_B * x3**4 * math.sin(x1)
 
 
+def paired_output(name: str) -> bool:
+    """Whether `name` is an output measured against the baseline twin (or a service line)."""
+    from gridvalue.experiments.objectives import SERVICE_FIELDS
+    from gridvalue.simulation.services import registry
+
+    if name in PAIRED_OUTPUTS:
+        return True
+    if name.startswith(DELTA_PREFIX):
+        return name.removeprefix(DELTA_PREFIX) in SUMMARY_OUTPUTS
+    line, _, field = name.rpartition(".")
+    return field in SERVICE_FIELDS and line in registry()
+
+
+_TWINS: dict[tuple[str, int], Any] = {}  # the last twin run in this process, by (hash, seed)
+
+
+def paired_values(scenario, seed: int, outputs: tuple[str, ...]) -> dict[str, float]:
+    """A run's summary figures and paired outputs against its baseline twin (same seed); the
+    twin is run once per seed in a process (common random numbers: every point shares it)."""
+    from gridvalue.experiments.compare import service_kpis, uptake_share
+    from gridvalue.experiments.runner import model_tables, summarise
+    from gridvalue.simulation.model import GridValueModel
+    from gridvalue.simulation.peaks import paired_peak_value
+    from gridvalue.viz.twin import baseline_twin
+
+    model = GridValueModel(scenario, seed=seed).run()
+    summary = summarise(model, model_tables(model))
+    values = {k: summary[k] for k in outputs if k in summary}
+    values |= {"uptake": uptake_share(model)} | service_kpis(model)
+    if any(k in PAIRED_OUTPUTS[:3] or k.startswith(DELTA_PREFIX) for k in outputs):
+        twin = baseline_twin(scenario)
+        key = (twin.hash(), int(seed))
+        if key not in _TWINS:
+            _TWINS.clear()
+            twin_model = GridValueModel(twin, seed=seed).run()
+            _TWINS[key] = (twin_model, summarise(twin_model, model_tables(twin_model)))
+        twin_model, twin_summary = _TWINS[key]
+        values |= paired_peak_value(twin_model, model)
+        values |= {f"{DELTA_PREFIX}{k}": float(summary[k]) - float(twin_summary[k])
+                   for k in SUMMARY_OUTPUTS}
+    return {k: values.get(k, 0.0) for k in outputs}  # a line not offered: 0
+
+
 def evaluate(task: dict) -> dict:
     """Run one task and return its result row; an error is recorded, never raised."""
     clock = time.perf_counter()
@@ -470,8 +523,11 @@ def evaluate(task: dict) -> dict:
             from gridvalue.experiments.runner import run_scenario
 
             scenario = scenario_from_dict(apply_overrides(task["base"], task["overrides"]))
-            summary = run_scenario(scenario, seed=task["seed"]).summary
-            values = {k: summary[k] for k in task["outputs"]}
+            if any(paired_output(k) for k in task["outputs"]):
+                values = paired_values(scenario, task["seed"], tuple(task["outputs"]))
+            else:
+                summary = run_scenario(scenario, seed=task["seed"]).summary
+                values = {k: summary[k] for k in task["outputs"]}
         row |= {k: float(v) for k, v in values.items()} | {"status": "ok", "error": ""}
     except Exception as exc:  # noqa: BLE001 - a failed run is data, the sweep goes on
         last = traceback.extract_tb(exc.__traceback__)[-1]
@@ -644,7 +700,8 @@ def preflight(sweep: Sweep, root: Path, executor: "Executor", resume: bool = Fal
     SweepStore.check(root, sweep, resume, repair)
     local = 1 if executor.kind == "inline" else (0 if executor.address else executor.workers)
     if sweep.meta.model == "gridvalue" and local:  # a remote cluster's memory is its own
-        limits.check_run(scenario_from_dict(sweep.largest()), processes=local)
+        paired = any(paired_output(k) for k in sweep.outputs)  # a run and its twin
+        limits.check_run(scenario_from_dict(sweep.largest()), processes=local * (1 + paired))
 
 
 def run_sweep(sweep: "Sweep | str | Path", out: "Path | str | None" = None,

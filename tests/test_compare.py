@@ -4,6 +4,7 @@ bad input."""
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -110,3 +111,88 @@ def test_compare_refuses_unpaired_scenarios(tmp_path, gridvalue):
     assert longer.returncode == 2 and "meta.days differs" in longer.stderr
     unknown = gridvalue("compare", "baseline", "no_such_thing")
     assert unknown.returncode == 2 and "no packaged scenario named" in unknown.stderr
+
+
+def test_three_scenario_compare_prints_and_writes_per_service_lines(tmp_path, gridvalue):
+    out = tmp_path / "three"
+    args = ("compare", "baseline", "tou_pricing", "pv_investment", "--replicates", "2",
+            "--seed", "3", "--quiet", *SMALL_ARGS)
+    proc = gridvalue(*args, "--format", "json", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert json.loads((out / "compare.json").read_text()) == doc
+    assert doc["baseline"] == "baseline" and doc["seeds"] == [3, 4]
+    by_name = {s["scenario"]: {r["kpi"]: r for r in s["kpis"]} for s in doc["scenarios"]}
+    assert list(by_name) == ["tou_pricing", "pv_investment"]
+    pv = by_name["pv_investment"]
+    for line in ("pv_lease", "pv_ppa"):
+        for field in ("contracts", "uptake", "npv_horizon", "npv_lifetime"):
+            row = pv[f"{line}.{field}"]
+            assert row["baseline"] == 0  # the baseline offers no PV
+            assert row["delta"] == pytest.approx(row["scenario"])
+    assert not any(k.endswith(".npv_lifetime") for k in by_name["tou_pricing"])
+    # the ranking orders the scenarios by the objective's mean, best first
+    ranked = doc["ranking"]
+    values = [by_name[r["scenario"]]["company_npv_lifetime"]["scenario"] for r in ranked]
+    assert values == sorted(values, reverse=True) and [r["rank"] for r in ranked] == [1, 2]
+    assert (out / "report.html").read_text().startswith("<!doctype html>")
+    assert len(list(out.glob("report-*.html"))) == 2
+    table = gridvalue(*args, "--out", str(tmp_path / "t"), "--objective", "system_peak_kw:min")
+    assert table.returncode == 0, table.stderr
+    text = table.stdout
+    assert "pv_investment against baseline" in text and "tou_pricing against baseline" in text
+    headers = [line.split() for line in text.splitlines() if line.startswith("kpi ")]
+    assert [h[2:4] for h in headers] == [["baseline", "tou_pricing"],
+                                         ["baseline", "pv_investment"]]  # named columns
+    assert "service line (pv_investment)" in text and "lifetime NPV (CNY)" in text
+    assert "ranking by system_peak_kw (lower is better)" in text
+    assert "e+0" not in text
+
+
+@pytest.mark.slow
+def test_parallel_seeds_give_the_same_comparison(tmp_path, gridvalue):
+    args = ("compare", "baseline", "tou_pricing", "cpp_events", "--replicates", "2",
+            "--format", "json", "--quiet", *SMALL_ARGS)
+    one = gridvalue(*args, "--out", str(tmp_path / "a"))
+    two = gridvalue(*args, "--out", str(tmp_path / "b"), "--workers", "2")
+    assert one.returncode == 0 and two.returncode == 0, two.stderr
+    assert one.stdout == two.stdout
+
+
+def test_sign_notes_say_why_horizon_and_lifetime_values_differ():
+    from gridvalue.experiments.compare import sign_notes
+
+    def summary(rows):
+        return pd.DataFrame([{"kpi": k, "baseline": 0.0, "scenario": s, "delta": d}
+                             for k, s, d in rows])
+
+    notes = sign_notes(summary([("company_npv", -512_257.0, -10.0),
+                                ("company_npv_lifetime", 511_025.0, -5.0),
+                                ("pv_lease.npv_horizon", 100.0, 100.0),
+                                ("pv_lease.npv_lifetime", -50.0, -50.0)]), "pv", "CNY")
+    assert len(notes) == 2
+    assert "-512,257 CNY over the horizon but +511,025 CNY" in notes[0]
+    assert "upfront costs" in notes[0]
+    assert notes[1].startswith("note: pv_lease: NPV is +100 CNY") and "outweighs" in notes[1]
+    assert sign_notes(summary([("company_npv", 5.0, 1.0), ("company_npv_lifetime", 9.0, 2.0)]),
+                      "x", "CNY") == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--objective", "profit"], "--objective: unknown KPI 'profit'"),
+    (["--objective", "company_npv:sideways"], "--objective: expected KPI, KPI:max or KPI:min"),
+    (["--workers", "0"], "--workers: must be between 1"),
+])
+def test_compare_bad_objective_or_workers(tmp_path, gridvalue, args, message):
+    proc = gridvalue("compare", "baseline", "tou_pricing", "cpp_events",
+                     "--out", str(tmp_path / "x"), *args)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and message in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_objective_kpis_list_every_run_kpi(small_model):
+    from gridvalue.experiments.compare import run_kpis
+    from gridvalue.experiments.objectives import RUN_KPIS, known_kpis
+
+    assert tuple(run_kpis(small_model)) == RUN_KPIS
+    assert {"pv_lease.npv_lifetime", "shared_savings.uptake"} <= set(known_kpis())

@@ -70,6 +70,7 @@ def here(tmp_path, monkeypatch):
 
     monkeypatch.setattr(runner, "run_scenario", never)
     monkeypatch.setattr(compare, "paired_replicates", never)
+    monkeypatch.setattr(compare, "paired_many", never)
     monkeypatch.setattr(voi, "run_grid", never)
     monkeypatch.setattr(Executor, "open", never)
     return tmp_path
