@@ -37,9 +37,9 @@ def _curve_chart(frame: pd.DataFrame, params: list[str], output: str) -> str:
         groups = [groups[i] for i in np.linspace(0, len(groups) - 1, MAX_CURVES).astype(int)]
     for level, rows in groups:
         curve = rows.groupby(x_name)[["mean", "low", "high"]].mean().sort_index()
-        label = (f"{_short(params[1])} = {number(level)}" if level is not None
-                 else "mean over replicates")
-        line, = ax.plot(curve.index, curve["mean"], marker="o", label=label)
+        name = (f"{_short(params[1])} = {number(level)}" if level is not None
+                else "mean over replicates")
+        line, = ax.plot(curve.index, curve["mean"], marker="o", label=name)
         ax.fill_between(curve.index, curve["low"], curve["high"], alpha=0.12,
                         color=line.get_color())
         points = frame[frame["point"].isin(rows.index)]
@@ -136,7 +136,7 @@ def _plain_axis(axis) -> None:
 
 def _plain_axes(ax) -> None:
     for axis in (ax.xaxis, ax.yaxis):
-        if not axis.get_scale() == "log" and axis.converter is None:
+        if not axis.get_scale() == "log" and axis.get_converter() is None:
             _plain_axis(axis)
 
 
