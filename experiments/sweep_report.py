@@ -111,15 +111,15 @@ def _category_chart(frame: pd.DataFrame, param: str, output: str) -> str:
     fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(1.6, 0.5 * len(levels) + 1)))
     y = np.arange(len(levels))
     ax.barh(y, centre, height=0.55, color="tab:blue", alpha=0.8)
-    ax.errorbar(centre, y, xerr=[centre - low, high - centre], fmt="none", ecolor="black",
-                capsize=3)
+    ax.errorbar(centre, y, xerr=[np.maximum(centre - low, 0), np.maximum(high - centre, 0)],
+                fmt="none", ecolor="black", capsize=3)
     for i, v in enumerate(levels):
         runs = frame.loc[frame[param] == v, output].to_numpy(dtype=float)
         ax.scatter(runs, np.full(len(runs), i) + 0.34, s=6, color="black", alpha=0.5)
     ax.set_yticks(y, [str(v) for v in levels])
     ax.invert_yaxis()
-    ax.set(xlabel=f"{label(output)}, mean over runs", ylabel=label(param))
-    _plain_axes(ax)
+    ax.set(xlabel=f"{label(output)}, mean over runs", ylabel=_short(param))
+    _plain_axis(ax.xaxis)
     return _png(fig)
 
 
@@ -131,7 +131,11 @@ def _plain_axis(axis) -> None:
     """Tick labels with thousands separators, never an offset or scientific notation."""
     from matplotlib.ticker import FuncFormatter
 
-    axis.set_major_formatter(FuncFormatter(lambda v, _: number(float(v))))
+    def tick(value, _position) -> str:
+        text = number(float(value))
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    axis.set_major_formatter(FuncFormatter(tick))
 
 
 def _plain_axes(ax) -> None:
