@@ -390,9 +390,11 @@ def write_compare_report(summary: pd.DataFrame, info: dict, curves: dict, path) 
     """A self-contained HTML page: the KPI table, the changes with CIs, the peak day."""
     import html
 
+    from gridvalue.experiments.labels import label, number
     from gridvalue.experiments.report import _figure
 
-    table = summary.to_html(index=False, float_format=_number, na_rep="-")
+    shown = summary.assign(kpi=summary["kpi"].map(label))  # labels with units, 1,234 not 1.2e3
+    table = shown.to_html(index=False, float_format=number, na_rep="-")
     figures = [_figure("Change of each KPI against the baseline, with 95 % CI of the paired "
                        "difference", _delta_chart(summary))]
     if curves:

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gridvalue.agents.grid_company import ENERGY_SALES  # noqa: E402
+from gridvalue.experiments.labels import label, npv_note, number  # noqa: E402
+from gridvalue.experiments.screening import curve_bands  # noqa: E402
 
 FIGSIZE = (8, 3.4)
 
@@ -22,6 +24,12 @@ def _png(fig) -> str:
                 metadata={"Software": None})
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def legend_outside(ax, **kwargs) -> None:
+    """The legend to the right of the axes, off the data (the saved figure grows to fit)."""
+    ax.legend(**({"fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1.01, 1.0),
+                  "frameon": False, "borderaxespad": 0.0} | kwargs))
 
 
 def _figure(title: str, png: str) -> str:
@@ -39,7 +47,7 @@ def _peak_day_chart(result) -> str:
     ax.plot(hours, day["load_kw"].to_numpy() / 1000, label=f"peak day {peak_day}")
     ax.plot(hours, mean_day.to_numpy() / 1000, label="mean day", linestyle="--")
     ax.set(xlabel="hour of day", ylabel="system load (MW)")
-    ax.legend()
+    legend_outside(ax)
     return _png(fig)
 
 
@@ -52,7 +60,7 @@ def _daily_peak_chart(result) -> str:
         rows = feeders[feeders["feeder"] == f]
         ax.plot(rows["date"], rows["peak_kw"] / 1000, linewidth=0.8, label=f"feeder {f} peak")
     ax.set(ylabel="daily peak (MW)")
-    ax.legend(fontsize=8)
+    legend_outside(ax)
     fig.autofmt_xdate()
     return _png(fig)
 
@@ -73,7 +81,7 @@ def _ledger_chart(result) -> str:
             bottom_neg = base + values
     ax.plot(monthly.index, monthly.sum(axis=1) / 1e6, color="black", marker="o", label="net")
     ax.set(ylabel=f"million {result.scenario.meta.currency}")
-    ax.legend(fontsize=8)
+    legend_outside(ax)
     ax.tick_params(axis="x", labelrotation=45)
     return _png(fig)
 
@@ -91,7 +99,7 @@ def _annual_chart(result) -> str:
         ax.plot(energy.index, energy / 1e6, marker="o", label=ENERGY_SALES)
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.set(xlabel="year", ylabel=f"million {result.scenario.meta.currency} net cash")
-    ax.legend(fontsize=7, ncol=2)
+    legend_outside(ax)
     return _png(fig)
 
 
@@ -103,7 +111,7 @@ def _uptake_chart(result) -> str:
         ax.plot(rows["date"], 100 * rows["uptake_share"], marker=".",
                 label=f"{service} · {segment}")
     ax.set(ylabel="uptake (% of eligible)")
-    ax.legend(fontsize=7, ncol=2)
+    legend_outside(ax)
     fig.autofmt_xdate()
     return _png(fig)
 
@@ -128,21 +136,34 @@ def _service_line_chart(result) -> str:
     ax.set_yticks(y, lines.index)
     ax.set(xlabel=f"million {result.scenario.meta.currency} over the horizon")
     ax.axvline(0, color="grey", linewidth=0.8)
-    ax.legend(fontsize=7, ncol=2)
+    legend_outside(ax)
     return _png(fig)
 
 
 def _screening_chart(result) -> str:
-    curve = result["screening"]
+    """The line's lifetime NPV and the default losses at each threshold: the mean over the
+    seeds, a min-max band and each seed's curve faintly."""
+    curves = result["screening"]
+    if "seed" not in curves:
+        curves = curves.assign(seed=result.meta["seed"])
     currency = result.scenario.meta.currency
+    seeds = curves["seed"].nunique()
     fig, ax = plt.subplots(figsize=FIGSIZE)
-    ax.plot(curve["threshold"], curve["line_npv_lifetime"] / 1e6, marker="o",
-            label="service line lifetime NPV")
-    ax.plot(curve["threshold"], -curve["default_losses"] / 1e6, marker="s",
-            label="default losses (within horizon)")
-    ax.set(xlabel="credit-score threshold", ylabel=f"million {currency}")
+    for column, sign, marker, name in (
+            ("line_npv_lifetime", 1, "o", "service line NPV over the contracts' life"),
+            ("default_losses", -1, "s", "default losses within the horizon (negative)")):
+        band = curve_bands(curves.assign(**{column: sign * curves[column] / 1e6}), column)
+        line, = ax.plot(band.index, band["mean"], marker=marker,
+                        label=f"{name}, mean of {seeds} seed{'s' if seeds > 1 else ''}")
+        if seeds > 1:
+            ax.fill_between(band.index, band["min"], band["max"], alpha=0.18,
+                            color=line.get_color(), label="min-max over seeds")
+            for _, one in curves.groupby("seed"):
+                ax.plot(one["threshold"], sign * one[column] / 1e6, color=line.get_color(),
+                        linewidth=0.6, alpha=0.35)
+    ax.set(xlabel="credit-score threshold (score 0-100)", ylabel=f"million {currency}")
     ax.axhline(0, color="grey", linewidth=0.8)
-    ax.legend(fontsize=8)
+    legend_outside(ax)
     return _png(fig)
 
 
@@ -152,15 +173,16 @@ def _transformer_chart(result) -> str:
     ax.hist(tx["peak_utilisation"], bins=30)
     ax.axvline(1.0, color="red", linestyle="--", label="rating")
     ax.set(xlabel="annual peak / rating", ylabel="transformers")
-    ax.legend()
+    legend_outside(ax)
     return _png(fig)
 
 
-def _summary_rows(summary: dict) -> str:
+def _summary_rows(summary: dict, currency: str) -> str:
+    """Label with unit, value with thousands separators (labels.py)."""
     rows = []
     for key, value in summary.items():
-        text = f"{value:,.3f}" if isinstance(value, float) else html.escape(str(value))
-        rows.append(f"<tr><th>{html.escape(key)}</th><td>{text}</td></tr>")
+        rows.append(f"<tr><th>{html.escape(label(key, currency))}</th>"
+                    f"<td class='num'>{html.escape(number(value))}</td></tr>")
     return "\n".join(rows)
 
 
@@ -205,20 +227,26 @@ def write_run_report(result, path: Path) -> Path:
     if "screening" in result.tables:
         figures.append(_figure(
             f"Credit screening: {result.scenario.report.screening_service} at each "
-            "score threshold (same seed)", _screening_chart(result)))
+            "score threshold (each seed common to all thresholds; band: min-max over seeds)",
+            _screening_chart(result)))
+    summary = result.summary
+    note = npv_note(summary["company_npv"], summary["company_npv_lifetime"], scenario.currency)
+    note = f"<p class='note'>{html.escape(note)}</p>" if note else ""
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>gridvalue run: {html.escape(scenario.name)}</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}
 table{{border-collapse:collapse}}
 th,td{{padding:2px 10px;border-bottom:1px solid #ddd;text-align:left}}
+td.num{{text-align:right;font-variant-numeric:tabular-nums}}
+.note{{background:#fff8c5;padding:6px 10px}}
 figure{{margin:1.5em 0}}img{{max-width:100%}}</style></head><body>
 <h1>Run report: {html.escape(scenario.name)}</h1>
 <p>{html.escape(scenario.description)}</p>
 <p>Seed {meta["seed"]} · scenario hash <code>{meta["scenario_hash"][:12]}</code> ·
 gridvalue {html.escape(meta["gridvalue_version"])} · {scenario.days} days from
 {scenario.start_date} · wall {meta["wall_seconds"]} s</p>
-<h2>Summary</h2><table>{_summary_rows(result.summary)}</table>
+<h2>Summary</h2>{note}<table>{_summary_rows(result.summary, scenario.currency)}</table>
 {_decision_table(result)}
 <h2>Charts</h2>{"".join(figures)}
 </body></html>

@@ -19,7 +19,7 @@ import pandas as pd
 import gridvalue
 from gridvalue.agents.grid_company import ENERGY_SALES
 from gridvalue.experiments.atomic import atomic_folder, safe_name
-from gridvalue.experiments.screening import screening_curve
+from gridvalue.experiments.screening import screening_curves
 from gridvalue.simulation import metrics
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.population import SECTORS, SIZE_CLASSES, TYPE_NAMES
@@ -56,9 +56,10 @@ def run_scenario(scenario: "Scenario | str" = "baseline", seed: int | None = Non
     summary = summarise(model, tables)
     report = model.scenario.report
     if report.screening_service:
-        tables["screening"] = screening_curve(model.scenario, model.seed,
-                                              report.screening_service,
-                                              report.screening_thresholds)
+        seeds = [(model.seed + k) % 2**63 for k in range(report.screening_seeds)]
+        tables["screening"] = screening_curves(model.scenario, seeds,
+                                               report.screening_service,
+                                               report.screening_thresholds)
     meta = {
         "scenario": model.scenario.meta.name,
         "seed": model.seed,

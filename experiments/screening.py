@@ -1,4 +1,6 @@
-"""The screening curve: one scenario and seed re-run at several credit-score thresholds.
+"""The screening curve: one scenario and seed re-run at several credit-score thresholds, and
+the same over several seeds, so the report draws a mean with a band instead of one seed's
+zigzag.
 
 For the service screened it reports uptake, defaults, default losses, the lifetime default
 probability of the borrowers signed (from their hidden hazards over the contract term), and
@@ -42,3 +44,18 @@ def screening_curve(scenario: Scenario, seed: int, service: str,
             + model.market.remaining_value()[service],
         })
     return pd.DataFrame(rows)
+
+
+def screening_curves(scenario: Scenario, seeds: "list[int] | range", service: str,
+                     thresholds: "tuple[float, ...] | list[float]") -> pd.DataFrame:
+    """The curve at each seed (each one common to all thresholds), one row per seed and
+    threshold, with a `seed` column first."""
+    frames = [screening_curve(scenario, int(seed), service, thresholds).assign(seed=int(seed))
+              for seed in seeds]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["seed", *[c for c in frame.columns if c != "seed"]]]
+
+
+def curve_bands(curves: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per threshold: mean, min and max of `column` over the seeds."""
+    return curves.groupby("threshold")[column].agg(["mean", "min", "max"]).sort_index()

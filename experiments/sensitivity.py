@@ -91,12 +91,70 @@ def plot(table: pd.DataFrame, path: Path, design: str) -> Path:
     return path
 
 
+def samples(info: dict) -> int:
+    """The design's sample count: Sobol base samples N or Morris trajectories r."""
+    d = len(info["problem"]["names"])
+    return info["points"] // (d + 2 if info["design"] == "sobol" else d + 1)
+
+
+def warnings(table: pd.DataFrame, info: dict) -> list[str]:
+    """Why the indices may not be trusted: too few samples for the intervals, intervals wider
+    than the 0-1 range Sobol indices live in, or indices outside that range beyond their
+    interval (Saltelli et al. 2010: N in the hundreds to thousands is usual)."""
+    from gridvalue.experiments.sweep import MIN_SAMPLES
+
+    found = []
+    n, (_, advised, what) = samples(info), MIN_SAMPLES[info["design"]]
+    if n < advised:
+        found.append(f"N = {n} {what}: too few for the confidence intervals (bootstrap over "
+                     f"{n}); {advised} or more are advised, so read the indices as rough")
+    if info["design"] == "sobol" and len(table):
+        widest = float(table[["S1_conf", "ST_conf"]].max().max())
+        if widest > 0.25:
+            found.append(f"the widest 95 % interval is ±{widest:.2f} on indices that lie "
+                         "between 0 and 1: the ranking of parameters is not settled")
+        outside = table[(table["S1"] < -table["S1_conf"]) | (table["ST"] > 1 + table["ST_conf"])
+                        | (table["S1"] < -0.05) | (table["ST"] > 1.05)]
+        if len(outside):
+            found.append(f"{len(outside)} indices fall outside 0 to 1 (e.g. "
+                         f"{outside['parameter'].iloc[0]}: S1 = {outside['S1'].iloc[0]:.2f}, "
+                         f"ST = {outside['ST'].iloc[0]:.2f}), a sign of sampling error")
+    return found
+
+
+def format_markdown(table: pd.DataFrame, info: dict) -> str:
+    """sensitivity.md: a heading, the warnings, and one Markdown table per output with
+    labelled columns."""
+    from gridvalue.experiments.labels import label, number
+
+    design = info["design"]
+    lines = [f"# Sensitivity of {info['name']}", "",
+             f"{design} design, {info['points']} points ({samples(info)} "
+             f"{'base samples' if design == 'sobol' else 'trajectories'}), each point the mean "
+             f"of {info['replicates']} replicate(s).", ""]
+    for warning in warnings(table, info):
+        lines.append(f"> **Warning:** {warning}.")
+        lines.append("")
+    for name, rows in table.groupby("output", sort=False):
+        columns = [c for c in rows.columns if c not in ("output", "parameter")]
+        lines.append(f"## {label(name)}")
+        lines.append("")
+        lines.append("| Parameter | " + " | ".join(label(c) for c in columns) + " |")
+        lines.append("|---|" + "---:|" * len(columns))
+        for row in rows.to_dict("records"):
+            cells = [f"`{row['parameter']}`"] + [number(float(row[c]), 3) for c in columns]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def write(store, outputs: list[str] | None = None) -> tuple[pd.DataFrame, list[Path]]:
-    """Analyse and write sensitivity.csv, sensitivity.md and sensitivity.png into the store."""
+    """Analyse and write sensitivity.csv, sensitivity.md (Markdown) and sensitivity.png into
+    the store."""
     table = analyse(store, outputs)
     csv, md, png = (store.root / f"sensitivity.{ext}" for ext in ("csv", "md", "png"))
     table.to_csv(csv, index=False)
-    md.write_text(format_tables(table) + "\n")
+    md.write_text(format_markdown(table, store.info))
     plot(table, png, store.info["design"])
     return table, [csv, md, png]
 

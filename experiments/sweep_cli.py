@@ -121,6 +121,8 @@ def cmd_sensitivity(args) -> int:
     print()
     print(sensitivity.format_tables(table))
     print()
+    for warning in sensitivity.warnings(table, store.info):
+        print(f"gridvalue: warning: {warning}", file=sys.stderr)
     print("tables:  " + ", ".join(str(f) for f in files[:2]))
     print(f"plot:    {files[2]}")
     return 0

@@ -928,6 +928,9 @@ class Report:
     screening_thresholds: tuple[float, ...] = param(
         (), "score 0-100", "-", "Thresholds of the screening curve: the same scenario and seed "
         "re-run at each", min=0, max=100)
+    screening_seeds: int = param(
+        1, "seeds", "assumption", "Seeds the screening curve is drawn over (the run's seed and "
+        "the next ones; the report draws the mean and the min-max band)", min=1, max=20)
 
 
 def _service_params() -> dict:

@@ -379,7 +379,8 @@ def test_sweep_report_shows_curves_and_surfaces(grid_stores):
     path = write_sweep_report(store, store.root / "report.html")
     page = path.read_text()
     assert page.count("<img") == 2 * 3  # a curve and a surface per output
-    assert "system_peak_kw against tariff.residential_price_per_kwh" in page
+    # labels with units, not snake_case keys (the formatting change of issue 18)
+    assert "System peak (kW) against Tariff · residential price per kwh (CNY/kWh)" in page
     assert "response surface" in page and "spread over replicates" in page
     assert "http://" not in page and "https://" not in page  # self-contained
 

@@ -4,7 +4,12 @@ Chromium (Debian's, through Playwright), for the end-to-end test and the README 
     python -m gridvalue.viz.browser docs/screenshot.png [SCENARIO]
 
 runs SCENARIO (default: the page's default, ee_shared_savings) to its end in the page and
-saves a screenshot. Playwright is a test dependency (`pip install -e .[test]`).
+saves a screenshot;
+
+    python -m gridvalue.viz.browser --report runs/NAME/report.html docs/report-run.png
+
+saves a screenshot of the whole of a written HTML report. Playwright is a test dependency
+(`pip install -e .[test]`).
 """
 
 import contextlib
@@ -123,10 +128,35 @@ def screenshot(out: Path, scenario: str = DEFAULT_SCENARIO) -> Path:
     return out
 
 
+REPORT_VIEWPORT = {"width": 1000, "height": 1200}
+SCIENTIFIC = r"\d(?:\.\d+)?[eE][+-]?\d+"  # 5.689e+07
+
+
+def report_tables(page) -> list[str]:
+    """The text of every table on an open report page."""
+    return page.locator("table").all_inner_texts()
+
+
+def report_screenshot(report: Path, out: Path, full_page: bool = True) -> Path:
+    """Open a self-contained HTML report (run, sweep or compare) in Chromium and save a
+    screenshot of the whole page."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with browser_page(REPORT_VIEWPORT) as page:
+        page.goto(Path(report).resolve().as_uri())
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(out), full_page=full_page)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or len(args) > 2:
-        print("usage: python -m gridvalue.viz.browser OUT.png [SCENARIO]", file=sys.stderr)
+    if len(args) == 3 and args[0] == "--report":
+        print(report_screenshot(Path(args[1]), Path(args[2])))
+        return 0
+    if not args or len(args) > 2 or args[0].startswith("--"):
+        print("usage: python -m gridvalue.viz.browser OUT.png [SCENARIO]\n"
+              "       python -m gridvalue.viz.browser --report REPORT.html OUT.png",
+              file=sys.stderr)
         return 2
     print(screenshot(Path(args[0]), *args[1:]))
     return 0

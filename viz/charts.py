@@ -46,7 +46,8 @@ def data_key(*parts) -> str:
 def key(draw, snap: Snapshot, *extra) -> str:
     """The data key of chart function `draw` for this snapshot."""
     parts = {
-        peak_day: (snap.peak_day, snap.peak_day_policy_kw, snap.peak_day_baseline_kw),
+        peak_day: (snap.peak_day, snap.peak_day_policy_kw, snap.peak_day_baseline_kw,
+                   snap.shows_households, snap.peak_day_households_policy_kw),
         uptake: (snap.services, snap.uptake),
         pnl: (snap.pnl_delta,),
         bills: (snap.bill_change_pct.round(2),),
@@ -66,6 +67,13 @@ def _figure(size=SIZE, **margins) -> tuple[Figure, object]:
     ax.grid(axis="y", color="#d0d7de", linewidth=0.6)
     ax.set_axisbelow(True)
     return fig, ax
+
+
+def _legend_right(fig: Figure, ax, **kwargs) -> None:
+    """The legend in a margin to the right of the axes, off the data."""
+    fig.subplots_adjust(right=0.72)
+    ax.legend(**({"fontsize": 7, "frameon": False, "loc": "upper left",
+                  "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0} | kwargs))
 
 
 def _empty(ax, text: str) -> None:
@@ -88,12 +96,17 @@ def peak_day(snap: Snapshot) -> Figure:
                     label="shaved")
     ax.fill_between(h, pol, base, where=pol > base, color=BAD, alpha=0.25, interpolate=True,
                     label="added")
+    if snap.shows_households and len(snap.peak_day_households_policy_kw):
+        ax.plot(h, snap.peak_day_households_baseline_kw / 1000, color=BASELINE, linewidth=1.2,
+                linestyle=":", label="households, baseline")
+        ax.plot(h, snap.peak_day_households_policy_kw / 1000, color="#8250df", linewidth=1.4,
+                label=f"households, {snap.scenario}")
     ax.set_xlabel("hour of day", fontsize=8)
     ax.set_ylabel("system load (MW)", fontsize=8)
     ax.set_xlim(0, 24)
     ax.set_xticks(range(0, 25, 3))
     ax.set_title(f"peak day to date: {snap.peak_day}", fontsize=9, loc="left")
-    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    _legend_right(fig, ax)
     return fig
 
 
@@ -115,7 +128,7 @@ def uptake(snap: Snapshot) -> Figure:
                     label=f"{service.replace('_', ' ')} · {segment}")
     ax.set_ylabel("uptake (% of eligible)", fontsize=8)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=7, frameon=False, ncol=1 + (len(ax.lines) > 4))
+    _legend_right(fig, ax)
     fig.autofmt_xdate()
     return fig
 
@@ -180,7 +193,7 @@ def bills(snap: Snapshot) -> Figure:
     ax.set_xlabel("change of energy bill + service payments against the baseline (%)",
                   fontsize=8)
     ax.set_ylabel("customers", fontsize=8)
-    ax.legend(fontsize=7, frameon=False)
+    _legend_right(fig, ax)
     return fig
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import solara
 
+from gridvalue.experiments.labels import money, npv_note
 from gridvalue.viz import charts
 from gridvalue.viz.layout import NetworkLayout
 from gridvalue.viz.levers import BoundLever, format_value
@@ -95,14 +96,6 @@ def RunControls(on_run, on_step, on_reset, on_stop, step_size: str,
                                dense=True)
 
 
-def _money(value: float, currency: str) -> str:
-    if round(value) == 0:
-        return f"0 {currency}"
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:+,.2f} M {currency}"
-    return f"{value:+,.0f} {currency}"
-
-
 @solara.component
 def KpiCard(label: str, value: str, note: str, tone: str = ""):
     with solara.Card(margin=0, classes=["gv-kpi"]):
@@ -117,18 +110,42 @@ def _tone(value: float, good_if_positive: bool = True) -> str:
     return "good" if (value > 0) == good_if_positive else "bad"
 
 
+def _money(value: float, currency: str) -> str:
+    """Signed, with thousands separators; tens of millions and more in millions."""
+    if abs(value) >= 1e7:
+        return f"{value / 1e6:+,.1f} M {currency}"
+    return money(value, currency, signed=True)
+
+
+def npv_card(snap: Snapshot) -> tuple[str, str, str]:
+    """The NPV card's value, note and tone: once the run has ended, the value over the
+    contracts' life, with the horizon's beside it and, where their signs differ, why."""
+    cur = snap.currency
+    horizon = _money(snap.npv_delta, cur)
+    if snap.npv_lifetime_delta is None:
+        return (horizon, "over the days simulated, vs baseline; the value over the contracts' "
+                "life shows when the run ends", _tone(snap.npv_delta))
+    note = f"over the contracts' life, vs baseline · over the {snap.days:,} days: {horizon}"
+    if npv_note(snap.npv_delta, snap.npv_lifetime_delta, cur):
+        note += (" (costs paid up front, income after the horizon)"
+                 if snap.npv_lifetime_delta > 0 else
+                 " (income so far, costs and losses still to come)")
+    return _money(snap.npv_lifetime_delta, cur), note, _tone(
+        snap.npv_lifetime_delta)
+
+
 @solara.component
 def KpiCards(snap: Snapshot):
     cur = snap.currency
     uptake = "–" if snap.uptake_share is None else f"{100 * snap.uptake_share:.1f} %"
-    lifetime = ("lifetime incl. contracts' remaining value: "
-                + _money(snap.npv_lifetime_delta, cur) if snap.npv_lifetime_delta is not None
-                else "over the days simulated, vs baseline")
+    peak_note = "system peak to date, vs baseline"
+    if snap.shows_households:
+        cut = snap.household_peak_reduction_pct
+        peak_note += f"; households' peak {abs(cut):.1f} % {'lower' if cut >= 0 else 'higher'}"
     with solara.ColumnsResponsive(default=12, small=6, large=3, gutters_dense=True):
-        KpiCard("Peak reduction", f"{snap.peak_reduction_pct:.2f} %",
-                "system peak to date, vs baseline", _tone(snap.peak_reduction_pct))
-        KpiCard("Company NPV vs baseline", _money(snap.npv_delta, cur), lifetime,
-                _tone(snap.npv_delta))
+        KpiCard("Peak reduction", f"{snap.peak_reduction_pct:.2f} %", peak_note,
+                _tone(snap.peak_reduction_pct))
+        KpiCard("Company NPV vs baseline", *npv_card(snap))
         KpiCard("Service uptake", uptake,
                 f"{snap.contracts:,} contracts; share of eligible customers"
                 if snap.services else "no services on offer")

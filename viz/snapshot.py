@@ -45,10 +45,14 @@ class Snapshot:
     contracts: int
     default_losses: float
     rows: list[Row]
+    household_peak_reduction_pct: float = 0.0  # households' own peak to date, vs baseline
+    households_on_time_varying_tariff: bool = False
     peak_day: str = ""
     hours: np.ndarray = field(default_factory=lambda: np.zeros(0))
     peak_day_policy_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     peak_day_baseline_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    peak_day_households_policy_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    peak_day_households_baseline_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     daily_peak_policy_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     daily_peak_baseline_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     uptake: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -61,6 +65,13 @@ class Snapshot:
     transformer_loading_baseline: np.ndarray = field(default_factory=lambda: np.zeros(0))
     transformer_customers: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     transformer_vm_min: np.ndarray = field(default_factory=lambda: np.zeros(0))  # power flow
+
+    @property
+    def shows_households(self) -> bool:
+        """Households' load belongs on the page: they face a time-varying tariff, or their
+        peak moved."""
+        return self.households_on_time_varying_tariff or abs(
+            self.household_peak_reduction_pct) >= 0.05
 
     @property
     def started(self) -> bool:
@@ -103,6 +114,7 @@ def _kpis(model: GridValueModel, day: int) -> dict:
     dt = model.hours_per_interval
     return {
         "peak_kw": float(load.max()) if day else 0.0,
+        "household_peak_kw": float(model.household_kw[:day].max()) if day else 0.0,
         "energy_mwh": float(load.sum() * dt / 1000.0),
         "load_factor": metrics.load_factor(load) if day else 0.0,
         "tx_over": int((model.transformer_intervals_over > 0).sum()),
@@ -114,6 +126,18 @@ def _kpis(model: GridValueModel, day: int) -> dict:
         "customer_cost": float(_customer_cost(model).sum()),
         "contracts": sum(len(s.contracts) for s in model.market.services),
     }
+
+
+def _reduction_pct(baseline_kw: float, policy_kw: float) -> float:
+    return 100.0 * (baseline_kw - policy_kw) / baseline_kw if baseline_kw > 0 else 0.0
+
+
+def _time_varying_for_households(scenario) -> bool:
+    """Households priced by time of use, critical peaks or real time (the tariff, or a price
+    package on offer)."""
+    tariff = scenario.tariff
+    on_tariff = tariff.kind != "flat" and "household" in tariff.segments
+    return on_tariff or "price_packages" in scenario.services
 
 
 def take(twin: Twin) -> Snapshot:
@@ -129,6 +153,7 @@ def _take(twin: Twin) -> Snapshot:
     currency = scenario.meta.currency
     rows = [
         Row("System peak (kW)", kp["peak_kw"], kb["peak_kw"]),
+        Row("Households' peak (kW)", kp["household_peak_kw"], kb["household_peak_kw"]),
         Row("Energy delivered (MWh)", kp["energy_mwh"], kb["energy_mwh"]),
         Row("Load factor (-)", kp["load_factor"], kb["load_factor"], 3),
         Row("Transformers over rating (count)", kp["tx_over"], kb["tx_over"]),
@@ -158,6 +183,9 @@ def _take(twin: Twin) -> Snapshot:
         services=tuple(s.name for s in market.services),
         peak_reduction_pct=(100.0 * (kb["peak_kw"] - kp["peak_kw"]) / kb["peak_kw"]
                             if kb["peak_kw"] > 0 else 0.0),
+        household_peak_reduction_pct=_reduction_pct(kb["household_peak_kw"],
+                                                    kp["household_peak_kw"]),
+        households_on_time_varying_tariff=_time_varying_for_households(scenario),
         npv_delta=kp["npv"] - kb["npv"], npv_lifetime_delta=lifetime,
         uptake_share=float(holds[eligible].mean()) if eligible.any() else None,
         contracts=kp["contracts"], default_losses=kp["default_losses"], rows=rows,
@@ -186,6 +214,8 @@ def _take(twin: Twin) -> Snapshot:
     snap.hours = np.arange(T) * 24.0 / T
     snap.peak_day_policy_kw = pol.system_kw[peak_day].copy()
     snap.peak_day_baseline_kw = base.system_kw[peak_day].copy()
+    snap.peak_day_households_policy_kw = pol.household_kw[peak_day].copy()
+    snap.peak_day_households_baseline_kw = base.household_kw[peak_day].copy()
     snap.daily_peak_policy_kw = pol.system_kw[:day].max(axis=1)
     snap.daily_peak_baseline_kw = base.system_kw[:day].max(axis=1)
     snap.uptake = market.uptake_frame()
