@@ -15,8 +15,8 @@ import numpy as np
 from gridvalue.simulation.contracts import TERMINATED, ContractBook
 from gridvalue.simulation.lifetime import ramp
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
-from gridvalue.simulation.scenario import SEGMENT_NAMES
 from gridvalue.simulation.schema import param
+from gridvalue.simulation.vocabulary import SEGMENT_NAMES
 
 A = "assumption"
 REGISTRY: dict[str, type["Service"]] = {}
