@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench params viz screenshot clean
+.PHONY: run test test-fast docs docs-ref validate lint bench params viz screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,23 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n auto --dist loadfile
+	d=$$(mktemp -d) && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir "$$d"; s=$$?; rm -rf "$$d"; exit $$s
+
+# the quick loop: everything but the tests marked slow (make test still runs them all)
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
+
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir .site
+
+# the generated reference pages (tests check that they are current)
+docs-ref: $(STAMP)
+	$(BIN)/gridvalue params > docs/parameters.md
+	$(BIN)/python -m gridvalue.experiments.cli_reference > docs/cli.md
+
+validate: $(STAMP)
+	$(BIN)/gridvalue validate --out docs/validation.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,4 +58,4 @@ params: $(STAMP)
 	$(BIN)/gridvalue params > docs/parameters.md
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache .site

@@ -1,5 +1,5 @@
 """The `gridvalue` command line: run, compare, voi, scenarios, params, sweep, sensitivity, viz,
-calibrate, optimise, discover.
+calibrate, optimise, discover, grid, validate.
 
 Input errors print one line on stderr naming the field and the problem, and exit with 2.
 """
@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from gridvalue.experiments import analysis_cli, calibrate, grid_cli, limits, sweep_cli
+from gridvalue.experiments import analysis_cli, calibrate, grid_cli, limits, sweep_cli, validate
 from gridvalue.experiments.atomic import output_lock, preflight, safe_name
 from gridvalue.simulation.schema import ScenarioError
 
@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     analysis_cli.add_parsers(sub)
     grid_cli.add_parsers(sub)
     calibrate.add_parser(sub)
+    validate.add_parser(sub)
 
     viz = sub.add_parser("viz", help="start the interactive web view (Solara) of a scenario")
     viz.add_argument("scenario", nargs="?", default="ee_shared_savings",
@@ -339,7 +340,7 @@ def _cmd_params(args) -> int:
 COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "voi": _cmd_voi,
             "scenarios": _cmd_scenarios, "params": _cmd_params, **sweep_cli.COMMANDS,
             "calibrate": calibrate.run, "viz": _cmd_viz, **grid_cli.COMMANDS,
-            **analysis_cli.COMMANDS}
+            **analysis_cli.COMMANDS, "validate": validate.run}
 
 
 class Terminated(BaseException):

@@ -9,7 +9,6 @@ import numpy as np
 
 from gridvalue.simulation.profiles import CLASS_INDEX, MICROGRID_CLASS
 from gridvalue.simulation.rng import Streams
-from gridvalue.simulation.scenario import Scenario
 
 HOUSEHOLD, ENTERPRISE, MICROGRID = 0, 1, 2
 TYPE_NAMES = ("household", "enterprise", "microgrid")
@@ -48,7 +47,7 @@ def _choose_class(rng: np.random.Generator, shares: dict[str, float], n: int) ->
     return np.array([CLASS_INDEX[names[i]] for i in picks], dtype=np.int16).reshape(n)
 
 
-def draw_households(scenario: Scenario, streams: Streams) -> dict[str, np.ndarray]:
+def draw_households(scenario, streams: Streams) -> dict[str, np.ndarray]:
     p = scenario.population
     n = p.households
     rng = streams["households"]
@@ -77,7 +76,7 @@ def draw_households(scenario: Scenario, streams: Streams) -> dict[str, np.ndarra
     }
 
 
-def draw_enterprises(scenario: Scenario, streams: Streams) -> dict[str, np.ndarray]:
+def draw_enterprises(scenario, streams: Streams) -> dict[str, np.ndarray]:
     p, prof = scenario.population, scenario.profiles
     n = p.enterprises
     rng = streams["enterprises"]
@@ -117,7 +116,7 @@ def draw_enterprises(scenario: Scenario, streams: Streams) -> dict[str, np.ndarr
     }
 
 
-def draw_microgrids(scenario: Scenario, streams: Streams,
+def draw_microgrids(scenario, streams: Streams,
                     flh_microgrid_h: float) -> dict[str, np.ndarray]:
     p = scenario.population
     n = p.microgrids
@@ -150,7 +149,7 @@ ACCUMULATORS = ("import_kwh", "export_kwh", "bill", "peak_kw", "service_paid",
                 "service_received", "service_saved_kwh", "month_demand_kwh", "month_bill")
 
 
-def connected_kw(scenario: Scenario, ctype: np.ndarray, annual_kwh: np.ndarray,
+def connected_kw(scenario, ctype: np.ndarray, annual_kwh: np.ndarray,
                  class_peak_kw_per_kwh: np.ndarray) -> np.ndarray:
     """Each customer's connected load, kW: households by their annual use with a floor (the
     design load of a home); enterprises and microgrids a headroom over their class shape's
@@ -162,7 +161,7 @@ def connected_kw(scenario: Scenario, ctype: np.ndarray, annual_kwh: np.ndarray,
     return np.where(ctype == HOUSEHOLD, household, other)
 
 
-def customer_columns(scenario: Scenario, households: dict, enterprises: dict,
+def customer_columns(scenario, households: dict, enterprises: dict,
                      microgrids: dict, class_peak_kw_per_kwh: np.ndarray) -> dict[str, np.ndarray]:
     """The shared columns of every customer, households first, then enterprises, then
     microgrids (a customer's index in this table is its connection point). The shared

@@ -31,6 +31,7 @@ from gridvalue.simulation.schema import (
     table,
     to_dict,
 )
+from gridvalue.simulation.vocabulary import SEGMENT_NAMES, TARIFF_KINDS
 from gridvalue.simulation.weather import (
     KT_MAX,
     MONTHLY,
@@ -425,8 +426,6 @@ class Profiles:
         "Change of PV power per K of cell temperature above 25 deg C", min=-0.02, max=0)
 
 
-SEGMENT_NAMES = ("household", "industrial", "commercial", "agricultural", "microgrid")
-TARIFF_KINDS = ("flat", "tou", "cpp", "rtp")
 MIDDAY_AND_EVENING = (10, 11, 12, 13, 17, 18, 19, 20)
 FS = "Faruqui & Sergici (2010)"
 
@@ -1050,12 +1049,14 @@ class Scenario:
         return p.households + p.enterprises + p.microgrids
 
 
-SCENARIO_PACKAGE = "gridvalue.experiments"
+# The packaged scenarios: package data under the `gridvalue` root (installed with
+# gridvalue.experiments), found without importing that higher layer.
+SCENARIO_FOLDER = ("experiments", "scenarios")
 
 
 def packaged_scenarios() -> dict[str, Path]:
     """Packaged scenario names and their files."""
-    folder = resources.files(SCENARIO_PACKAGE) / "scenarios"
+    folder = resources.files("gridvalue").joinpath(*SCENARIO_FOLDER)
     return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
 
 

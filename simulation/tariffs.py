@@ -20,8 +20,8 @@ before, so flat scenarios give the same numbers to the last bit.
 
 import numpy as np
 
-from gridvalue.simulation.scenario import TARIFF_KINDS
 from gridvalue.simulation.services.base import in_segments
+from gridvalue.simulation.vocabulary import TARIFF_KINDS
 
 FLAT, TOU, CPP, RTP = range(4)
 PACKAGE = {name: code for code, name in enumerate(TARIFF_KINDS)}

@@ -1,15 +1,12 @@
-"""Shared fixtures: small scenarios that run in well under a second."""
+"""Shared fixtures: small scenarios that run in well under a second (their overrides:
+tests/small_scenarios.py)."""
 
 import pytest
+from small_scenarios import small
 
 from gridvalue.simulation.model import GridValueModel
 
-SMALL = {
-    "population.households": 300,
-    "population.enterprises": 60,
-    "population.microgrids": 3,
-    "meta.days": 14,
-}
+SMALL = small()  # 300 households, 60 enterprises, 3 microgrids, 14 days
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from small_scenarios import small
 
 from gridvalue.experiments.runner import run_scenario
 from gridvalue.simulation.lifetime import expected_value
@@ -15,8 +16,7 @@ from gridvalue.simulation.services import registry
 
 ALL_SERVICES = sorted(registry())
 CREDIT_EXPOSED = sorted(n for n, cls in registry().items() if cls.credit_exposed)
-SMALL = {"population.households": 150, "population.enterprises": 80,
-         "population.microgrids": 3, "market.initial_awareness_share": 1.0}
+SMALL = small(150, 80, 3, days=None, **{"market.initial_awareness_share": 1.0})
 
 
 def offer(names, **extra) -> dict:

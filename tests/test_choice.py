@@ -6,6 +6,7 @@ import types
 import numpy as np
 import pytest
 from scipy import stats
+from small_scenarios import small
 
 from gridvalue.agents.choice import (
     DGEN_MAX_SHARE,
@@ -22,8 +23,7 @@ from gridvalue.simulation.contracts import DEFAULTED, TERMINATED
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 
-SMALL = {"population.households": 1000, "population.enterprises": 120,
-         "population.microgrids": 2}
+SMALL = small(1000, 120, 2, days=None)
 
 
 def test_dgen_curve_reproduces_its_table_and_never_pays_back_gives_zero():
@@ -90,13 +90,8 @@ def _simulate_payback(paybacks, n=20_000, seed=0):
     return np.array(shares)
 
 
-@pytest.mark.parametrize("payback", [3.0, 6.0, 10.0])
-def test_long_run_pv_adoption_at_fixed_payback_meets_dgen_share(payback):
-    """20,000 households, complete graph, all aware, one self-financed PV alternative at a
-    fixed payback: after 40 years the share adopted is dGen's max market share within 0.05."""
-    share = _simulate_payback([payback] * 480, seed=int(payback))[-1]
-    expected = float(dgen_max_market_share(np.array([payback]))[0])
-    assert abs(share - expected) < 0.05, (share, expected)
+# Moved to the validation cases tests/cases/dgen_ceiling_payback_* (run by
+# tests/test_validation_cases.py and `gridvalue validate`).
 
 
 def test_better_economics_mid_run_continue_from_the_current_share():

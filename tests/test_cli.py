@@ -8,11 +8,11 @@ import tomllib
 
 import pandas as pd
 import pytest
+from small_scenarios import as_set_args, small
 
 from gridvalue.experiments.runner import TABLES
 
-SMALL = ["--set", "population.households=200", "--set", "population.enterprises=30",
-         "--set", "population.microgrids=2", "--set", "meta.days=10"]
+SMALL = as_set_args(small(200, 30, 2, days=10))
 
 
 def gridvalue(*args, cwd=None):

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from small_scenarios import as_set_args, small
 
 from gridvalue.experiments.cli import main
 from gridvalue.experiments.compare import (
@@ -17,9 +18,8 @@ from gridvalue.experiments.compare import (
 )
 from gridvalue.simulation.scenario import load_scenario
 
-SMALL = {"population.households": 300, "population.enterprises": 40,
-         "population.microgrids": 2, "meta.days": 20}
-SMALL_ARGS = [a for k, v in SMALL.items() for a in ("--set", f"{k}={v}")]
+SMALL = small(300, 40, 2, days=20)
+SMALL_ARGS = as_set_args(SMALL)
 
 
 class Proc:

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from small_scenarios import small
 
 from gridvalue.experiments.runner import GRID_TABLES, run_scenario
 from gridvalue.simulation.grids import line_type, transformer_vk_share
 
-SMALL = {"population.households": 300, "population.enterprises": 40,
-         "population.microgrids": 2, "meta.days": 7}
+SMALL = small(300, 40, 2, days=7)
 
 
 @pytest.fixture(scope="module")

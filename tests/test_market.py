@@ -1,40 +1,13 @@
-"""The market: the Bass reduction of the choice rule, common random numbers, and screening
-(money between all parties: tests/test_books.py)."""
+"""The market: common random numbers and screening (money between all parties:
+tests/test_books.py; the Bass reduction of the choice rule: tests/cases/bass_reduction)."""
 
 import numpy as np
 
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.social import SocialGraph
 
-
-def bass_map(p: float, q: float, dt: float, periods: int) -> np.ndarray:
-    f = [0.0]
-    for _ in range(periods):
-        f.append(f[-1] + (p + q * f[-1]) * (1 - f[-1]) * dt)
-    return np.array(f[1:])
-
-
-def test_bass_reduction_on_a_complete_graph():
-    """10,000 customers, complete graph, all aware, market ceiling off: the seed-averaged
-    adoption curve follows F[k+1] = F[k] + (p + q F[k]) (1 - F[k]) dt within 0.01."""
-    p, q, months = 0.2, 2.0, 24
-    curves = []
-    for seed in range(6):  # imitation at q = 2 amplifies early noise: average six seeds
-        model = GridValueModel("ee_shared_savings", seed=seed, overrides={
-            "population.households": 0, "population.enterprises": 10000,
-            "population.microgrids": 0, "meta.days": 730,
-            "market.social_graph": "complete", "market.initial_awareness_share": 1.0,
-            "choice.ceiling": "off", "choice.self_finance": False,
-            "services.shared_savings.innovation_p_per_year": p,
-            "services.shared_savings.imitation_q_per_year": q})
-        model.run()
-        uptake = model.market.uptake_frame().groupby("date")
-        curves.append((uptake["contracts_total"].sum() / uptake["eligible"].sum()).to_numpy())
-    mean = np.mean(curves, axis=0)
-    expected = bass_map(p, q, 1 / 12, months)
-    assert len(mean) == months
-    assert np.abs(mean - expected).max() < 0.01, np.abs(mean - expected).max()
-    assert expected[-1] > 0.8  # the curve went through its S
+# Moved to the validation cases tests/cases/bass_reduction (run by
+# tests/test_validation_cases.py and `gridvalue validate`).
 
 
 def test_complete_graph_share_excludes_self():

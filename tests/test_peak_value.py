@@ -4,13 +4,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from small_scenarios import small
 
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.peaks import deferral_relief_kw, paired_peak_value, peak_kpis
 from gridvalue.simulation.storage import Batteries, dispatch_price
 
-SMALL = {"population.households": 400, "population.enterprises": 80,
-         "population.microgrids": 3, "meta.days": 45}
+SMALL = small(400, 80, 3, days=45)
 
 
 @settings(max_examples=60, deadline=None)

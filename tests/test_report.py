@@ -3,14 +3,14 @@
 import re
 
 import pytest
+from small_scenarios import small
 
 from gridvalue.experiments import report
 from gridvalue.experiments.labels import label, npv_note, number
 from gridvalue.experiments.report import write_run_report
 from gridvalue.experiments.runner import run_scenario
 
-SMALL = {"population.households": 150, "population.enterprises": 120,
-         "population.microgrids": 2, "meta.days": 62}
+SMALL = small(150, 120, 2, days=62)
 
 
 def _captions(path):

@@ -2,15 +2,14 @@
 
 import numpy as np
 import pytest
+from small_scenarios import MECHANICS, small
 
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
 
-SMALL = {"population.households": 200, "population.enterprises": 150, "meta.days": 240,
-         "market.initial_awareness_share": 0.5,
-         # the services' mechanics, not choice (tests/test_choice.py): offers considered are taken
-         "choice.ceiling": "off", "choice.self_finance": False}
+SMALL = small(200, 150, None, days=240, **{"market.initial_awareness_share": 0.5},
+              **MECHANICS)
 ENTERPRISES = slice(200, 350)
 
 

@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
+from small_scenarios import MECHANICS, small
 
 from gridvalue.simulation.contracts import ACTIVE, COMPLETED, DEFAULTED
 from gridvalue.simulation.model import GridValueModel
 
-SMALL = {"population.households": 150, "population.enterprises": 200, "meta.days": 240,
-         "market.initial_awareness_share": 0.5,
-         # the services' mechanics, not choice (tests/test_choice.py): offers considered are taken
-         "choice.ceiling": "off", "choice.self_finance": False}
+SMALL = small(150, 200, None, days=240, **{"market.initial_awareness_share": 0.5},
+              **MECHANICS)
 
 
 def run(name: str | None, seed: int = 4, **extra):

@@ -2,18 +2,17 @@
 
 import numpy as np
 import pytest
+from small_scenarios import MECHANICS, small
 
 from gridvalue.simulation.contracts import ACTIVE
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
 
-SMALL = {"population.households": 100, "population.enterprises": 20,
-         "population.microgrids": 30, "meta.days": 200, "meta.start_date": "2025-03-01",
-         "market.initial_awareness_share": 1.0,
-         "population.enterprise_default_hazard_mean": 0.0,
-         # the services' mechanics, not choice (tests/test_choice.py): offers considered are taken
-         "choice.ceiling": "off", "choice.self_finance": False}  # no defaults: exact comparisons
+SMALL = small(100, 20, 30, days=200, **{
+    "meta.start_date": "2025-03-01", "market.initial_awareness_share": 1.0,
+    "population.enterprise_default_hazard_mean": 0.0,  # no defaults: exact comparisons
+}, **MECHANICS)
 EMS = "microgrid_energy_management"
 
 

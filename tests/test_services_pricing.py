@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
+from small_scenarios import small
 
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.tariffs import FLAT
 
 HOUSEHOLDS = 600
-SMALL = {"population.households": HOUSEHOLDS, "population.enterprises": 60,
-         "population.microgrids": 2, "meta.days": 120, "market.initial_awareness_share": 0.5}
+SMALL = small(HOUSEHOLDS, 60, 2, days=120, **{"market.initial_awareness_share": 0.5})
 
 
 def run(services: dict | None = None, seed: int = 4, **extra):
@@ -76,17 +76,9 @@ def test_packages_ledger(baseline, packages):
         "energy_sales", "revenue")
 
 
-def test_default_enrolment_gives_3_to_5_times_opt_in():
-    """Faruqui et al. (2014), 'Smart by Default': the baseline town, one year, the service's
-    defaults otherwise."""
-    uptake = {}
-    for enrolment in ("opt_in", "default"):
-        model = GridValueModel("baseline", seed=0, overrides={
-            "services.price_packages.enrolment": enrolment}).run()
-        uptake[enrolment] = len(model.market.services[0].contracts) / 2000
-    ratio = uptake["default"] / uptake["opt_in"]
-    assert 3.0 <= ratio <= 5.0, uptake
-    assert 0.7 <= uptake["default"] <= 0.95
+# Moved to the validation cases tests/cases/default_vs_opt_in_enrolment and
+# default_enrolment_uptake (run by
+# tests/test_validation_cases.py and `gridvalue validate`).
 
 
 def test_home_energy_management(baseline):

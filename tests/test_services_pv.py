@@ -2,16 +2,15 @@
 
 import numpy as np
 import pytest
+from small_scenarios import MECHANICS, small
 
 from gridvalue.simulation.contracts import ACTIVE, DEFAULTED
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
 
-SMALL = {"population.households": 300, "population.enterprises": 120, "meta.days": 200,
-         "meta.start_date": "2025-03-01", "market.initial_awareness_share": 0.5,
-         # the services' mechanics, not choice (tests/test_choice.py): offers considered are taken
-         "choice.ceiling": "off", "choice.self_finance": False}
+SMALL = small(300, 120, None, days=200, **{
+    "meta.start_date": "2025-03-01", "market.initial_awareness_share": 0.5}, **MECHANICS)
 NIGHT = [0, 1, 2, 3, 4, 21, 22, 23]
 MIDDAY = [11, 12, 13]
 

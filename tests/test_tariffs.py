@@ -1,20 +1,17 @@
-"""Tariffs: revenue-neutral TOU, CPP events from the company's forecast, RTP, flat unchanged,
-and the residential TOU peak reduction (Faruqui & Sergici: 3-6 % at 2:1-4:1, no enabling
-technology)."""
+"""Tariffs: revenue-neutral TOU, CPP events from the company's forecast, RTP, flat unchanged.
+The residential TOU peak reduction (Faruqui & Sergici: 3-6 % at 2:1-4:1, no enabling
+technology) is the validation cases tests/cases/tou_residential_*."""
 
 import numpy as np
 import pytest
+from small_scenarios import small
 
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
 from gridvalue.simulation.tariffs import CPP, FLAT, RTP, TOU, hour_mask, tou_multipliers
 
-SMALL = {"population.households": 300, "population.enterprises": 60,
-         "population.microgrids": 3, "meta.days": 40}
-# a residential area over January and February, when the h0 household load peaks
-RESIDENTIAL = {"population.households": 2000, "population.enterprises": 0,
-               "population.microgrids": 0, "meta.days": 59}
+SMALL = small(300, 60, 3, days=40)
 
 
 def test_tou_is_revenue_neutral_for_each_class_shape():
@@ -81,27 +78,8 @@ def test_bad_tariff_input_is_refused():
         load_scenario("tou_pricing", ['tariff.segments=["household", "household"]'])
 
 
-@pytest.fixture(scope="module")
-def residential_baselines():
-    return {seed: GridValueModel("baseline", seed=seed, overrides=RESIDENTIAL).run()
-            for seed in range(3)}
-
-
-@pytest.mark.parametrize("ratio", [2.0, 3.0, 4.0])
-def test_residential_tou_cuts_the_peak_by_3_to_6_percent(residential_baselines, ratio):
-    """A residential area (households only) on tou_pricing, no enabling technology: the
-    seed-averaged system peak falls 3-6 % (Faruqui & Sergici 2010), more at higher ratios,
-    and daily energy barely moves (revenue-neutral prices)."""
-    cuts, energy = [], []
-    for seed, base in residential_baselines.items():
-        tou = GridValueModel("tou_pricing", seed=seed, overrides=RESIDENTIAL | {
-            "tariff.tou_peak_ratio_summer": ratio, "tariff.tou_peak_ratio_winter": ratio}).run()
-        assert not tou.customers["enabling_technology"].any()
-        cuts.append(1 - tou.system_kw.max() / base.system_kw.max())
-        energy.append(tou.system_kw.sum() / base.system_kw.sum() - 1)
-    print(f"ratio {ratio}: peak cut {np.mean(cuts):.4f}, energy {np.mean(energy):+.5f}")
-    assert 0.03 <= np.mean(cuts) <= 0.06, cuts
-    assert abs(np.mean(energy)) < 0.002
+# Moved to the validation cases tests/cases/tou_residential_winter_* (run by
+# tests/test_validation_cases.py and `gridvalue validate`).
 
 
 @pytest.mark.parametrize("name", ["tou_pricing", "cpp_events", "realtime_pricing",

@@ -3,16 +3,15 @@
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from small_scenarios import small
 
 from gridvalue.simulation.scenario import load_scenario, packaged_scenarios
 from gridvalue.viz import charts, snapshot
 from gridvalue.viz.layout import radial_layout
 from gridvalue.viz.twin import Twin
 
-SMALL = {"population.households": 300, "population.enterprises": 100,
-         "population.microgrids": 2, "meta.days": 62,
-         "services.shared_savings.contacts_per_month": 60,
-         "services.shared_savings.innovation_p_per_year": 0.6}
+SMALL = small(300, 100, 2, days=62, **{"services.shared_savings.contacts_per_month": 60,
+                                        "services.shared_savings.innovation_p_per_year": 0.6})
 DRAW = [(charts.peak_day, ()), (charts.uptake, ()), (charts.pnl, ()), (charts.bills, ()),
         (charts.network, ("uptake",)), (charts.network, ("loading",))]
 

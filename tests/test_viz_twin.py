@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from small_scenarios import small
 
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.viz import snapshot
@@ -12,11 +13,10 @@ from gridvalue.viz.layout import radial_layout
 from gridvalue.viz.session import Session
 from gridvalue.viz.twin import Twin, baseline_twin
 
-SMALL = {"population.households": 400, "population.enterprises": 120,
-         "population.microgrids": 2, "meta.days": 90,
-         "services.shared_savings.contacts_per_month": 60,
-         "services.shared_savings.innovation_p_per_year": 0.6,
-         "choice.self_finance": False}  # only contract holders' bills move
+SMALL = small(400, 120, 2, days=90, **{
+    "services.shared_savings.contacts_per_month": 60,
+    "services.shared_savings.innovation_p_per_year": 0.6,
+    "choice.self_finance": False})  # only contract holders' bills move
 
 
 @pytest.fixture(scope="module")

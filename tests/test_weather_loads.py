@@ -230,17 +230,6 @@ def test_overriding_a_normal_moves_the_weather():
     assert hot_kwh > 1.1 * normal_kwh  # air conditioners
 
 
-@pytest.mark.slow
-def test_residential_tou_cuts_the_summer_evening_peak_by_3_to_6_percent():
-    """Faruqui & Sergici (2010) on the summer peak of a Wuhan residential area (households
-    only, June-August, 3:1, 2 seeds): the air-conditioned evening peak falls 3-6 %."""
-    area = {"population.households": 2000, "population.enterprises": 0,
-            "population.microgrids": 0, "meta.days": 92, "meta.start_date": "2025-06-01"}
-    cuts = []
-    for seed in range(2):
-        base = GridValueModel("baseline", seed=seed, overrides=area).run()
-        tou = GridValueModel("tou_pricing", seed=seed, overrides=area).run()
-        day, hour = np.unravel_index(base.system_kw.argmax(), base.system_kw.shape)
-        assert 18 <= hour <= 22
-        cuts.append(1 - tou.system_kw.max() / base.system_kw.max())
-    assert 0.03 <= np.mean(cuts) <= 0.06, cuts
+# Moved to the validation cases tests/cases/tou_residential_summer_3to1 and
+# residential_summer_peak_hour_* (run by
+# tests/test_validation_cases.py and `gridvalue validate`).

@@ -16,8 +16,8 @@ from gridvalue.agents.choice import expected_acceptance
 from gridvalue.simulation.contracts import ACTIVE, TERMINATED, ContractBook
 from gridvalue.simulation.lifetime import depreciation_shield, expected_value, ramp
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
-from gridvalue.simulation.scenario import SEGMENT_NAMES
 from gridvalue.simulation.schema import param
+from gridvalue.simulation.vocabulary import SEGMENT_NAMES
 
 A = "assumption"
 REGISTRY: dict[str, type["Service"]] = {}
