@@ -155,6 +155,9 @@ class _History:
     class_peak_kw_per_kwh: np.ndarray
     bill_class_kwh_per_kwh: np.ndarray
     bill_degree_days: np.ndarray
+    bill_base_kwh_per_kwh: np.ndarray
+    bill_temperature_c: np.ndarray
+    bill_day_period: np.ndarray
 
     @property
     def nbytes(self) -> int:
@@ -244,7 +247,10 @@ def acquire(scenario, customers, flexibility_share: np.ndarray,
         class_billed_share=h.class_billed_share.copy(),
         class_peak_kw_per_kwh=h.class_peak_kw_per_kwh.copy(),
         bill_class_kwh_per_kwh=h.bill_class_kwh_per_kwh.copy(),
-        bill_degree_days=h.bill_degree_days.copy())
+        bill_degree_days=h.bill_degree_days.copy(),
+        bill_base_kwh_per_kwh=h.bill_base_kwh_per_kwh.copy(),
+        bill_temperature_c=h.bill_temperature_c.copy(),
+        bill_day_period=h.bill_day_period.copy())
 
 
 def _peak_slot(system_peak: np.ndarray, slot_day: np.ndarray, m: int) -> int:

@@ -35,6 +35,23 @@ class Batteries:
         return self.energy_kwh * self.soc_max_share
 
 
+def shaving_threshold(net_kw: np.ndarray, energy_kwh: np.ndarray, power_kw: np.ndarray,
+                      hours_per_interval: float, iterations: int = 40) -> np.ndarray:
+    """Per row, the lowest level whose excess energy (capped at power) fits in `energy_kwh`.
+
+    Bisection, vectorised over rows: the energy above a level falls as the level rises.
+    """
+    low = np.minimum(net_kw.min(axis=1), net_kw.max(axis=1) - power_kw)
+    high = net_kw.max(axis=1)
+    for _ in range(iterations):
+        mid = 0.5 * (low + high)
+        excess = np.minimum(np.maximum(net_kw - mid[:, None], 0.0), power_kw[:, None])
+        fits = excess.sum(axis=1) * hours_per_interval <= energy_kwh
+        high = np.where(fits, mid, high)
+        low = np.where(fits, low, mid)
+    return high
+
+
 def dispatch_peak_shaving(batteries: Batteries, net_kw: np.ndarray,
                           hours_per_interval: float) -> tuple[np.ndarray, np.ndarray]:
     """Dispatch one day against each site's own peak, with perfect day-ahead foresight.
