@@ -4,6 +4,7 @@ budget, the decision log."""
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gridvalue.agents.strategies import STRATEGIES
@@ -233,3 +234,14 @@ def test_learning_beats_fixed_at_the_default_terms_over_three_years():
         learning = run_scenario("learning_terms", seed=seed, overrides=tiny)
         assert (learning.summary["company_npv_lifetime"]
                 > fixed.summary["company_npv_lifetime"])
+
+
+@pytest.mark.slow
+def test_voi_runs_under_a_strategy(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    rc = cli.main(["voi", "--replicates", "2", "--out", "voi", "--quiet",
+                   "--set", "population.households=10", "--set", "population.enterprises=40",
+                   "--set", "meta.days=40", "--set", "company.strategy=\"learning\""])
+    assert rc == 0, capsys.readouterr().err
+    runs = pd.read_csv(tmp_path / "voi" / "runs.csv")
+    assert len(runs) == 2 * 4 * 3
