@@ -18,6 +18,7 @@ contacts of the same offer).
 
 import argparse
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,11 @@ KPI = "company_npv_lifetime"
 
 
 def _npv(scenario: str, seed: int, overrides: list[str]) -> float:
-    return float(run_scenario(scenario, seed=seed, overrides=overrides).summary[KPI])
+    started = time.perf_counter()
+    value = float(run_scenario(scenario, seed=seed, overrides=overrides).summary[KPI])
+    print(f"  {scenario} seed {seed} {' '.join(overrides[-2:])}: {value:,.0f} "
+          f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+    return value
 
 
 def _ci(d: np.ndarray) -> str:
