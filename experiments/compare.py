@@ -392,7 +392,11 @@ def write_compare_report(summary: pd.DataFrame, info: dict, curves: dict, path) 
 
     from gridvalue.experiments.report import _figure
 
-    table = summary.to_html(index=False, float_format=_number, na_rep="-")
+    named = summary.rename(columns={"baseline": info["baseline"], "scenario": info["scenario"],
+                                    "delta_pct": "delta %", "ci_low": "95 % CI low",
+                                    "ci_high": "95 % CI high"})
+    named.insert(1, "unit", [kpi_unit(k, info.get("currency", "CNY")) for k in summary["kpi"]])
+    table = named.to_html(index=False, float_format=_number, na_rep="-")
     figures = [_figure("Change of each KPI against the baseline, with 95 % CI of the paired "
                        "difference", _delta_chart(summary))]
     if curves:
