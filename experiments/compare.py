@@ -393,8 +393,13 @@ def write_compare_report(summary: pd.DataFrame, info: dict, curves: dict, path) 
     from gridvalue.experiments.labels import label, number
     from gridvalue.experiments.report import _figure
 
-    shown = summary.assign(kpi=summary["kpi"].map(label))  # labels with units, 1,234 not 1.2e3
-    table = shown.to_html(index=False, float_format=number, na_rep="-")
+    currency = info.get("currency", "CNY")
+    named = summary.rename(columns={"baseline": info["baseline"], "scenario": info["scenario"],
+                                    "delta_pct": "delta %", "ci_low": "95 % CI low",
+                                    "ci_high": "95 % CI high"})
+    named["kpi"] = [label(k, currency, with_unit=False) for k in summary["kpi"]]
+    named.insert(1, "unit", [kpi_unit(k, currency) for k in summary["kpi"]])
+    table = named.to_html(index=False, float_format=number, na_rep="-")
     figures = [_figure("Change of each KPI against the baseline, with 95 % CI of the paired "
                        "difference", _delta_chart(summary))]
     if curves:

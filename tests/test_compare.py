@@ -137,6 +137,9 @@ def test_three_scenario_compare_prints_and_writes_per_service_lines(tmp_path, gr
     assert values == sorted(values, reverse=True) and [r["rank"] for r in ranked] == [1, 2]
     assert (out / "report.html").read_text().startswith("<!doctype html>")
     assert len(list(out.glob("report-*.html"))) == 2
+    page = (out / "report-2-pv_investment.html").read_text()
+    assert "<th>pv_investment</th>" in page and "<th>unit</th>" in page
+    assert "e+0" not in page.split("<h2>Charts</h2>")[0]  # no scientific notation in tables
     table = gridvalue(*args, "--out", str(tmp_path / "t"), "--objective", "system_peak_kw:min")
     assert table.returncode == 0, table.stderr
     text = table.stdout

@@ -96,3 +96,13 @@ def test_discover_bad_input(ishigami_store, capsys, args, message):
 def test_discover_refuses_a_folder_that_is_not_a_sweep(tmp_path, capsys):
     code, out = run(capsys, "discover", tmp_path, "--output", "y", "--above", "1")
     assert code == 2 and "not a sweep's results folder" in out.err
+
+
+def test_a_text_parameter_is_peeled_as_categories():
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame({"kind": rng.choice(["flat", "tou", "cpp"], 600),
+                      "p": rng.uniform(0, 1, 600), "k": rng.integers(1, 10, 600)})
+    hit = ((x["kind"] == "tou") & (x["p"] > 0.5)).to_numpy()
+    box = prim_boxes(x, hit)[0]
+    assert box["limits"]["kind"] == ["tou"] and "k" not in box["limits"]
+    assert box["coverage"] > 0.9 and box["limits"]["p"][0] > 0.3
