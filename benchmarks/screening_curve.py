@@ -6,6 +6,7 @@ Usage: python benchmarks/screening_curve.py
 
 import pandas as pd
 
+from gridvalue.experiments.labels import number
 from gridvalue.experiments.screening import curve_bands, screening_curves
 from gridvalue.simulation.scenario import load_scenario
 
@@ -14,7 +15,7 @@ scenario = load_scenario("credit_screening", {"population.households": 200,
                                               "population.enterprises": 1000})
 curves = screening_curves(scenario, range(3), "shared_savings",
                           scenario.report.screening_thresholds)
-print(curves.drop(columns="seed").groupby("threshold").mean().to_string())
+print(curves.drop(columns="seed").groupby("threshold").mean().to_string(float_format=number))
 print()
 print("line_npv_lifetime over seeds:")
-print(curve_bands(curves, "line_npv_lifetime").to_string(float_format="{:,.0f}".format))
+print(curve_bands(curves, "line_npv_lifetime").to_string(float_format=number))

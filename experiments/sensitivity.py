@@ -67,6 +67,8 @@ def plot(table: pd.DataFrame, path: Path, design: str) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from gridvalue.experiments.labels import label
+
     outputs = list(dict.fromkeys(table["output"]))
     fig, axes = plt.subplots(len(outputs), 1, figsize=(8, 1.2 + 0.45 * table["parameter"]
                                                         .nunique() * len(outputs)),
@@ -83,10 +85,11 @@ def plot(table: pd.DataFrame, path: Path, design: str) -> Path:
             ax.barh(y + 0.2, rows["sigma"], 0.4, label="sigma")
         ax.set_yticks(y, rows["parameter"], fontsize=8)
         ax.invert_yaxis()
-        ax.set_title(name, fontsize=9)
-        ax.legend(fontsize=7, loc="lower right")
+        ax.set_title(label(name), fontsize=9)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  frameon=False)  # off the bars
     fig.tight_layout()
-    fig.savefig(path, dpi=96, metadata={"Software": None})
+    fig.savefig(path, dpi=96, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return path
 
