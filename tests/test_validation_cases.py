@@ -76,3 +76,20 @@ def test_a_case_outside_its_bounds_fails(tmp_path):
     result = _result(src)
     assert validate.Result(wrong, result.figure).passed is False
     assert "**FAIL**" in validate.report([validate.Result(wrong, result.figure)])
+
+
+def test_validate_command_runs_a_case_and_refuses_bad_input_in_one_line(tmp_path, capsys):
+    from gridvalue.experiments.cli import main
+
+    assert main(["validate", "--case", "case33bw_losses"]) == 0
+    assert "pass  case33bw_losses" in capsys.readouterr().out
+    assert main(["validate", "--case", "nope"]) == 2
+    assert "gridvalue: error: --case: unknown case 'nope'" in capsys.readouterr().err
+    assert main(["validate", "--out", str(tmp_path / "no" / "x.md")]) == 2
+    assert main(["validate", "--fast", "--out", str(tmp_path / "x.md")]) == 2
+    assert not (tmp_path / "x.md").exists()
+    broken = tmp_path / "cases" / "broken"
+    broken.mkdir(parents=True)
+    (broken / "scenario.toml").write_text('extends = "baseline"\n')
+    assert main(["validate", "--cases", str(tmp_path / "cases")]) == 2
+    assert "broken/expect.toml: missing" in capsys.readouterr().err
