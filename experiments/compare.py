@@ -140,7 +140,7 @@ def paired_many(base: Scenario, others: dict[str, Scenario], seeds: Sequence[int
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        from gridvalue.experiments.sweep import die_with_parent
+        from gridvalue.experiments.workers import die_with_parent
 
         with ProcessPoolExecutor(min(workers, len(tasks)),
                                  mp_context=multiprocessing.get_context("spawn"),
