@@ -157,10 +157,12 @@ class OptionC:
         self.kind = model.scenario.data_platform.mv_baseline
         n = len(obs.customer_type)
         if self.kind == "change_point":
-            calendar = obs.bill_base_kwh_per_kwh[obs.profile_class]
-            hdd, cdd = period_degree_days(obs.bill_temperature_c, obs.bill_day_period,
-                                          obs.monthly_kwh.shape[1])
-            self.coef = fit_change_point(obs.monthly_kwh, calendar, hdd, cdd)
+            # fitted on first measurement, per customer (most customers are never measured)
+            self._obs = obs
+            self._bill_dd = period_degree_days(obs.bill_temperature_c, obs.bill_day_period,
+                                               obs.monthly_kwh.shape[1])
+            self.coef = np.zeros((n, 5))
+            self._fitted = np.zeros(n, dtype=bool)
             meta = model.scenario.meta
             # the published profiles' daily energy over the horizon (no weather)
             self.base_daily = load_shapes(meta.start_date, model.days, meta.intervals_per_day,
@@ -175,6 +177,16 @@ class OptionC:
         self.baseline_kwh = np.zeros(n)
         self.months = np.zeros(n, dtype=np.int64)
         self.errors: list[np.ndarray] = []  # (measured - true) / baseline, per contract-month
+
+    def _fit(self, customers: np.ndarray) -> None:
+        """Change-point baselines of these customers, on their pre-period bills (once)."""
+        new = np.unique(customers[~self._fitted[customers]])
+        if len(new) == 0:
+            return
+        obs = self._obs
+        calendar = obs.bill_base_kwh_per_kwh[obs.profile_class[new]]
+        self.coef[new] = fit_change_point(obs.monthly_kwh[new], calendar, *self._bill_dd)
+        self._fitted[new] = True
 
     def _period(self) -> np.ndarray:
         """Days of the horizon in the current calendar month, up to today."""
@@ -191,6 +203,7 @@ class OptionC:
         c = model.customers
         klass = c["profile_class"][customers]
         if self.kind == "change_point":
+            self._fit(customers)
             hdd, cdd = period_degree_days(model.temperature_c[days],
                                           np.zeros(len(days), dtype=np.int64), 1)
             baseline = predict_change_point(self.coef[customers],
