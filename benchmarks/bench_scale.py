@@ -39,22 +39,24 @@ def _peer(n: int, days: int) -> dict:
         def step(self) -> None:
             self.agents.do("step")
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = Peer(n)
     for _ in range(days):
         model.step()
-    return {"wall_s": time.perf_counter() - t0}
+    return {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
 
 
-def _run(n: int, scenario: str, days: int) -> dict:
+def _run(n: int, scenario: str, days: int, noise: str = "normal") -> dict:
     from gridvalue.simulation.model import GridValueModel
 
-    t0 = time.perf_counter()
-    model = GridValueModel(scenario, overrides=overrides_for(n) | {"meta.days": days})
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = GridValueModel(scenario, overrides=overrides_for(n) | {
+        "meta.days": days, "profiles.interval_noise": noise})
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()
     return {"build_s": t1 - t0, "steps_s": t2 - t1, "wall_s": t2 - t0,
+            "cpu_s": time.process_time() - c0,
             "history": model.platform.observations is not None}
 
 
@@ -100,10 +102,12 @@ def _child(args: list[str]) -> None:
     if kind == "peer":
         out = _peer(int(args[1]), int(args[2]))
     elif kind == "run":
-        out = _run(int(args[1]), args[2], int(args[3]))
+        out = _run(int(args[1]), args[2], int(args[3]), *args[4:])
     else:
         out = _history(args[1], args[2] == "before", int(args[3]))
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["peak_rss_mb"] = usage.ru_maxrss / 1024
+    out.setdefault("cpu_s", usage.ru_utime + usage.ru_stime)  # CPU: less load-sensitive
     print(json.dumps(out))
 
 
@@ -121,33 +125,39 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--only", choices=("baseline",), default=None)
     parser.add_argument("--history-only", action="store_true")
+    parser.add_argument("--no-history", action="store_true")
     parser.add_argument("--history-days", type=int, default=90)
     a = parser.parse_args()
     if not a.history_only:
-        print(f"{'customers':>10} {'run':>17} {'build s':>8} {'steps s':>8} {'wall s':>8} "
-              f"{'peak MB':>8} {'ratio':>7}")
+        print(f"{'customers':>10} {'run':>22} {'build s':>8} {'steps s':>8} {'wall s':>8} "
+              f"{'CPU s':>8} {'peak MB':>8} {'wall ratio':>10} {'CPU ratio':>10}")
+
+        def row(n, name, r, ref, against):
+            build = f"{r['build_s']:>8.2f} {r['steps_s']:>8.2f}" if "build_s" in r else " " * 17
+            print(f"{n:>10,} {name:>22} {build} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} "
+                  f"{r['peak_rss_mb']:>8.0f} {r['wall_s'] / ref['wall_s']:>10.2f} "
+                  f"{r['cpu_s'] / ref['cpu_s']:>10.2f}  (x {against})", flush=True)
+
         scaling = []
         for n in a.sizes:
             peer = spawn("peer", n, a.days)
-            print(f"{n:>10,} {'trivial Mesa peer':>17} {'':>8} {'':>8} {peer['wall_s']:>8.2f} "
-                  f"{peer['peak_rss_mb']:>8.0f} {'1.00':>7}", flush=True)
+            row(n, "trivial Mesa peer", peer, peer, "peer")
             base = spawn("run", n, "baseline", a.days)
-            scaling.append((n, base["wall_s"], base["peak_rss_mb"]))
-            print(f"{n:>10,} {'baseline':>17} {base['build_s']:>8.2f} {base['steps_s']:>8.2f} "
-                  f"{base['wall_s']:>8.2f} {base['peak_rss_mb']:>8.0f} "
-                  f"{base['wall_s'] / peer['wall_s']:>7.2f}  (x peer)", flush=True)
+            scaling.append((n, base["cpu_s"], base["peak_rss_mb"]))
+            row(n, "baseline", base, peer, "peer")
+            row(n, "baseline, table noise", spawn("run", n, "baseline", a.days, "table"), peer,
+                "peer")
             if a.only:
                 continue
             for name in TIME_VARYING:
-                r = spawn("run", n, name, a.days)
-                print(f"{n:>10,} {name:>17} {r['build_s']:>8.2f} {r['steps_s']:>8.2f} "
-                      f"{r['wall_s']:>8.2f} {r['peak_rss_mb']:>8.0f} "
-                      f"{r['wall_s'] / base['wall_s']:>7.2f}  (x baseline)", flush=True)
+                row(n, name, spawn("run", n, name, a.days), base, "baseline")
         if len(scaling) > 1:
-            n0, w0, m0 = scaling[0]
-            for n, w, m in scaling[1:]:
-                print(f"scaling {n0:,} -> {n:,}: wall per customer x{(w / n) / (w0 / n0):.2f}, "
+            n0, c0, m0 = scaling[0]
+            for n, c, m in scaling[1:]:
+                print(f"scaling {n0:,} -> {n:,}: CPU per customer x{(c / n) / (c0 / n0):.2f}, "
                       f"memory per customer x{(m / n) / (m0 / n0):.2f} (1.00 = linear)")
+    if a.no_history:
+        return
     print(f"\nrepeated runs ({a.history_days} days, default population): time in the history")
     for kind in ("compare", "voi"):
         for mode in ("before", "after"):
