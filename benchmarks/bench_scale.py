@@ -50,8 +50,9 @@ def _run(n: int, scenario: str, days: int, noise: str = "normal") -> dict:
     from gridvalue.simulation.model import GridValueModel
 
     t0, c0 = time.perf_counter(), time.process_time()
-    model = GridValueModel(scenario, overrides=overrides_for(n) | {
-        "meta.days": days, "profiles.interval_noise": noise})
+    noise_option = {"profiles.interval_noise": noise} if noise != "normal" else {}
+    model = GridValueModel(scenario, overrides=overrides_for(n) | {"meta.days": days}
+                           | noise_option)
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()
