@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_loads.py
 	$(BIN)/python benchmarks/bench_year.py
 	$(BIN)/python benchmarks/bench_choice.py
+	$(BIN)/python benchmarks/bench_scale.py
 
 viz: $(STAMP)
 	$(BIN)/gridvalue viz

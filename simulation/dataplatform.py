@@ -542,19 +542,36 @@ def _payment_features(delay_days: np.ndarray) -> np.ndarray:
                             np.log(np.maximum(delay_days.max(axis=1), 1e-6))])
 
 
+ROWS_PER_CHUNK = 65536  # customers per chunk of the (rows, days) daily-energy ratios
+
+
 def _erratic_feature(obs: Observations, rows: np.ndarray) -> np.ndarray:
     """Log-sd of each metered customer's daily energy around its standard day (common
     day-to-day movements removed with the day's mean over all metered customers)."""
-    ratio = _daily_ratio(obs, rows)
-    if ratio.shape[1] < 2:
+    if obs.daily_kwh.shape[1] < 2:
         return np.zeros(len(rows))
-    return np.log(np.maximum(ratio.std(axis=1, ddof=1), 1e-9))
+    sd = _per_row_of_daily_ratio(obs, rows, lambda ratio: ratio.std(axis=1, ddof=1))
+    return np.log(np.maximum(sd, 1e-9))
 
 
-def _daily_ratio(obs: Observations, rows: np.ndarray) -> np.ndarray:
-    ratio = np.log(np.maximum(obs.daily_kwh[rows], 1e-9)
-                   / np.maximum(obs.class_daily_kwh_per_kwh[obs.profile_class[rows]], 1e-12))
-    return ratio - ratio.mean(axis=0, keepdims=True)
+def _log_ratio(obs: Observations, rows: np.ndarray) -> np.ndarray:
+    return np.log(np.maximum(obs.daily_kwh[rows], 1e-9)
+                  / np.maximum(obs.class_daily_kwh_per_kwh[obs.profile_class[rows]], 1e-12))
+
+
+def _per_row_of_daily_ratio(obs: Observations, rows: np.ndarray, per_row) -> np.ndarray:
+    """`per_row` of each customer's log daily energy over its class's, less the day's mean
+    over all `rows`, chunk by chunk (peak memory: one chunk, not (rows, days) float64
+    arrays); the day's mean is summed row after row as one NumPy mean over all rows is, so
+    the result does not depend on the chunk size."""
+    chunks = [rows[i:i + ROWS_PER_CHUNK] for i in range(0, len(rows), ROWS_PER_CHUNK)]
+    total = np.zeros(obs.daily_kwh.shape[1])
+    for chunk in chunks:
+        total = np.add.reduce(np.concatenate([total[None], _log_ratio(obs, chunk)]), axis=0)
+    mean = total / max(len(rows), 1)
+    if not chunks:
+        return np.zeros(0)
+    return np.concatenate([per_row(_log_ratio(obs, chunk) - mean) for chunk in chunks])
 
 
 def _load_features(obs: Observations, rows: np.ndarray) -> np.ndarray:
@@ -575,9 +592,9 @@ def _load_features(obs: Observations, rows: np.ndarray) -> np.ndarray:
     B = max(1, round(FLEX_WINDOW_HOURS * T / 24))
     excess = p - s
     window = sum(np.roll(excess, -j, axis=1) for j in range(B)) / B
-    daily = _daily_ratio(obs, rows)
     ddn = obs.meter_degree_days - obs.meter_degree_days.mean()
-    slope = daily @ ddn / max(float(ddn @ ddn), 1e-9)
+    slope = _per_row_of_daily_ratio(obs, rows, lambda ratio: ratio @ ddn) / max(
+        float(ddn @ ddn), 1e-9)
     erratic = _erratic_feature(obs, rows)
     onehot = (obs.profile_class[rows][:, None]
               == np.unique(obs.profile_class[rows])[None, :]).astype(float)

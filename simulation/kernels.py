@@ -1,12 +1,12 @@
 """Compiled (numba) loops of the daily pipeline: one pass over the (customers, T) array where
 NumPy makes many.
 
-`gross_day`: the load engine's demand of one day (simulation/loads.py) from its unit normal
-draws; `customer_totals`: each customer's energy and peak and the transformers' sums of one
-day's net loads. Each computes what the NumPy expressions it replaces compute, in the same
-order of summation where a sum crosses customers (so transformer and system loads are
-byte-identical); the AR(1) noise is the same recursion written as a recurrence instead of a
-product with its filter matrix, equal to rounding (about 1e-16 relative).
+`gross_day` (and `gross_day_table`, its table-noise twin): the load engine's demand of one
+day (simulation/loads.py) from its unit normal draws; `peak_shaving_day` and `price_day`:
+the two battery dispatch rules of simulation/storage.py, one row at a time. Each computes what
+the NumPy expressions it replaced computed; the AR(1) noise is the same process written as a
+recurrence instead of a product with its filter matrix, equal to rounding (about 1e-16
+relative), and the bisection and interval loops of the dispatch are unchanged.
 """
 
 import numba
@@ -32,28 +32,33 @@ def gross_day(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarray,
         last[c] = x
 
 
+NORMAL_TABLE_SIZE = 65536
+
+
+def normal_table() -> np.ndarray:
+    """NORMAL_TABLE_SIZE quantiles of the standard normal at the bins' midpoints, rescaled
+    to unit variance (mean 0 by symmetry): a 16-bit uniform index draws from it."""
+    from scipy.special import ndtri
+
+    q = ndtri((np.arange(NORMAL_TABLE_SIZE) + 0.5) / NORMAL_TABLE_SIZE)
+    return q / np.sqrt(np.mean(q**2))
+
+
 @numba.njit(cache=True, nogil=True)
-def customer_totals(load_kw: np.ndarray, transformer: np.ndarray, n_transformers: int,
-                    peak_kw: np.ndarray) -> tuple:
-    """One pass over a day's net loads (n, T): each customer's sum over the intervals, its
-    running peak (`peak_kw` updated in place) and the transformers' loads (n_transformers,
-    T), summed in customer order like the sparse incidence product."""
-    n, T = load_kw.shape
-    row_sum = np.zeros(n)
-    transformer_kw = np.zeros((n_transformers, T))
+def gross_day_table(u: np.ndarray, table: np.ndarray, last: np.ndarray, rho: float,
+                    sigma: np.ndarray, amplitude: np.ndarray, shape: np.ndarray,
+                    klass: np.ndarray, cap: np.ndarray, out: np.ndarray) -> None:
+    """`gross_day` with the innovations z[t, c] = table[u[t, c]] (u: 16-bit uniforms)."""
+    T, n = u.shape
+    innovation = np.sqrt(1.0 - rho * rho)
     for c in range(n):
-        j = transformer[c]
-        total = 0.0
-        high = peak_kw[c]
+        x = last[c]
+        s, a, k, limit = sigma[c], amplitude[c], klass[c], cap[c]
         for t in range(T):
-            v = load_kw[c, t]
-            total += v
-            if v > high:
-                high = v
-            transformer_kw[j, t] += v
-        row_sum[c] = total
-        peak_kw[c] = high
-    return row_sum, transformer_kw
+            x = rho * x + innovation * table[u[t, c]]
+            value = np.exp(x * s) * shape[k, t] * a
+            out[c, t] = value if value < limit else limit
+        last[c] = x
 
 
 @numba.njit(cache=True, nogil=True)

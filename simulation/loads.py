@@ -19,7 +19,7 @@ weather and the realised PV stay inside the engine.
 import numpy as np
 
 from gridvalue.simulation import solar
-from gridvalue.simulation.kernels import gross_day
+from gridvalue.simulation.kernels import gross_day, gross_day_table, normal_table
 from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario
@@ -58,6 +58,7 @@ class LoadEngine:
         self._state_rng = streams.fresh("loads:initial")
         self._streams, self._profiles, self._planning = streams, prof, None
         self._year = None
+        self._normal_table = None  # profiles.interval_noise = "table": built on first use
 
     def _pv_per_kwp(self, weather: Weather, prof) -> tuple[np.ndarray, np.ndarray]:
         """(days, T) PV per kWp under normal cloudiness and under `weather`'s own sky, both
@@ -127,7 +128,12 @@ class LoadEngine:
         if self._state is None or len(self._state[0]) != n:
             self._state = (self._state_rng.standard_normal(n), self._state_rng.standard_normal(n))
         last, level = self._state
-        z = rng.standard_normal((T, n))  # the interval draws first, then the day's
+        table = self._profiles.interval_noise == "table"
+        if table:  # 16-bit uniforms, four from each raw 64-bit draw
+            raw = rng.bit_generator.random_raw(-(-T * n // 4))
+            z = raw.view(np.uint16)[:T * n].reshape(T, n)
+        else:
+            z = rng.standard_normal((T, n))  # the interval draws first, then the day's
         phi = self.day_persistence
         level = phi * level + np.sqrt(1.0 - phi**2) * rng.standard_normal(n)
         last = last.copy()
@@ -139,9 +145,15 @@ class LoadEngine:
         # the connected load caps the draw; efficient kit (load_scale < 1) lowers it in step
         cap = customers["connected_kw"] * customers["load_scale"]
         x = np.empty((n, T))
-        gross_day(z, last, self.interval_persistence, sigma, scale,
-                  np.ascontiguousarray(self._weather_shapes[:, day, :]),
-                  customers["profile_class"], cap, x)
+        shape = np.ascontiguousarray(self._weather_shapes[:, day, :])
+        if table:
+            if self._normal_table is None:
+                self._normal_table = normal_table()
+            gross_day_table(z, self._normal_table, last, self.interval_persistence, sigma,
+                            scale, shape, customers["profile_class"], cap, x)
+        else:
+            gross_day(z, last, self.interval_persistence, sigma, scale, shape,
+                      customers["profile_class"], cap, x)
         self._state = (last, level)
         return x
 

@@ -309,3 +309,18 @@ def test_a_run_without_services_simulates_no_history_and_books_the_same_meters()
     np.testing.assert_array_equal(skipped.system_kw, always.system_kw)
     priced = GridValueModel("price_packages", seed=5, overrides=small)
     assert priced.platform.observations is not None  # the packages read the meters
+
+
+def test_load_features_do_not_depend_on_the_chunk_size(model, monkeypatch):
+    """The daily-energy features computed in chunks of 7 customers equal those of one chunk
+    (the volatility byte for byte; the weather slope, a BLAS product whose blocking follows
+    the chunk, to rounding), so the chunking that bounds the memory changes no estimate."""
+    from gridvalue.simulation import dataplatform
+
+    obs = observe(model)
+    rows = np.flatnonzero(obs.interval)
+    whole = dataplatform._load_features(obs, rows)
+    monkeypatch.setattr(dataplatform, "ROWS_PER_CHUNK", 7)
+    chunked = dataplatform._load_features(obs, rows)
+    np.testing.assert_array_equal(np.delete(chunked, 6, axis=1), np.delete(whole, 6, axis=1))
+    np.testing.assert_allclose(chunked[:, 6], whole[:, 6], rtol=1e-9, atol=1e-15)
