@@ -21,7 +21,8 @@ def errors(world: str, baseline: str, seed: int, saving: float = 0.10) -> np.nda
     model = GridValueModel("baseline", seed=seed, overrides={
         "population.households": 50, "population.enterprises": 400,
         "population.microgrids": 0, "meta.days": 365, "data_platform.world": world,
-        "data_platform.mv_baseline": baseline})
+        "data_platform.mv_baseline": baseline,
+        "data_platform.history": "always"})  # no service reads the platform in the baseline
     c = model.customers
     ent = np.flatnonzero(c["customer_type"] == 1)
     savers = np.isin(ent, ent[np.random.default_rng(seed).random(len(ent)) < 0.5])
