@@ -5,7 +5,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gridvalue.simulation.storage import Batteries, dispatch_peak_shaving, dispatch_price
+from gridvalue.simulation.storage import (
+    Batteries,
+    dispatch_peak_shaving,
+    dispatch_price,
+    shaving_threshold,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -40,24 +45,8 @@ def test_dispatch_shaves_the_peak_without_raising_it():
     assert battery_kw[0, 19] < 0  # discharges at the evening peak
 
 
-# ---- the NumPy dispatch the compiled loops replaced (reference) ----------------------------
-def _ref_threshold(net_kw: np.ndarray, energy_kwh: np.ndarray, power_kw: np.ndarray,
-                      hours_per_interval: float, iterations: int = 40) -> np.ndarray:
-    """Per row, the lowest level whose excess energy (capped at power) fits in `energy_kwh`.
-
-    Bisection, vectorised over rows: the energy above a level falls as the level rises.
-    """
-    low = np.minimum(net_kw.min(axis=1), net_kw.max(axis=1) - power_kw)
-    high = net_kw.max(axis=1)
-    for _ in range(iterations):
-        mid = 0.5 * (low + high)
-        excess = np.minimum(np.maximum(net_kw - mid[:, None], 0.0), power_kw[:, None])
-        fits = excess.sum(axis=1) * hours_per_interval <= energy_kwh
-        high = np.where(fits, mid, high)
-        low = np.where(fits, low, mid)
-    return high
-
-
+# ---- the NumPy dispatch the compiled loops replaced (reference; its bisection is
+# storage.shaving_threshold, which the home-battery fleet still uses) ------------------------
 def _ref_peak_shaving(batteries: Batteries, net_kw: np.ndarray,
                           hours_per_interval: float) -> tuple[np.ndarray, np.ndarray]:
     """Dispatch one day against each site's own peak, with perfect day-ahead foresight.
@@ -73,7 +62,7 @@ def _ref_peak_shaving(batteries: Batteries, net_kw: np.ndarray,
     soc_min, soc_max, p_max = batteries.soc_min_kwh, batteries.soc_max_kwh, batteries.power_kw
     surplus_kwh = np.minimum(np.maximum(-net_kw, 0.0), p_max[:, None]).sum(axis=1) * dt * eta
     usable_kwh = np.minimum(np.maximum(soc - soc_min, 0.0) + surplus_kwh, soc_max - soc_min) * eta
-    threshold = _ref_threshold(net_kw, usable_kwh, p_max, dt)
+    threshold = shaving_threshold(net_kw, usable_kwh, p_max, dt)
     valley = net_kw.mean(axis=1)
     power = np.zeros_like(net_kw)
     losses = np.zeros(len(soc))
