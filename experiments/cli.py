@@ -247,35 +247,26 @@ def _cmd_compare(args) -> int:
     return 0
 
 
+# the run summary's rows, in order (labels and units from experiments/labels.py)
+SUMMARY_KEYS = (
+    "households", "enterprises", "microgrids", "feeders", "transformers", "days",
+    "system_peak_kw", "system_peak_time", "energy_mwh", "load_factor", "max_feeder_peak_kw",
+    "transformers_over_rating", "transformer_hours_over_rating", "energy_revenue",
+    "wholesale_cost", "capacity_cost", "company_margin", "company_npv", "company_npv_lifetime",
+    "contracts", "contracts_defaulted", "service_revenue", "default_losses")
+
+
 def format_summary(summary: dict, currency: str) -> str:
-    """The run summary as an aligned two-column table."""
-    labels = {
-        "households": "households", "enterprises": "enterprises", "microgrids": "microgrids",
-        "feeders": "feeders", "transformers": "transformers", "days": "days simulated",
-        "system_peak_kw": "system peak (kW)", "system_peak_time": "system peak at",
-        "energy_mwh": "energy delivered (MWh)", "load_factor": "load factor",
-        "max_feeder_peak_kw": "highest feeder peak (kW)",
-        "transformers_over_rating": "transformers over rating",
-        "transformer_hours_over_rating": "transformer-hours over rating",
-        "energy_revenue": f"energy revenue ({currency})",
-        "wholesale_cost": f"wholesale energy cost ({currency})",
-        "capacity_cost": f"capacity cost of peak ({currency})",
-        "company_margin": f"company margin ({currency})",
-        "company_npv": f"company NPV over the horizon ({currency})",
-        "company_npv_lifetime": f"company NPV incl. contracts' remaining value ({currency})",
-        "contracts": "service contracts signed",
-        "contracts_defaulted": "service contracts defaulted",
-        "service_revenue": f"service revenue ({currency})",
-        "default_losses": f"default losses ({currency})",
-    }
-    width = max(len(v) for v in labels.values())
-    lines = []
-    for key, label in labels.items():
-        value = summary[key]
-        text = f"{value:,.3f}" if key == "load_factor" else (
-            f"{round(value):,}" if isinstance(value, float) else str(value))
-        lines.append(f"{label:<{width}}  {text:>16}")
-    return "\n".join(lines)
+    """The run summary as an aligned two-column table: labels with units, numbers with
+    thousands separators; a note where the horizon and lifetime NPVs differ in sign."""
+    from gridvalue.experiments.labels import label, npv_note, number
+
+    rows = [(label(key, currency), number(summary[key], 3 if key == "load_factor" else None))
+            for key in SUMMARY_KEYS]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name:<{width}}  {text:>16}" for name, text in rows]
+    note = npv_note(summary["company_npv"], summary["company_npv_lifetime"], currency)
+    return "\n".join(lines + ([note] if note else []))
 
 
 def _cmd_voi(args) -> int:

@@ -349,6 +349,7 @@ class FirstPair:
 
 
 def _delta_chart(summary: pd.DataFrame) -> str:
+    from gridvalue.experiments.labels import label
     from gridvalue.experiments.report import FIGSIZE, _png, plt
 
     rows = summary[summary["delta_pct"].notna()]
@@ -363,14 +364,14 @@ def _delta_chart(summary: pd.DataFrame) -> str:
     ax.errorbar(pct[finite], y[finite], xerr=[pct[finite] - low[finite],
                                             high[finite] - pct[finite]],
                 fmt="none", ecolor="black", capsize=3)
-    ax.set_yticks(y, rows["kpi"])
+    ax.set_yticks(y, [label(k, with_unit=False) for k in rows["kpi"]])
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set(xlabel="change against the baseline (%), with the 95 % CI")
     return _png(fig)
 
 
 def _curve_chart(curves: dict) -> str:
-    from gridvalue.experiments.report import FIGSIZE, _png, plt
+    from gridvalue.experiments.report import FIGSIZE, _png, legend_outside, plt
 
     fig, ax = plt.subplots(figsize=FIGSIZE)
     T = len(curves["base_mean"])
@@ -382,7 +383,7 @@ def _curve_chart(curves: dict) -> str:
                               ("other_households", "households, scenario", "--")):
         ax.plot(hours, curves[key] / 1000, style, label=label)
     ax.set(xlabel="hour of day", ylabel="load (MW)")
-    ax.legend(fontsize=8)
+    legend_outside(ax)
     return _png(fig)
 
 

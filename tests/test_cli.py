@@ -47,7 +47,7 @@ def test_run_writes_the_results_folder(two_runs):
         assert meta[key]
     resolved = tomllib.loads((out / "scenario.toml").read_text())
     assert resolved["meta"]["seed"] == 7 and resolved["population"]["households"] == 200
-    assert f"results: {out}" in proc.stdout and "system peak (kW)" in proc.stdout
+    assert f"results: {out}" in proc.stdout and "System peak (kW)" in proc.stdout
     daily = pd.read_parquet(out / "daily.parquet")
     assert len(daily) == 10 and (daily["system_peak_kw"] > 0).all()
     customers = pd.read_parquet(out / "customers.parquet")
