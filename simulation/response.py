@@ -41,9 +41,10 @@ def shift_and_scale(load_kw: np.ndarray, price_per_kwh: np.ndarray, flat_price_p
     load *= np.divide(cap, moved, out=np.ones_like(moved), where=moved > cap)[:, None]
     load += q  # shifted load
     new_mean = np.einsum("ij,ij->i", load, price_per_kwh) / safe_energy
-    ratio = np.where(flat_price_per_kwh > 0, new_mean / np.where(flat_price_per_kwh > 0,
-                                                                 flat_price_per_kwh, 1.0), 1.0)
-    factor = np.power(np.maximum(ratio, 1e-12), daily)
+    # the mean price is floored (not the ratio): a near-zero load's mean price can underflow
+    ratio = np.where(flat_price_per_kwh > 0, np.maximum(new_mean, 1e-12) / np.where(
+        flat_price_per_kwh > 0, flat_price_per_kwh, 1.0), 1.0)
+    factor = np.power(ratio, daily)
     load *= factor[:, None]
     return load, factor
 
