@@ -157,3 +157,21 @@ def test_guaranteed_savings_customers_never_gain_from_leaving():
     rows = service.contracts.active()
     assert len(rows) > 0 and (service.exit_gain(rows) <= 0).all()
     assert (service.contracts["status"] != TERMINATED).all()
+
+
+def test_the_value_after_notice_is_the_deferred_annuity_closed_form():
+    """a for months notice+1..left at rate r: a v^(m+1) (1 - v^(n-m)) / (1 - v), v = (1+r)^(-1/12)
+    (the textbook deferred annuity)."""
+    model = run_service("pv_lease", early_termination=True, termination_fee_share=1.0,
+                        termination_notice_months=2)
+    model.market._terminate_early = lambda *a: None  # nobody leaves: the book stays whole
+    model.run()
+    service = service_of(model, "pv_lease")
+    rows = service.contracts.active()
+    assert len(rows) > 0
+    got = service.value_after_notice(rows, np.full(len(rows), 100.0))
+    r = model.customers["discount_rate_per_year"][service.contracts["customer"][rows]]
+    n = service.remaining_months(rows)
+    v = (1 + r) ** (-1 / 12)
+    want = 100.0 * v**3 * (1 - v ** np.maximum(n - 2, 0)) / (1 - v)
+    np.testing.assert_allclose(got, want, rtol=1e-10)
