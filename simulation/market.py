@@ -342,8 +342,12 @@ class Market:
             book["term_months"][leaving] = book["months_settled"][leaving] + notice
             noticed.update(leaving.tolist())
         else:
+            back = service.exit_recovery(leaving)  # before the asset leaves the books
             fee = service.terminate(leaving, day)
             self._group(self.market_of[k])[book["customer"][leaving]] = False
+            if back.sum():
+                book["recovered"][leaving] += back
+                self.model.company.ledger.book(date, service.name, "recoveries", back.sum())
         np.add.at(self.model.customers["service_paid"], book["customer"][leaving], fee)
         self.model.company.ledger.book(date, service.name, "termination_fees", fee.sum())
         self.terminated[k] += len(leaving)

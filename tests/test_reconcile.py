@@ -123,8 +123,9 @@ def pv_generation(model, service, rows, first: int, last: int) -> np.ndarray:
     return b["kwp"][rows] * (np.where(age >= 0, keep, 0.0) * daily[None, :]).sum(axis=1)
 
 
-def reconcile(names, seed: int, hazard: float, days: int = 95) -> int:
-    model = GridValueModel("baseline", seed=seed, overrides=overrides(names, hazard, days))
+def reconcile(names, seed: int, hazard: float, days: int = 95, **extra) -> int:
+    model = GridValueModel("baseline", seed=seed,
+                           overrides=overrides(names, hazard, days) | extra)
     c = model.customers
     checked, first = 0, 0
     pv_start = {}  # PV meters at the start of the month, per service
@@ -190,3 +191,17 @@ def test_every_service_s_cash_reconciles_with_its_terms(name):
        names=st.lists(st.sampled_from(ALL_SERVICES), min_size=2, max_size=5, unique=True))
 def test_a_mixed_portfolio_reconciles(seed, hazard, names):
     assert reconcile(names, seed, hazard) == 4 * len(names)
+
+
+EXITS = ["pv_lease", "pv_ppa", "equipment_rental", "equipment_instalments",
+         "maintenance_subscription", "guaranteed_savings", "energy_cost_trust",
+         "shared_savings"]
+
+
+@pytest.mark.parametrize("name", EXITS)
+def test_cash_reconciles_when_customers_leave_early(name):
+    """A free early exit: the contracts that stay bill on their terms; those that left bill
+    nothing after leaving."""
+    free = {f"services.{name}.early_termination": True,
+            f"services.{name}.termination_fee_share": 0.0}
+    assert reconcile([name], seed=5, hazard=0.2, days=125, **free) == 5

@@ -73,3 +73,105 @@ def test_notice_keeps_the_contract_billing_through_the_notice_months():
     # notice shortened the term to three more months: no one ends before serving them
     assert (book["term_months"][noticed] - book["months_settled"][noticed] <= 3).all()
     assert (book["status"][noticed] != TERMINATED).all()
+
+
+# ---- the other contract services ------------------------------------------------------------
+FAMILY = {"population.households": 120, "population.enterprises": 80, "meta.days": 240,
+          "market.initial_awareness_share": 1.0, "choice.ceiling": "off",
+          "choice.self_finance": False}
+EXITS = ["pv_lease", "pv_ppa", "equipment_rental", "equipment_instalments",
+         "maintenance_subscription", "energy_cost_trust"]
+
+
+def run_service(name: str, seed: int = 3, **terms):
+    over = FAMILY | {f"services.{name}.innovation_p_per_year": 6.0,
+                     f"services.{name}.contacts_per_month": 60}
+    return GridValueModel("baseline", seed=seed, overrides=over | {
+        f"services.{name}.{k}": v for k, v in terms.items()})
+
+
+def service_of(model, name):
+    return next(s for s in model.market.services if s.name == name)
+
+
+@pytest.mark.parametrize("name", EXITS)
+def test_a_contract_customer_leaves_when_staying_is_worth_less_than_the_fee(name):
+    """Off: nobody leaves. A free exit: customers whose exit gain (from their own bills and
+    payments) is positive leave; a fee of 10x the capex left (or a gain below it) keeps them."""
+    off = run_service(name).run()
+    book = service_of(off, name).contracts
+    assert len(book) > 5 and (book["status"] != TERMINATED).all()
+    assert off.company.ledger.total(name, "termination_fees") == 0.0
+    free = run_service(name, early_termination=True, termination_fee_share=0.0)
+    gains = []
+    real_leave = free.market._terminate_early
+
+    def spy(k, service, rows, u, day, date):  # the decision's inputs, as the market saw them
+        if service.name == name and len(rows):
+            gains.append(service.exit_gain(rows))
+        return real_leave(k, service, rows, u, day, date)
+
+    free.market._terminate_early = spy
+    free.run()
+    book = service_of(free, name).contracts
+    gone = book["status"] == TERMINATED
+    positive = np.concatenate(gains) > 0 if gains else np.zeros(0, bool)
+    assert (gone.sum() > 0) == positive.any(), (gone.sum(), positive.sum())
+    dear = run_service(name, early_termination=True, termination_fee_share=10.0).run()
+    dear_gone = service_of(dear, name).contracts["status"] == TERMINATED
+    assert dear_gone.sum() <= gone.sum()
+    if name != "maintenance_subscription":  # no capex, so no fee
+        assert dear_gone.sum() < max(gone.sum(), 1)
+
+
+def test_a_free_exit_is_taken_and_the_assets_follow_their_terms():
+    """Lease: the system is bought out and keeps generating on the roof. Rental: the kit
+    goes back (the old load returns) and its resale is booked as a recovery. Instalments:
+    the customer keeps the kit."""
+    lease = run_service("pv_lease", early_termination=True, termination_fee_share=0.0)
+    lease.run()
+    book = service_of(lease, "pv_lease").contracts
+    gone = book["status"] == TERMINATED
+    assert gone.any()
+    assert (book["self_kwh"][gone] + book["export_kwh"][gone]).min() > 0
+    rental = run_service("equipment_rental", early_termination=True,
+                         termination_fee_share=0.0).run()
+    book = service_of(rental, "equipment_rental").contracts
+    gone = book["status"] == TERMINATED
+    if gone.any():
+        assert (book["removed"][gone] == 1).all()
+        assert rental.company.ledger.total("equipment_rental", "recoveries") == pytest.approx(
+            book["recovered"][gone].sum())
+    kit = run_service("equipment_instalments", early_termination=True,
+                      termination_fee_share=0.0).run()
+    book = service_of(kit, "equipment_instalments").contracts
+    gone = book["status"] == TERMINATED
+    assert gone.any() and (book["removed"][gone] == 0).all()
+
+
+def test_guaranteed_savings_customers_never_gain_from_leaving():
+    """The customer paid for its retrofit upfront: leaving only gives up the guarantee."""
+    model = run_service("guaranteed_savings", early_termination=True,
+                        termination_fee_share=0.0).run()
+    service = service_of(model, "guaranteed_savings")
+    rows = service.contracts.active()
+    assert len(rows) > 0 and (service.exit_gain(rows) <= 0).all()
+    assert (service.contracts["status"] != TERMINATED).all()
+
+
+def test_the_value_after_notice_is_the_deferred_annuity_closed_form():
+    """a for months notice+1..left at rate r: a v^(m+1) (1 - v^(n-m)) / (1 - v), v = (1+r)^(-1/12)
+    (the textbook deferred annuity)."""
+    model = run_service("pv_lease", early_termination=True, termination_fee_share=1.0,
+                        termination_notice_months=2)
+    model.market._terminate_early = lambda *a: None  # nobody leaves: the book stays whole
+    model.run()
+    service = service_of(model, "pv_lease")
+    rows = service.contracts.active()
+    assert len(rows) > 0
+    got = service.value_after_notice(rows, np.full(len(rows), 100.0))
+    r = model.customers["discount_rate_per_year"][service.contracts["customer"][rows]]
+    n = service.remaining_months(rows)
+    v = (1 + r) ** (-1 / 12)
+    want = 100.0 * v**3 * (1 - v ** np.maximum(n - 2, 0)) / (1 - v)
+    np.testing.assert_allclose(got, want, rtol=1e-10)

@@ -14,7 +14,13 @@ import numpy as np
 
 from gridvalue.agents.choice import expected_acceptance
 from gridvalue.simulation.contracts import ACTIVE, TERMINATED, ContractBook
-from gridvalue.simulation.lifetime import depreciation_shield, expected_value, ramp
+from gridvalue.simulation.lifetime import (
+    depreciation_shield,
+    discount,
+    expected_value,
+    ramp,
+    window,
+)
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.vocabulary import SEGMENT_NAMES
@@ -232,6 +238,30 @@ class Service:
         fee, at its own discount rate (currency; > 0: staying is worth less). None: the
         service defines no early exit."""
         return None
+
+    def exit_recovery(self, rows: np.ndarray) -> np.ndarray:
+        """What the company gets back from these contracts' assets when they end early
+        without notice (currency): nothing unless the asset is repossessed."""
+        return np.zeros(len(rows))
+
+    def observed_monthly(self, rows: np.ndarray, cash: np.ndarray) -> np.ndarray:
+        """A contract's cash to date per month settled (what the customer saw on its bills
+        and payments; 0 before its first month)."""
+        settled = self.contracts["months_settled"][rows]
+        return np.where(settled > 0, cash / np.maximum(settled, 1), 0.0)
+
+    def value_after_notice(self, rows: np.ndarray, monthly: np.ndarray) -> np.ndarray:
+        """A monthly amount from the end of the notice to the end of the term, discounted at
+        each customer's own rate (currency)."""
+        book = self.contracts
+        left = np.maximum(self.remaining_months(rows), 0)
+        months = int(left.max(initial=0))
+        if months == 0:
+            return np.zeros(len(rows))
+        notice = np.full(len(rows), self.params.termination_notice_months)
+        rate = self.model.customers["discount_rate_per_year"][book["customer"][rows]]
+        return (monthly[:, None] * window(notice, left, months)
+                * discount(rate, months)).sum(axis=1)
 
     # ---- each day (optional) ----------------------------------------------------------------
     def apply_load(self, day: int, net_kw: np.ndarray) -> None:

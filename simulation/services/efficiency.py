@@ -409,6 +409,13 @@ class GuaranteedSavings(EfficiencyService):
         zero = np.zeros(len(rows))
         return MonthFlows(pay, shortfall, zero, self._margin_lost(rows, saved_kwh), saved_kwh)
 
+    def exit_gain(self, rows: np.ndarray) -> np.ndarray:
+        """The customer owns the retrofit and has paid for it: leaving only gives up the
+        guarantee, whose average monthly payment to date (shortfalls the company paid it) is
+        lost for the rest of the term after notice. Never positive."""
+        paid = self.observed_monthly(rows, self.contracts["paid_out"][rows])
+        return -self.value_after_notice(rows, paid)
+
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         """Shortfall payments still expected (at the measured saving) and the margin the
         saving takes to the end of measure life."""
@@ -486,6 +493,14 @@ class EnergyCostTrust(EfficiencyService):
         zero = np.zeros(len(rows))
         return MonthFlows(book["fee"][rows] * month_share, c["month_bill"][who], zero,
                           self._margin_lost(rows, saved_kwh), saved_kwh)
+
+    def exit_gain(self, rows: np.ndarray) -> np.ndarray:
+        """Leaving keeps the retrofit, ends the fee and the company's paying the bills: the
+        gain is the average monthly fee to date less the bills the company paid for it, for
+        the rest of the term after notice."""
+        book = self.contracts
+        net = self.observed_monthly(rows, book["received"][rows] - book["paid_out"][rows])
+        return self.value_after_notice(rows, net)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         """Fees less the bills the company pays for the rest of the term (at the customer's

@@ -210,7 +210,22 @@ class EquipmentRental(EquipmentDeal):
                           opex * month_share, margin, saved_kwh)
 
     def on_end(self, rows: np.ndarray) -> None:
-        self._remove(rows)  # returned at the end of the term
+        self._remove(rows)  # returned at the end of the term (or on leaving early)
+
+    def exit_gain(self, rows: np.ndarray) -> np.ndarray:
+        """Leaving returns the kit: the rent ends and so does its saving, which the customer
+        sees as the drop in its metered use (its load with the kit against without) at its
+        tariff; the gain is rent less that saving for the rest of the term after notice."""
+        book, c = self.contracts, self.model.customers
+        who = book["customer"][rows]
+        s = book["saving_share"][rows]
+        saved_kwh = c["annual_kwh"][who] * c["load_scale"][who] / (1.0 - s) * s / 12.0
+        return self.value_after_notice(rows, book["rent"][rows]
+                                       - saved_kwh * c["price_per_kwh"][who])
+
+    def exit_recovery(self, rows: np.ndarray) -> np.ndarray:
+        """The kit taken back early is resold (RepossessedAsset)."""
+        return self.resale_back(rows)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         """Rent (after VAT) less upkeep and the margin the saving takes, for the rest of the
@@ -279,6 +294,11 @@ class EquipmentInstalments(EquipmentDeal):
         saved_kwh, margin = self._month_savings(rows)
         zero = np.zeros(len(rows))
         return MonthFlows(self.contracts["instalment"][rows], zero, zero, margin, saved_kwh)
+
+    def exit_gain(self, rows: np.ndarray) -> np.ndarray:
+        """Leaving is prepaying: the customer pays the fee, keeps the kit and its saving, and
+        the instalments (its bills) end after the notice."""
+        return self.value_after_notice(rows, self.contracts["instalment"][rows])
 
     def balance(self, rows: np.ndarray) -> np.ndarray:
         """Unpaid principal after the instalments settled so far."""
@@ -417,6 +437,14 @@ class MaintenanceSubscription(Service):
         zero = np.zeros(len(rows))
         return MonthFlows(book["fee"][rows] * month_share, zero,
                           book["cost"][rows] * month_share, zero, zero)
+
+    def exit_gain(self, rows: np.ndarray) -> np.ndarray:
+        """Leaving ends the fee and the care: the gain is the average monthly fee paid to date
+        less the outage loss the care avoided per month, after the notice."""
+        book = self.contracts
+        return self.value_after_notice(
+            rows, self.observed_monthly(rows, book["received"][rows]
+                                        - book["loss_avoided_to_date"][rows]))
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         """Fees (after VAT) less the cost of care for the rest of the term."""

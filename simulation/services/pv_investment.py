@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridvalue.simulation.contracts import COMPLETED, DEFAULTED
+from gridvalue.simulation.contracts import COMPLETED, DEFAULTED, TERMINATED
 from gridvalue.simulation.lifetime import expected_value, ramp, window
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.schema import param
@@ -170,6 +170,13 @@ class PVInvestment(RepossessedAsset, Service):
                     * book["months_settled"][rows] / 12.0)
         return (book["self_kwh"][rows] + book["export_kwh"][rows]) / np.maximum(expected, 1e-9)
 
+    def exit_gain(self, rows: np.ndarray) -> np.ndarray:
+        """Leaving buys the system at the fee (it stays on the roof and the customer keeps its
+        output) and ends the payments: the gain is the customer's average monthly payment
+        to date (its bills) for the rest of the term after the notice."""
+        pays = self.observed_monthly(rows, self.contracts["received"][rows])
+        return self.value_after_notice(rows, pays)
+
     def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """An average month of the first year: what the customer pays after VAT, with any
         subsidy, less upkeep and the margin the self-consumed output takes; the system."""
@@ -242,7 +249,8 @@ class PVInvestment(RepossessedAsset, Service):
         if len(book) == 0:
             return np.zeros(0, dtype=np.int64)
         age_days = self.model.steps - 1 - book["start_day"]
-        return np.flatnonzero((book["status"] == COMPLETED)
+        # bought out early (early_termination): the system is the customer's too
+        return np.flatnonzero(((book["status"] == COMPLETED) | (book["status"] == TERMINATED))
                               & (age_days < self.params.life_years * 365.0 + 31))
 
     def settle_after(self, rows: np.ndarray) -> np.ndarray:
