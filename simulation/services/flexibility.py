@@ -27,6 +27,7 @@ from gridvalue.simulation.services.base import (
     discount_factors,
     register,
 )
+from gridvalue.simulation.services.ev_charging import managed_elsewhere
 
 A = "assumption"
 DEVICE_SERVICES = ("home_battery", "cchp")
@@ -95,7 +96,8 @@ class Flexibility(Service):
     def _hand_over(self, customers: np.ndarray, company: bool) -> None:
         fleet = self.model.ev
         ev = customers[customers < fleet.n]
-        fleet.managed[ev] = company & fleet.owns[ev]
+        kept = managed_elsewhere(self.model, ev, self.name)  # e.g. an ev_smart_charging contract
+        fleet.managed[ev] = (company & fleet.owns[ev]) | kept
         for service in self._devices():
             service.hand_over(customers, company)
 
