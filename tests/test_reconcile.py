@@ -134,9 +134,11 @@ def pv_generation(model, service, rows, first: int, last: int) -> np.ndarray:
     return b["kwp"][rows] * (np.where(age >= 0, keep, 0.0) * daily[None, :]).sum(axis=1)
 
 
-def reconcile(names, seed: int, hazard: float, days: int = 95, extra=None) -> int:
+def reconcile(names, seed: int, hazard: float, days: int = 95, extra=None, keep=None) -> int:
     model = GridValueModel("baseline", seed=seed,
                            overrides=overrides(names, hazard, days) | (extra or {}))
+    if keep is not None:
+        keep.append(model)
     c = model.customers
     checked, first = 0, 0
     pv_start = {}  # PV meters at the start of the month, per service
@@ -200,7 +202,18 @@ def test_every_service_s_cash_reconciles_with_its_terms(name):
 @pytest.mark.parametrize("payment", ["per_kw", "per_event"])
 def test_flexibility_pays_per_kw_or_per_event_as_its_terms_say(payment):
     extra = {"ev.share": 0.5, "services.flexibility.payment": payment}
-    assert reconcile(["flexibility"], seed=5, hazard=0.2, extra=extra) == 4
+    kept = []
+    assert reconcile(["flexibility"], seed=5, hazard=0.2, extra=extra, keep=kept) == 4
+    assert len(kept[0].market.services[0].contracts) > 0  # there was something to pay
+    assert kept[0].company.ledger.total("flexibility", "payments_to_customers") < 0
+
+
+def test_event_days_follow_the_running_peak():
+    """Closed form: a day is an event when its peak reaches the share of the highest so far."""
+    from gridvalue.simulation.services.flexibility import event_days
+    peaks = np.array([1.0, 0.95, 0.85, 2.0, 1.7, 1.85, 2.5])
+    assert event_days(peaks, 0.9).tolist() == [True, True, False, True, False, True, True]
+    assert event_days(peaks, 0.0).all() and event_days(peaks, 1.0).sum() == 3
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
