@@ -95,9 +95,9 @@ def test_peak_day_shows_the_company_s_fleet_and_the_pnl_its_line(snaps):
     twin.advance(35)
     snap = snapshot.take(twin)
     fleet = snap.peak_day_fleet_kw
-    assert {"EVs under management", "home batteries", "CCHP"} <= set(fleet)
+    assert {"managed EVs", "home batteries", "CCHP"} <= set(fleet)
     managed = twin.policy.ev.managed & twin.policy.ev.owns
-    assert managed.any() and fleet["EVs under management"].sum() > 0
+    assert managed.any() and fleet["managed EVs"].sum() > 0
     labels = [line.get_label() for line in charts.peak_day(snap).axes[0].get_lines()]
-    assert "fleet: EVs under management" in labels
+    assert "fleet: managed EVs" in labels
     assert "flexibility" in snap.pnl_delta.index

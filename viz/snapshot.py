@@ -119,7 +119,7 @@ def _fleet_kw(model: GridValueModel, day: int, T: int) -> dict:
     by_name = {s.name: s for s in model.market.services}
     if not any(name in by_name for name in FLEET_SERVICES):
         return {}
-    out = {"EVs under management": model.ev.managed_day_kw.get(day, np.zeros(T))}
+    out = {"managed EVs": model.ev.managed_day_kw.get(day, np.zeros(T))}
     if "flexibility" in by_name:
         for name, label in (("home_battery", "home batteries"), ("cchp", "CCHP")):
             if name in by_name:
