@@ -154,6 +154,7 @@ class EvFleet:
         self.owns = np.zeros(n, dtype=bool)
         self.day_kw = np.zeros((model.days, T)) if self.active else np.zeros((0, T))
         self.delivered_kwh = 0.0  # grid energy drawn by all EVs over the run
+        self.managed_day_kw: dict[int, np.ndarray] = {}  # day: managed EVs' charging kW (T,)
         self._year = -1
         if not self.active:
             return
@@ -216,6 +217,8 @@ class EvFleet:
             self.carry_kw[rows] = kw[:, T:]
         customer_kw[:self.n] += today
         self.day_kw[day] = today.sum(axis=0)
+        if self.managed.any():
+            self.managed_day_kw[day] = today[self.managed].sum(axis=0)
         self.delivered_kwh += float(today.sum() * dt)
 
     @property

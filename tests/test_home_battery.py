@@ -93,3 +93,24 @@ def test_flexibility_enrols_devices_and_hands_them_to_the_company():
     assert handed.all()
     paid = -m.company.ledger.total("flexibility", "payments_to_customers")
     assert paid > 0
+
+
+@pytest.mark.parametrize("ending", ["flexibility", "ev_smart_charging"])
+def test_ending_one_ev_contract_keeps_the_other_managing_the_ev(ending):
+    m = GridValueModel("flexibility_fleet", overrides={
+        "population.households": 60, "population.enterprises": 4, "population.microgrids": 0,
+        "meta.days": 2, "ev.share": 0.5, "services.ev_smart_charging.contacts_per_month": 0})
+    m.step()
+    by_name = {s.name: s for s in m.market.services}
+    owners = np.flatnonzero(m.ev.owns)[:3]
+    assert len(owners) == 3
+    for name in ("ev_smart_charging", "flexibility"):
+        by_name[name].sign(owners, 1)
+    assert m.ev.managed[owners].all()
+    book = by_name[ending].contracts
+    by_name[ending].terminate(np.flatnonzero(np.isin(book["customer"], owners)), 1)
+    assert m.ev.managed[owners].all()  # the other contract still lets the company charge
+    other = by_name[({"flexibility", "ev_smart_charging"} - {ending}).pop()]
+    other.terminate(np.flatnonzero(np.isin(other.contracts["customer"], owners)
+                                   & (other.contracts["status"] == 0)), 1)
+    assert not m.ev.managed[owners].any()

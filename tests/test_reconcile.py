@@ -32,11 +32,12 @@ def overrides(names, seed_hazard: float, days: int) -> dict:
 
 
 def expected_cash(service, rows, month: int, share: float, demand, bill, price,
-                  unit_cost, pv_month, measured=None) -> dict:
+                  unit_cost, pv_month, measured=None, period=(0, 0)) -> dict:
     """The month's revenue, payments to customers and upkeep of these active contracts, from
     their terms. `month`: the contract month being settled (1 = first), per row. `measured`:
     the month's (saving, baseline) kWh per customer as the M&V reported them (IPMVP Option C,
-    simulation/measurement.py), what shared and guaranteed savings bill on."""
+    simulation/measurement.py), what shared and guaranteed savings bill on. `period`: the
+    first and last day the month's settlement covers."""
     b, p, name = service.contracts, service.params, service.name
     who = b["customer"][rows]
     zero = np.zeros(len(rows))
@@ -104,6 +105,16 @@ def expected_cash(service, rows, month: int, share: float, demand, bill, price,
                                         + heat_price * kwh["heat_used"]
                                         + price[who] / 3.5 * kwh["cooling"])
         opex = p.gas_price_per_kwh * kwh["fuel"] + p.om_per_kwh * kwh["electricity"]
+    elif name == "flexibility" and p.payment == "per_event":
+        # an event: a day whose system peak reaches event_peak_share of the highest so far
+        first, last = period
+        peaks = service.model.system_kw[: last + 1].max(axis=1)
+        running = np.array([peaks[: d + 1].max() for d in range(last + 1)])
+        days = np.arange(last + 1)
+        called = (peaks >= p.event_peak_share * running) & (days >= first)
+        during = days[None, :] >= b["start_day"][rows][:, None]
+        pay = p.payment_per_kw_event * b["enrolled_kw"][rows] * (called & during).sum(axis=1)
+        opex = np.full(len(rows), p.opex_per_month * share)
     elif name == "flexibility":
         pay = p.payment_per_kw_month * b["enrolled_kw"][rows] * share
         opex = np.full(len(rows), p.opex_per_month * share)
@@ -123,9 +134,11 @@ def pv_generation(model, service, rows, first: int, last: int) -> np.ndarray:
     return b["kwp"][rows] * (np.where(age >= 0, keep, 0.0) * daily[None, :]).sum(axis=1)
 
 
-def reconcile(names, seed: int, hazard: float, days: int = 95, **extra) -> int:
+def reconcile(names, seed: int, hazard: float, days: int = 95, extra=None, keep=None) -> int:
     model = GridValueModel("baseline", seed=seed,
-                           overrides=overrides(names, hazard, days) | extra)
+                           overrides=overrides(names, hazard, days) | (extra or {}))
+    if keep is not None:
+        keep.append(model)
     c = model.customers
     checked, first = 0, 0
     pv_start = {}  # PV meters at the start of the month, per service
@@ -162,7 +175,7 @@ def reconcile(names, seed: int, hazard: float, days: int = 95, **extra) -> int:
                 made = pv_generation(model, service, rows, first, day + 1)
                 np.testing.assert_allclose(pv_month[0] + pv_month[1], made, rtol=1e-9)
             want = expected_cash(service, rows, settled[rows] + 1, share, demand, bill, price,
-                                 None, pv_month, measured)
+                                 None, pv_month, measured, period=(first, day))
             line = frame[frame["service_line"] == service.name]
             if service.name == "microgrid_energy_management":  # the fee at least
                 booked = line.loc[line["item"] == "revenue", "amount"].sum()
@@ -186,6 +199,23 @@ def test_every_service_s_cash_reconciles_with_its_terms(name):
     assert reconcile([name], seed=5, hazard=0.2) == 4
 
 
+@pytest.mark.parametrize("payment", ["per_kw", "per_event"])
+def test_flexibility_pays_per_kw_or_per_event_as_its_terms_say(payment):
+    extra = {"ev.share": 0.5, "services.flexibility.payment": payment}
+    kept = []
+    assert reconcile(["flexibility"], seed=5, hazard=0.2, extra=extra, keep=kept) == 4
+    assert len(kept[0].market.services[0].contracts) > 0  # there was something to pay
+    assert kept[0].company.ledger.total("flexibility", "payments_to_customers") < 0
+
+
+def test_event_days_follow_the_running_peak():
+    """Closed form: a day is an event when its peak reaches the share of the highest so far."""
+    from gridvalue.simulation.services.flexibility import event_days
+    peaks = np.array([1.0, 0.95, 0.85, 2.0, 1.7, 1.85, 2.5])
+    assert event_days(peaks, 0.9).tolist() == [True, True, False, True, False, True, True]
+    assert event_days(peaks, 0.0).all() and event_days(peaks, 1.0).sum() == 3
+
+
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), hazard=st.floats(0.0, 0.5),
        names=st.lists(st.sampled_from(ALL_SERVICES), min_size=2, max_size=5, unique=True))
@@ -204,4 +234,4 @@ def test_cash_reconciles_when_customers_leave_early(name):
     nothing after leaving."""
     free = {f"services.{name}.early_termination": True,
             f"services.{name}.termination_fee_share": 0.0}
-    assert reconcile([name], seed=5, hazard=0.2, days=125, **free) == 5
+    assert reconcile([name], seed=5, hazard=0.2, days=125, extra=free) == 5

@@ -83,3 +83,21 @@ def test_network_drawing_shows_solved_voltages():
     assert isinstance(figure, Figure) and figure.axes
     assert charts.key(charts.network, before, layout, "voltage") != charts.key(
         charts.network, after, layout, "voltage")
+
+
+def test_peak_day_shows_the_company_s_fleet_and_the_pnl_its_line(snaps):
+    _, (start, *_, end) = snaps
+    assert end.peak_day_fleet_kw == {}  # no fleet service: no fleet lines
+    twin = Twin(load_scenario("flexibility_fleet", {
+        "population.households": 200, "population.enterprises": 20, "population.microgrids": 0,
+        "meta.days": 35, "ev.share": 0.5, "services.flexibility.innovation_p_per_year": 12.0,
+        "services.home_battery.innovation_p_per_year": 12.0, "choice.ceiling": "off"}))
+    twin.advance(35)
+    snap = snapshot.take(twin)
+    fleet = snap.peak_day_fleet_kw
+    assert {"managed EVs", "home batteries", "CCHP"} <= set(fleet)
+    managed = twin.policy.ev.managed & twin.policy.ev.owns
+    assert managed.any() and fleet["managed EVs"].sum() > 0
+    labels = [line.get_label() for line in charts.peak_day(snap).axes[0].get_lines()]
+    assert "fleet: managed EVs" in labels
+    assert "flexibility" in snap.pnl_delta.index

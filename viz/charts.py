@@ -17,6 +17,7 @@ from gridvalue.viz.snapshot import Snapshot
 
 POLICY = "#1f6feb"
 BASELINE = "#6e7781"
+FLEET = "#bf8700"  # the company's dispatched fleet on the peak-day chart
 GOOD = "#2da44e"
 BAD = "#cf222e"
 SEGMENT_COLOURS = dict(zip(SEGMENT_NAMES, ("#1f6feb", "#bf8700", "#8250df", "#2da44e", "#cf222e"),
@@ -47,7 +48,8 @@ def key(draw, snap: Snapshot, *extra) -> str:
     """The data key of chart function `draw` for this snapshot."""
     parts = {
         peak_day: (snap.peak_day, snap.peak_day_policy_kw, snap.peak_day_baseline_kw,
-                   snap.shows_households, snap.peak_day_households_policy_kw),
+                   snap.shows_households, snap.peak_day_households_policy_kw,
+                   *(part for item in snap.peak_day_fleet_kw.items() for part in item)),
         uptake: (snap.services, snap.uptake),
         pnl: (snap.pnl_delta,),
         bills: (snap.bill_change_pct.round(2),),
@@ -101,6 +103,10 @@ def peak_day(snap: Snapshot) -> Figure:
                 linestyle=":", label="households, baseline")
         ax.plot(h, snap.peak_day_households_policy_kw / 1000, color="#8250df", linewidth=1.4,
                 label=f"households, {snap.scenario}")
+    fleet_styles = ("-.", (0, (3, 1, 1, 1)), (0, (1, 1)))
+    for (device, kw), style in zip(snap.peak_day_fleet_kw.items(), fleet_styles, strict=False):
+        ax.plot(h, kw / 1000, color=FLEET, linewidth=1.3, linestyle=style,
+                label=f"fleet: {device}")
     ax.set_xlabel("hour of day", fontsize=8)
     ax.set_ylabel("system load (MW)", fontsize=8)
     ax.set_xlim(0, 24)

@@ -53,6 +53,9 @@ class Snapshot:
     peak_day_baseline_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     peak_day_households_policy_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     peak_day_households_baseline_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the company's fleet on the peak day (policy run), kW by device: load it adds (+) or
+    # takes off (-); empty where no flexibility or managed-charging service is on offer
+    peak_day_fleet_kw: dict = field(default_factory=dict)
     daily_peak_policy_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     daily_peak_baseline_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     uptake: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -105,6 +108,23 @@ def _pnl_delta(policy: GridValueModel, baseline: GridValueModel) -> pd.DataFrame
     delta = delta.fillna(0.0)
     delta = delta.loc[:, (delta.abs() > 0.5).any(axis=0)]
     return delta.loc[(delta.abs() > 0.5).any(axis=1)] if len(delta.columns) else delta
+
+
+FLEET_SERVICES = ("flexibility", "ev_smart_charging")
+
+
+def _fleet_kw(model: GridValueModel, day: int, T: int) -> dict:
+    """kW of the devices the company dispatched on `day`, by device (empty where no
+    flexibility or managed-charging service is on offer)."""
+    by_name = {s.name: s for s in model.market.services}
+    if not any(name in by_name for name in FLEET_SERVICES):
+        return {}
+    out = {"managed EVs": model.ev.managed_day_kw.get(day, np.zeros(T))}
+    if "flexibility" in by_name:
+        for name, label in (("home_battery", "home batteries"), ("cchp", "CCHP")):
+            if name in by_name:
+                out[label] = by_name[name].fleet_day_kw.get(day, np.zeros(T))
+    return out
 
 
 def _kpis(model: GridValueModel, day: int) -> dict:
@@ -216,6 +236,7 @@ def _take(twin: Twin) -> Snapshot:
     snap.peak_day_baseline_kw = base.system_kw[peak_day].copy()
     snap.peak_day_households_policy_kw = pol.household_kw[peak_day].copy()
     snap.peak_day_households_baseline_kw = base.household_kw[peak_day].copy()
+    snap.peak_day_fleet_kw = _fleet_kw(pol, peak_day, T)
     snap.daily_peak_policy_kw = pol.system_kw[:day].max(axis=1)
     snap.daily_peak_baseline_kw = base.system_kw[:day].max(axis=1)
     snap.uptake = market.uptake_frame()

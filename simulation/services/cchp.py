@@ -116,6 +116,7 @@ class Cchp(RepossessedAsset, Service):
         self.month = {k: np.zeros(0) for k in FLOWS}  # per contract, kWh this month
         self.month_sales = np.zeros(0)  # what the site pays this month (before discount)
         self.month_displaced = np.zeros(0)  # grid margin the engine displaced this month
+        self.fleet_day_kw: dict[int, np.ndarray] = {}  # day: company-led plants' load kW (T,)
         self.last_net = np.zeros(0)  # per contract, last settled month's net cash per month
         self.company_led = np.zeros(0, dtype=bool)  # per contract: enrolled in `flexibility`
         self.totals = dict.fromkeys(FLOWS, 0.0)  # kWh over the run
@@ -182,6 +183,7 @@ class Cchp(RepossessedAsset, Service):
                                     p.absorption_cop)
             for name in FLOWS:
                 getattr(flows, name)[led] = getattr(fleet, name)
+            self.fleet_day_kw[day] = -fleet.electricity.sum(axis=0)
         net_kw[who] -= flows.electricity
         for name in FLOWS:
             kwh = getattr(flows, name).sum(axis=1) * dt

@@ -26,6 +26,19 @@ from gridvalue.simulation.services.base import (
 )
 
 A = "assumption"
+EV_MANAGERS = ("ev_smart_charging", "flexibility")  # services under which the company charges
+
+
+def managed_elsewhere(model, customers: np.ndarray, releasing: str) -> np.ndarray:
+    """Whether each customer still holds an active contract, with a service other than
+    `releasing`, under which the company manages its EV's charging."""
+    held = np.zeros(len(customers), dtype=bool)
+    market = getattr(model, "market", None)
+    for service in market.services if market is not None else []:
+        if service.name in EV_MANAGERS and service.name != releasing:
+            book = service.contracts
+            held |= np.isin(customers, book["customer"][book.active()])
+    return held
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,8 @@ class EvSmartCharging(Service):
                                                                 months))
 
     def _release(self, rows: np.ndarray) -> None:
-        self.model.ev.managed[self.contracts["customer"][rows]] = False
+        customers = self.contracts["customer"][rows]
+        self.model.ev.managed[customers] = managed_elsewhere(self.model, customers, self.name)
 
     def on_end(self, rows: np.ndarray) -> None:
         self._release(rows)

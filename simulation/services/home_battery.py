@@ -107,6 +107,7 @@ class HomeBattery(RepossessedAsset, Service):
         self.company_run = np.zeros(0, dtype=bool)  # per contract: enrolled in `flexibility`
         self.losses_kwh = 0.0
         self.discharge_kwh = 0.0
+        self.fleet_day_kw: dict[int, np.ndarray] = {}  # day: company-run batteries' kW (T,)
 
     # ---- the offer --------------------------------------------------------------------
     @property
@@ -189,6 +190,7 @@ class HomeBattery(RepossessedAsset, Service):
                 part, topo.customer_transformer[who[fleet]], topo.customer_to_transformer @ own,
                 dt)
             sub.soc_kwh[fleet] = part.soc_kwh
+            self.fleet_day_kw[day] = power[fleet].sum(axis=0)
         b.soc_kwh[rows] = sub.soc_kwh
         net_kw[who] += power
         self.losses_kwh += float(losses.sum())
