@@ -7,11 +7,9 @@ import mesa
 import numpy as np
 
 from gridvalue.agents.strategies import make_strategy
-from gridvalue.simulation.ledger import Ledger
+from gridvalue.simulation.ledger import ENERGY_SALES, Ledger
 from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.scenario import Company, Tariff
-
-ENERGY_SALES = "energy_sales"
 
 
 class GridCompany(mesa.Agent):
