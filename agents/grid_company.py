@@ -7,10 +7,9 @@ import mesa
 import numpy as np
 
 from gridvalue.agents.strategies import make_strategy
-from gridvalue.simulation.ledger import Ledger
+from gridvalue.simulation.ledger import ENERGY_SALES, Ledger
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.scenario import Company, Tariff
-
-ENERGY_SALES = "energy_sales"
 
 
 class GridCompany(mesa.Agent):
@@ -29,30 +28,29 @@ class GridCompany(mesa.Agent):
         self.strategy = make_strategy(model)  # whom to contact, screening (agents/strategies/)
 
     def settle_day(self, date: datetime.date, day: int, customer_kw: np.ndarray,
-                   system_kw: np.ndarray, hours_per_interval: float,
+                   system_kw: np.ndarray, hours_per_interval: float, prices: DayPrices,
                    losses_kwh: float | None = None) -> None:
-        """Bill every customer for the day at its tariff's prices (simulation/tariffs.py), book
+        """Bill every customer for the day at the day's `prices` (simulation/tariffs.py), book
         sales, wholesale energy and capacity accrual. Wholesale energy is what the substation
         delivers plus the day's network losses: `losses_kwh` from the power flow when the
         network is solved that day, else the flat `loss_share` of the energy."""
         customers = self.model.customers
-        imports_kwh, exports_kwh, bills = self.model.tariffs.day_bills(
-            customer_kw, self.tariff.export_price_per_kwh)
+        imports_kwh, exports_kwh, bills = self.model.tariffs.day_bills(customer_kw, prices)
         customers["import_kwh"] += imports_kwh
         customers["export_kwh"] += exports_kwh
         customers["bill"] += bills
         customers["month_bill"] += bills
         self.ledger.book(date, ENERGY_SALES, "revenue", bills.sum())
         self.ledger.book(date, ENERGY_SALES, "wholesale_energy",
-                         -self.wholesale_cost(day, system_kw, hours_per_interval, losses_kwh))
+                         -self.wholesale_cost(prices, system_kw, hours_per_interval, losses_kwh))
         self._accrue_capacity(date, day, float(system_kw.max()))
 
-    def wholesale_prices(self, day: int) -> np.ndarray:
-        """(T,) what the company pays per kWh bought in each interval of `day`."""
+    def wholesale_prices(self, prices: DayPrices) -> np.ndarray:
+        """(T,) what the company pays per kWh bought in each interval of the day of `prices`."""
         return (self.finance.wholesale_price_per_kwh * self.wholesale_index
-                * self.model.tariffs.wholesale_multipliers(day))
+                * prices.wholesale_multipliers)
 
-    def wholesale_cost(self, day: int, system_kw: np.ndarray, hours_per_interval: float,
+    def wholesale_cost(self, prices: DayPrices, system_kw: np.ndarray, hours_per_interval: float,
                        losses_kwh: float | None = None) -> float:
         """Energy bought for the day's system load plus network losses, at each interval's
         wholesale price. Losses are `losses_kwh` from the power flow when the network is solved
@@ -64,7 +62,7 @@ class GridCompany(mesa.Agent):
             loss_factor = 1.0 + self.finance.loss_share
         else:
             loss_factor = 1.0 + losses_kwh / total_kwh
-        return float(delivered_kwh * loss_factor @ self.wholesale_prices(day))
+        return float(delivered_kwh * loss_factor @ self.wholesale_prices(prices))
 
     def pv_fits(self, system_kwp: np.ndarray) -> np.ndarray:
         """Per customer: does a system of `system_kwp` fit on its feeder? The company's PV

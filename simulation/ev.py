@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.schema import ScenarioError, param
 
 A = "assumption"
@@ -187,8 +188,9 @@ class EvFleet:
         driving = p.daily_kwh_median * np.exp(p.daily_kwh_sigma * z[2])
         return arrival, departure, driving, plug
 
-    def add_charging(self, day: int, customer_kw: np.ndarray) -> None:
-        """Add today's EV charging (grid side) to the households' rows of `customer_kw`."""
+    def add_charging(self, day: int, customer_kw: np.ndarray, prices: DayPrices) -> None:
+        """Add today's EV charging (grid side) to the households' rows of `customer_kw`;
+        price-led charging follows the day's `prices`."""
         if not self.active:
             return
         self._update_ownership(day)
@@ -204,7 +206,7 @@ class EvFleet:
             departure = np.floor(departure_h[rows] / dt + 1e-9).astype(np.int64)
             mode = np.where(self.managed[rows], MODE_CODE["managed"], MODE_CODE[p.charging])
             if (mode > 0).any():
-                prices = self.model.site_prices(rows)
+                prices = prices.of(rows)
                 prices = np.concatenate([prices, prices], axis=1)  # tomorrow's like today's
             else:
                 prices = np.zeros((len(rows), 2 * T))

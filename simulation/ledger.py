@@ -13,6 +13,17 @@ import numpy as np
 import pandas as pd
 
 WRITEOFF = "default_writeoff"
+ENERGY_SALES = "energy_sales"
+# the company's own lines; the market opens one line per service (`open_line`)
+COMPANY_LINES = (ENERGY_SALES, "data_platform", "grid_storage")
+# every item money is booked under (sign: + received, - paid)
+ITEMS = frozenset({
+    "revenue", "wholesale_energy", "capacity", "margin_lost_to_services",  # energy sales
+    "capex_annuity",  # grid storage
+    "meter_capex_annuity", "platform_opex", "analytics",  # data platform
+    "capex", "marketing", "termination_fees", "payments_to_customers", "opex", "margin_lost",
+    "vat", "subsidy", "recoveries", "income_tax",  # service lines
+})
 
 
 def month_key(date: datetime.date) -> str:
@@ -23,17 +34,35 @@ class Ledger:
     """Monthly cash flows of the grid company by service line and item, and (apart) the
     accounting write-offs of defaulted contracts."""
 
-    def __init__(self, start: datetime.date):
+    def __init__(self, start: datetime.date, lines: tuple[str, ...] = COMPANY_LINES):
         self.start = start
+        self.lines = set(lines)
         self._amounts: dict[tuple[str, str, str], float] = defaultdict(float)
         self._writeoffs: dict[tuple[str, str], float] = defaultdict(float)
 
+    def open_line(self, service_line: str) -> None:
+        """Allow bookings on a service's line."""
+        self.lines.add(service_line)
+
     def book(self, date: datetime.date, service_line: str, item: str, amount: float) -> None:
-        self._amounts[(month_key(date), service_line, item)] += float(amount)
+        """The one booking path of cash: `amount` (+ received, - paid) on a known line and
+        item in the month of `date`."""
+        self._enter(self._amounts, (month_key(date), service_line, item), service_line, item,
+                    amount)
 
     def write_off(self, date: datetime.date, service_line: str, amount: float) -> None:
         """Record an accounting write-off (>= 0): not cash, never in `to_frame` or `npv`."""
-        self._writeoffs[(month_key(date), service_line)] += float(amount)
+        self._enter(self._writeoffs, (month_key(date), service_line), service_line, WRITEOFF,
+                    amount)
+
+    def _enter(self, table: dict, key: tuple, service_line: str, item: str,
+               amount: float) -> None:
+        """Every entry passes here: the line must be open and the item known."""
+        if service_line not in self.lines:
+            raise ValueError(f"ledger: unknown service line {service_line!r}")
+        if item not in ITEMS and item != WRITEOFF:
+            raise ValueError(f"ledger: unknown item {item!r}")
+        table[key] += float(amount)
 
     def to_frame(self) -> pd.DataFrame:
         rows = [(m, line, item, amount) for (m, line, item), amount in self._amounts.items()]

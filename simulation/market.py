@@ -24,6 +24,7 @@ from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation.contracts import COMPLETED, DEFAULTED, STATUS_NAMES, ContractBook
 from gridvalue.simulation.credit import monthly_default_probability
+from gridvalue.simulation.ledger import ENERGY_SALES
 from gridvalue.simulation.services import registry
 from gridvalue.simulation.services.base import SEGMENT_NAMES, Service, segment_codes
 from gridvalue.simulation.social import SocialGraph
@@ -42,7 +43,6 @@ def _rows_of(values: np.ndarray, rows: np.ndarray, field: str) -> np.ndarray:
 
 def _curve(family: str) -> str:
     return CURVES.get(family, "pricing")
-ENERGY_SALES = "energy_sales"
 
 
 class Market:
@@ -57,6 +57,8 @@ class Market:
         services = registry()
         self.services: list[Service] = [services[name](params, model)
                                         for name, params in scenario.services.items()]
+        for service in self.services:  # the company's books get a line per service
+            model.company.ledger.open_line(service.name)
         n = len(model.customers)
         rng = model.streams["social"]
         topo = model.topology

@@ -32,6 +32,7 @@ from gridvalue.simulation.population import (
     draw_households,
     draw_microgrids,
 )
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.profiles import CLASS_INDEX, MICROGRID_CLASS
 from gridvalue.simulation.response import DemandResponse
 from gridvalue.simulation.rng import Streams
@@ -306,14 +307,14 @@ class GridValueModel(mesa.Model):
             if day > 0:
                 self.platform.start_month()
             self.market.decide(day, date)
-        self.tariffs.start_day(day)
-        customer_kw = self.operate(day)
+        prices = self.tariffs.start_day(day)
+        customer_kw = self.operate(day, prices)
         for service in self.market.services:
-            service.observe_day(day, customer_kw)
+            service.observe_day(day, customer_kw, prices)
         self.platform.observe_day(day, customer_kw)
         _, _, system_kw = self.aggregate(day, customer_kw)
         self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval,
-                                losses_kwh=self.today.get("losses_kwh"))
+                                prices, losses_kwh=self.today.get("losses_kwh"))
         last_day = self.steps >= self.days
         if last_day or (date + datetime.timedelta(days=1)).day == 1:
             month_days = calendar.monthrange(date.year, date.month)[1]
@@ -356,26 +357,27 @@ class GridValueModel(mesa.Model):
                                      * annuity_factor(rate, s.grid_battery_life_years) / 12.0
                                      * month_share)
 
-    def operate(self, day: int) -> np.ndarray:
+    def operate(self, day: int, prices: DayPrices) -> np.ndarray:
         """Net load of every customer for `day`, kW, (n_customers, T): demand after price
-        response - PV + battery."""
+        response to the day's `prices` - PV + battery."""
         customer_kw = self.loads.gross_kw(self.customers, day)
         factor = self.world.horizon_day_factor(self.customers["efficiency_potential_share"],
                                                float(degree_days(self.temperature_c[day])))
         if factor is not None:  # weather-sensitive waste follows the day's degree-days
             customer_kw *= factor[:, None]
-        self.response.apply(customer_kw)
+        self.response.apply(customer_kw, prices)
         self.customers["month_demand_kwh"] += customer_kw.sum(axis=1) * self.hours_per_interval
-        self.ev.add_charging(day, customer_kw)  # EV charging, after the price response
+        self.ev.add_charging(day, customer_kw, prices)  # EV charging, after the price response
         pv_kw = self.loads.pv_kw(self.customers["pv_kwp"][self._pv_rows]
                                  * self.pv_degradation(day), day)
         customer_kw[self._pv_rows] -= pv_kw
         for service in self.market.services:
-            service.apply_load(day, customer_kw)
+            service.apply_load(day, customer_kw, prices)
         rows = self._microgrid_rows
         battery_kw = np.zeros((0, customer_kw.shape[1]))
         if len(rows):
-            battery_kw, losses = self.dispatch_microgrids(self.batteries, customer_kw[rows], rows)
+            battery_kw, losses = self.dispatch_microgrids(self.batteries, customer_kw[rows], rows,
+                                                          prices)
             customer_kw[rows] += battery_kw
             self.battery_losses_kwh += float(losses.sum())
         self.customers["peak_kw"] = np.maximum(self.customers["peak_kw"], customer_kw.max(axis=1))
@@ -386,22 +388,12 @@ class GridValueModel(mesa.Model):
         return customer_kw
 
     def dispatch_microgrids(self, batteries: Batteries, net_kw: np.ndarray,
-                            rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                            rows: np.ndarray, prices: DayPrices) -> tuple[np.ndarray, np.ndarray]:
         """Battery power (n, T) and losses of the microgrids at customer `rows` with net loads
-        `net_kw`, by the scenario's dispatch rule (against the site's peak or its prices)."""
+        `net_kw`, by the scenario's dispatch rule (against the site's peak or its `prices`)."""
         if self.scenario.storage.microgrid_dispatch == "price":
-            return dispatch_price(batteries, net_kw, self.site_prices(rows),
-                                  self.hours_per_interval)
+            return dispatch_price(batteries, net_kw, prices.of(rows), self.hours_per_interval)
         return dispatch_peak_shaving(batteries, net_kw, self.hours_per_interval)
-
-    def site_prices(self, rows: np.ndarray) -> np.ndarray:
-        """Today's price per interval of the given customers (n, T)."""
-        tariffs = self.tariffs
-        prices = np.repeat(self.customers["price_per_kwh"][rows, None], tariffs.T, axis=1)
-        on = np.flatnonzero(np.isin(rows, tariffs.rows))
-        if len(on):
-            prices[on] = tariffs.prices_per_kwh[np.searchsorted(tariffs.rows, rows[on])]
-        return prices
 
     def aggregate(self, day: int, customer_kw: np.ndarray):
         """Aggregate up the feeders; record the day's interval and peak statistics."""

@@ -18,6 +18,7 @@ For one customer-day with demand q_t and prices p_t (p̄: the load-weighted mean
 import numpy as np
 
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
+from gridvalue.simulation.prices import DayPrices
 
 
 def shift_and_scale(load_kw: np.ndarray, price_per_kwh: np.ndarray, flat_price_per_kwh: np.ndarray,
@@ -77,15 +78,14 @@ class DemandResponse:
                          np.where(ctype == ENTERPRISE, p.enterprise_daily_elasticity, 0.0))
         return substitution, daily
 
-    def apply(self, customer_kw: np.ndarray) -> None:
-        """Respond in place: customer_kw is every customer's demand of the day (n, T)."""
-        tariffs = self.model.tariffs
-        rows = tariffs.rows
+    def apply(self, customer_kw: np.ndarray, prices: DayPrices) -> None:
+        """Respond in place to the day's `prices`: customer_kw is every customer's demand of
+        the day (n, T)."""
+        rows = prices.rows
         if len(rows) == 0:
             return
-        c = self.model.customers
         flexibility = self.flexibility_share[rows]
-        substitution, daily = self.elasticities(rows, tariffs.is_event)
-        customer_kw[rows], _ = shift_and_scale(customer_kw[rows], tariffs.prices_per_kwh,
-                                               c["price_per_kwh"][rows], substitution, daily,
-                                               flexibility)
+        substitution, daily = self.elasticities(rows, prices.is_event)
+        customer_kw[rows], _ = shift_and_scale(customer_kw[rows], prices.import_price_per_kwh,
+                                               prices.flat_price_per_kwh[rows], substitution,
+                                               daily, flexibility)

@@ -20,6 +20,7 @@ before, so flat scenarios give the same numbers to the last bit.
 
 import numpy as np
 
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.services.base import in_segments
 from gridvalue.simulation.vocabulary import TARIFF_KINDS
 
@@ -65,11 +66,13 @@ class TariffEngine:
         self._events_in_year = 0
         self._threshold_kw = None
         self._planning_peaks = None
-        self.rows = np.zeros(0, dtype=np.int64)  # customers on time-varying prices today
-        self.prices_per_kwh = np.zeros((0, self.T))  # their prices today
         self.is_event = False
         self.forecast_today: np.ndarray | None = None
-        self.multipliers_today = np.ones((len(TARIFF_KINDS), self.shapes.shape[0], self.T))
+        self._day_bills = None  # (net load, prices, totals) once the day is billed
+        # the prices last published (before the first day: everyone on flat prices)
+        self.latest = DayPrices(-1, c["price_per_kwh"], np.zeros(0, dtype=np.int64),
+                                np.zeros((0, self.T)), self.params.export_price_per_kwh,
+                                np.ones(self.T), False)
         self.offered: set[int] = set()  # packages services offer (CPP: events get called)
         # forecast errors and wholesale noise of every day, drawn up front: a day's prices do
         # not depend on which packages were in use on earlier days (common random numbers)
@@ -133,12 +136,13 @@ class TariffEngine:
         return float(np.partition(rest, len(rest) - k - 1)[len(rest) - k - 1])
 
     # ---- each day ---------------------------------------------------------------------------
-    def start_day(self, day: int) -> None:
-        """Decide today's event status and build the price arrays of the day."""
+    def start_day(self, day: int) -> DayPrices:
+        """Decide today's event status and build the day's prices (also kept as `latest`,
+        the prices the company last published, which offers made before the day starts
+        see)."""
         packages = self.model.customers["tariff_package"]
-        self.rows = np.flatnonzero(packages != FLAT)
-        self._day_bills = None  # (net load, export price, totals) once the day is billed
-        used = np.unique(packages[self.rows])
+        rows = np.flatnonzero(packages != FLAT)
+        used = np.unique(packages[rows])
         self.is_event = False
         if day % 365 == 0:
             self._events_in_year = 0
@@ -156,13 +160,16 @@ class TariffEngine:
                 self._events_in_year += 1
                 self.event_days.append(day)
                 self._cpp_window = self.event_window(int(forecast.argmax()))
-        if len(self.rows) == 0:
-            self.prices_per_kwh = np.zeros((0, self.T))
-            return
-        self.multipliers_today = self.multipliers(day, used)
         c = self.model.customers
-        mult = self.multipliers_today[packages[self.rows], c["profile_class"][self.rows]]
-        self.prices_per_kwh = c["price_per_kwh"][self.rows, None] * mult
+        if len(rows) == 0:
+            prices = np.zeros((0, self.T))
+        else:
+            mult = self.multipliers(day, used)[packages[rows], c["profile_class"][rows]]
+            prices = c["price_per_kwh"][rows, None] * mult
+        self.latest = DayPrices(day, c["price_per_kwh"], rows, prices,
+                                self.params.export_price_per_kwh,
+                                self.wholesale_multipliers(day), self.is_event)
+        return self.latest
 
     def event_window(self, peak_interval: int) -> np.ndarray:
         """(T,) intervals of an event: `cpp_event_hours` centred on the forecast peak."""
@@ -237,38 +244,38 @@ class TariffEngine:
                                company.wholesale_peak_ratio)[0]
 
     # ---- billing ----------------------------------------------------------------------------
-    def day_bills(self, customer_kw: np.ndarray, export_price_per_kwh: float,
+    def day_bills(self, customer_kw: np.ndarray, prices: DayPrices,
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(import kWh, export kWh, bill) of every customer for the day's final net loads,
-        computed once a day (the company's settlement and the services that meter the same
-        loads share them; treat them as read-only)."""
+        """(import kWh, export kWh, bill) of every customer for the day's final net loads at
+        the day's `prices`, computed once a day (the company's settlement and the services
+        that meter the same loads share them; treat them as read-only)."""
         cached = self._day_bills
-        if (cached is not None and cached[0] is customer_kw
-                and cached[1] == export_price_per_kwh):
+        if cached is not None and cached[0] is customer_kw and cached[1] is prices:
             return cached[2]
         dt = self.dt
         imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
         exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
         totals = (imports_kwh, exports_kwh,
-                  self.bills(customer_kw, export_price_per_kwh, imports_kwh, exports_kwh))
-        self._day_bills = (customer_kw, export_price_per_kwh, totals)
+                  bills(customer_kw, prices, dt, imports_kwh, exports_kwh))
+        self._day_bills = (customer_kw, prices, totals)
         return totals
 
-    def bills(self, customer_kw: np.ndarray, export_price_per_kwh: float,
-              imports_kwh: np.ndarray | None = None,
-              exports_kwh: np.ndarray | None = None) -> np.ndarray:
-        """Each customer's bill for the day: imports at its prices, exports at the export price.
-        Flat customers: imports kWh x flat price (the flat formula, bit for bit). The day's
-        import and export kWh may be passed in when already computed."""
-        c, dt = self.model.customers, self.dt
-        if imports_kwh is None:
-            imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
-        if exports_kwh is None:
-            exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
-        bills = imports_kwh * c["price_per_kwh"] - exports_kwh * export_price_per_kwh
-        if len(self.rows):
-            rows = self.rows
-            energy_cost = np.einsum("ij,ij->i", np.maximum(customer_kw[rows], 0.0),
-                                    self.prices_per_kwh)
-            bills[rows] = energy_cost * dt - exports_kwh[rows] * export_price_per_kwh
-        return bills
+
+def bills(customer_kw: np.ndarray, prices: DayPrices, dt: float,
+          imports_kwh: np.ndarray | None = None,
+          exports_kwh: np.ndarray | None = None) -> np.ndarray:
+    """Each customer's bill for the day: imports at its `prices`, exports at the export price.
+    Flat customers: imports kWh x flat price (the flat formula, bit for bit). The day's
+    import and export kWh may be passed in when already computed; `dt`: hours per interval."""
+    if imports_kwh is None:
+        imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
+    if exports_kwh is None:
+        exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
+    export = prices.export_price_per_kwh
+    out = imports_kwh * prices.flat_price_per_kwh - exports_kwh * export
+    if len(prices.rows):
+        rows = prices.rows
+        energy_cost = np.einsum("ij,ij->i", np.maximum(customer_kw[rows], 0.0),
+                                prices.import_price_per_kwh)
+        out[rows] = energy_cost * dt - exports_kwh[rows] * export
+    return out

@@ -161,9 +161,11 @@ def test_rtp_retail_prices_follow_the_wholesale_shape():
         "population.households": 100, "population.enterprises": 20, "meta.days": 3,
         "company.wholesale_shape": "forecast"})
     model.step()
-    tariffs = model.tariffs
-    rtp_row = tariffs.multipliers_today[3, 0]
-    np.testing.assert_allclose(tariffs.wholesale_multipliers(0), rtp_row, rtol=1e-12)
+    prices = model.tariffs.latest  # the day's published prices
+    customer = prices.rows[0]
+    assert model.customers["tariff_package"][customer] == 3  # rtp
+    retail = prices.import_price_per_kwh[0] / prices.flat_price_per_kwh[customer]
+    np.testing.assert_allclose(prices.wholesale_multipliers, retail, rtol=1e-12)
 
 
 # ---- long horizons and growth -------------------------------------------------------------

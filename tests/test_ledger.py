@@ -82,3 +82,24 @@ def test_a_month_cut_short_by_the_horizon_books_its_share_of_fixed_fees():
     assert by_month["2025-01"] == pytest.approx(fees)
     february = book["fee"].sum()  # January's and February's subscribers, all active
     assert by_month["2025-02"] == pytest.approx(february * 14 / 28)
+
+
+def test_every_booking_checks_its_line_and_item():
+    """The one booking path refuses a line no one opened and an item outside the vocabulary,
+    for cash and write-offs alike; an opened service line books."""
+    import datetime
+
+    from gridvalue.simulation.ledger import Ledger
+
+    ledger, day = Ledger(datetime.date(2025, 1, 1)), datetime.date(2025, 1, 5)
+    ledger.book(day, "energy_sales", "revenue", 10.0)
+    with pytest.raises(ValueError, match="line 'energy_sale'"):
+        ledger.book(day, "energy_sale", "revenue", 1.0)
+    with pytest.raises(ValueError, match="item 'revenu'"):
+        ledger.book(day, "energy_sales", "revenu", 1.0)
+    with pytest.raises(ValueError, match="line 'pv'"):
+        ledger.write_off(day, "pv", 1.0)
+    ledger.open_line("pv")
+    ledger.book(day, "pv", "capex", -4.0)
+    ledger.write_off(day, "pv", 1.0)
+    assert ledger.total() == 6.0 and ledger.writeoff_total("pv") == 1.0

@@ -72,7 +72,7 @@ def test_measured_saving_holds_on_time_varying_prices_and_price_dispatch():
     managed = run(EMS, **tou, **{f"services.{EMS}.added_battery_share": 0.5})
     book = managed.market.services[0].contracts
     who = book["customer"]
-    assert len(book) >= 10 and (managed.tariffs.prices_per_kwh.std(axis=1) > 0).all()
+    assert len(book) >= 10 and (managed.tariffs.latest.import_price_per_kwh.std(axis=1) > 0).all()
     saving = base.customers["bill"][who] - managed.customers["bill"][who]
     np.testing.assert_allclose(book["saving_to_date"], saving, rtol=1e-9, atol=1e-6)
     assert saving.sum() > 0

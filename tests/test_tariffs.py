@@ -91,3 +91,21 @@ def test_pricing_what_ifs_are_reproducible(name):
     assert np.array_equal(a.system_kw, b.system_kw)
     assert np.array_equal(a.customers["bill"], b.customers["bill"])
     assert a.company.ledger.to_frame().equals(b.company.ledger.to_frame())
+
+
+def test_the_day_prices_are_a_read_only_value():
+    """start_day returns the day's prices as a record: the arrays it builds are read-only,
+    and `of` gives flat customers their flat price and the others their package's prices."""
+    model = GridValueModel("tou_pricing", seed=4, overrides=SMALL)
+    prices = model.tariffs.start_day(0)
+    assert prices is model.tariffs.latest and len(prices.rows) > 0
+    with pytest.raises(ValueError):
+        prices.import_price_per_kwh[0, 0] = 0.0
+    flat = np.setdiff1d(np.arange(len(model.customers)), prices.rows)[:3]
+    rows = np.concatenate([flat, prices.rows[:3]])
+    got = prices.of(rows)
+    np.testing.assert_array_equal(got[:len(flat)],
+                                  np.repeat(model.customers["price_per_kwh"][flat, None],
+                                            got.shape[1], axis=1))
+    np.testing.assert_array_equal(got[len(flat):], prices.import_price_per_kwh[:3])
+    assert (got[len(flat):].std(axis=1) > 0).all()

@@ -22,6 +22,7 @@ from gridvalue.simulation.lifetime import (
     window,
 )
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.vocabulary import SEGMENT_NAMES
 
@@ -264,13 +265,14 @@ class Service:
                 * discount(rate, months)).sum(axis=1)
 
     # ---- each day (optional) ----------------------------------------------------------------
-    def apply_load(self, day: int, net_kw: np.ndarray) -> None:
+    def apply_load(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         """Change customers' net loads (n_customers, T) in place for the day, before batteries
-        and aggregation (e.g. company-owned PV generation). Default: no effect."""
+        and aggregation (e.g. company-owned PV generation); `prices`: the day's prices.
+        Default: no effect."""
 
-    def observe_day(self, day: int, net_kw: np.ndarray) -> None:
-        """See the day's final net loads (n_customers, T), e.g. to meter what a contract bills
-        per time-of-use period. Default: nothing."""
+    def observe_day(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
+        """See the day's final net loads (n_customers, T) and `prices`, e.g. to meter what a
+        contract bills per time-of-use period. Default: nothing."""
 
     # ---- each month -----------------------------------------------------------------------
     def settle_month(self, rows: np.ndarray, month_share: float) -> MonthFlows:

@@ -16,6 +16,7 @@ import numpy as np
 from gridvalue.simulation.cchp import ELECTRIC_CHILLER_COP, dispatch_plants, thermal_demand_kw
 from gridvalue.simulation.lifetime import expected_value, window
 from gridvalue.simulation.population import ENTERPRISE, SECTORS
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.schema import ScenarioError, param
 from gridvalue.simulation.services.base import (
     MonthFlows,
@@ -153,7 +154,7 @@ class Cchp(RepossessedAsset, Service):
         self.company_led = np.concatenate([self.company_led, np.zeros(k, dtype=bool)])
         return capex
 
-    def apply_load(self, day: int, net_kw: np.ndarray) -> None:
+    def apply_load(self, day: int, net_kw: np.ndarray, day_prices: DayPrices) -> None:
         rows = np.flatnonzero(self.running)
         if len(rows) == 0:
             return
@@ -167,7 +168,7 @@ class Cchp(RepossessedAsset, Service):
             scale, net_kw[who], float(model.temperature_c[day]), profiles.heating_base_c,
             profiles.cooling_base_c, np.array(p.base_heat_ratio)[sector],
             np.array(p.heat_per_k)[sector], np.array(p.cooling_per_k)[sector], dt)
-        prices = model.site_prices(who)
+        prices = day_prices.of(who)
         heat_price = p.gas_price_per_kwh / p.boiler_efficiency
         flows = dispatch_plants(p.mode, self.contracts["engine_kw"][rows], net_kw[who],
                                 heat_kw, cooling_kw, prices, p.gas_price_per_kwh, heat_price,
@@ -175,7 +176,7 @@ class Cchp(RepossessedAsset, Service):
                                 p.absorption_cop)
         led = self.company_led[rows]
         if led.any():  # the company runs these price-led against its wholesale prices
-            wholesale = np.broadcast_to(model.company.wholesale_prices(day), prices.shape)
+            wholesale = np.broadcast_to(model.company.wholesale_prices(day_prices), prices.shape)
             fleet = dispatch_plants("price_led", self.contracts["engine_kw"][rows][led],
                                     net_kw[who[led]], heat_kw[led], cooling_kw[led],
                                     wholesale[led], p.gas_price_per_kwh, heat_price,

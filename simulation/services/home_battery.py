@@ -23,6 +23,7 @@ import numpy as np
 from gridvalue.simulation.home_battery import dispatch_fleet
 from gridvalue.simulation.lifetime import expected_value, window
 from gridvalue.simulation.population import HOUSEHOLD
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
     MonthFlows,
@@ -133,7 +134,7 @@ class HomeBattery(RepossessedAsset, Service):
         c = self.model.customers
         usable = p.battery_kwh * (pop.battery_soc_max_share - pop.battery_soc_min_share)
         rt = pop.battery_roundtrip_efficiency
-        prices = self.model.site_prices(customers)
+        prices = self.model.tariffs.latest.of(customers)  # the prices last published
         spread = np.maximum(prices.max(axis=1) * rt - prices.min(axis=1), 0.0)
         export = self.model.scenario.tariff.export_price_per_kwh
         stored_pv = np.minimum(c["pv_kwp"][customers] * PV_SURPLUS_KWH_PER_KWP_DAY, usable)
@@ -166,7 +167,7 @@ class HomeBattery(RepossessedAsset, Service):
         return capex
 
     # ---- each day ---------------------------------------------------------------------
-    def apply_load(self, day: int, net_kw: np.ndarray) -> None:
+    def apply_load(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         rows = np.flatnonzero(self.installed)
         if len(rows) == 0:
             return
@@ -179,7 +180,7 @@ class HomeBattery(RepossessedAsset, Service):
         if (~fleet).any():
             part = _part(sub, ~fleet)
             power[~fleet], losses[~fleet] = self.owner_dispatch(part, who[~fleet],
-                                                                net_kw[who[~fleet]], dt)
+                                                                net_kw[who[~fleet]], dt, prices)
             sub.soc_kwh[~fleet] = part.soc_kwh
         if fleet.any():  # against the transformers' load after the homes' own batteries
             topo = self.model.topology
@@ -197,9 +198,9 @@ class HomeBattery(RepossessedAsset, Service):
         self.discharge_kwh += float(np.maximum(-power, 0.0).sum() * dt)
 
     def owner_dispatch(self, sub: Batteries, who: np.ndarray, net_kw: np.ndarray,
-                       dt: float) -> tuple[np.ndarray, np.ndarray]:
-        """Arbitrage where the household's prices vary today, else self-consumption."""
-        prices = self.model.site_prices(who)
+                       dt: float, day_prices: DayPrices) -> tuple[np.ndarray, np.ndarray]:
+        """Arbitrage where the household's `day_prices` vary today, else self-consumption."""
+        prices = day_prices.of(who)
         varies = prices.max(axis=1) - prices.min(axis=1) > 1e-9
         power, losses = np.zeros_like(net_kw), np.zeros(len(who))
         for mask, price_led in ((varies, True), (~varies, False)):

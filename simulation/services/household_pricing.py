@@ -20,6 +20,7 @@ import numpy as np
 
 from gridvalue.simulation.lifetime import window
 from gridvalue.simulation.population import HOUSEHOLD
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
     MonthFlows,
@@ -151,7 +152,7 @@ class PricePackages(Service):
                            package=package, expected_saving_share=saving)
         return np.zeros(len(customers))
 
-    def observe_day(self, day: int, net_kw: np.ndarray) -> None:
+    def observe_day(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         """Meter the households' files; for enrolled customers, what today's load pays on
         the package and would pay on flat prices."""
         rows = self.households
@@ -164,13 +165,11 @@ class PricePackages(Service):
         if len(active) == 0:
             return
         who = self.contracts["customer"][active]
-        tariffs = self.model.tariffs
-        all_imports_kwh, all_exports_kwh, bills = tariffs.day_bills(
-            net_kw, self.model.scenario.tariff.export_price_per_kwh)  # shared with settlement
+        all_imports_kwh, all_exports_kwh, bills = self.model.tariffs.day_bills(
+            net_kw, prices)  # shared with settlement
         imports_kwh, exports_kwh = all_imports_kwh[who], all_exports_kwh[who]
-        c = self.model.customers
-        flat = (imports_kwh * c["price_per_kwh"][who]
-                - exports_kwh * self.model.scenario.tariff.export_price_per_kwh)
+        flat = (imports_kwh * prices.flat_price_per_kwh[who]
+                - exports_kwh * prices.export_price_per_kwh)
         self.month_flat_bill[who] += flat
         self.month_bill[who] += bills[who]
         self.total_flat_bill[who] += flat

@@ -24,6 +24,7 @@ import numpy as np
 from gridvalue.simulation.contracts import ACTIVE
 from gridvalue.simulation.lifetime import window
 from gridvalue.simulation.population import MICROGRID
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.schema import ScenarioError, param
 from gridvalue.simulation.services.base import (
     MonthFlows,
@@ -225,24 +226,23 @@ class MicrogridEnergyManagement(RepossessedAsset, Service):
         table["battery_energy_kwh"][site] = b.energy_kwh[site]
 
     # ---- each day ---------------------------------------------------------------------------
-    def apply_load(self, day: int, net_kw: np.ndarray) -> None:
+    def apply_load(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         """Before the batteries run: the bill the site's original battery would have given."""
         if self.shadow is None:
             return
         who = self.contracts["customer"][self._shadow_rows]
         net = net_kw[who]
-        power, _ = self.model.dispatch_microgrids(self.shadow, net.copy(), who)
-        self._shadow_bill = _bill(net + power, self.model.site_prices(who),
-                                  self.model.scenario.tariff.export_price_per_kwh, self.dt)
+        power, _ = self.model.dispatch_microgrids(self.shadow, net.copy(), who, prices)
+        self._shadow_bill = _bill(net + power, prices.of(who), prices.export_price_per_kwh,
+                                  self.dt)
 
-    def observe_day(self, day: int, net_kw: np.ndarray) -> None:
+    def observe_day(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         """After: the measured saving of each managed site is the shadow bill minus its bill."""
         if self.shadow is None:
             return
         rows = self._shadow_rows
         who = self.contracts["customer"][rows]
-        actual = _bill(net_kw[who], self.model.site_prices(who),
-                       self.model.scenario.tariff.export_price_per_kwh, self.dt)
+        actual = _bill(net_kw[who], prices.of(who), prices.export_price_per_kwh, self.dt)
         live = self.contracts["status"][rows] == ACTIVE
         self.contracts["month_saving"][rows[live]] += (self._shadow_bill - actual)[live]
 

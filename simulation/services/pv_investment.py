@@ -21,6 +21,7 @@ import numpy as np
 from gridvalue.simulation.contracts import COMPLETED, DEFAULTED, TERMINATED
 from gridvalue.simulation.lifetime import expected_value, ramp, window
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
     MonthFlows,
@@ -205,7 +206,7 @@ class PVInvestment(RepossessedAsset, Service):
         return capex
 
     # ---- each day ---------------------------------------------------------------------------
-    def apply_load(self, day: int, net_kw: np.ndarray) -> None:
+    def apply_load(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         """Subtract the output of every installed system; meter what the site used itself."""
         book = self.contracts
         if len(book) == 0:
