@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
+from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
     MonthFlows,
@@ -133,7 +134,7 @@ class Flexibility(Service):
         for service in self._devices():
             service.hand_over(customers, company)
 
-    def observe_day(self, day: int, net_kw: np.ndarray) -> None:
+    def observe_day(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         self._today = day
 
     def events_since(self, rows: np.ndarray, first: int, last: int) -> np.ndarray:
