@@ -16,6 +16,7 @@ from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation import metrics
 from gridvalue.simulation.dataplatform import DataPlatform
+from gridvalue.simulation.dayresult import DayRecords, DayResult
 from gridvalue.simulation.ev import EvFleet
 from gridvalue.simulation.grid_mapping import grid_topology
 from gridvalue.simulation.gridflow import GridFlow
@@ -54,17 +55,9 @@ from gridvalue.simulation.worlds import World, degree_days
 # sizing rule only.
 INDIVIDUAL_PEAK_PER_SIGMA = 4.5
 
-DAILY_KPIS = ("system_peak_kw", "system_min_kw", "energy_kwh", "load_factor", "pv_kwh",
-              "battery_discharge_kwh", "transformer_intervals_over_rating",
-              "transformers_over_rating", "feeder_intervals_over_rating")
-
 
 def _toml_value(value) -> str:
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
-
-
-def _today(model: "GridValueModel", name: str):
-    return model.today[name]
 
 
 class GridValueModel(mesa.Model):
@@ -85,7 +78,8 @@ class GridValueModel(mesa.Model):
     3. settle: customers' bills; the company books energy sales, wholesale energy and the
        capacity cost of the year's peak; on the last day of a month, every active contract's
        cash for the month, then defaults, then contracts reaching their term.
-    4. record: the day's KPIs into the Mesa DataCollector and the interval arrays.
+    4. record: the day's KPIs, a `DayResult` record (simulation/dayresult.py), handed to the
+       Mesa DataCollector (`DayRecords`); the interval arrays.
 
     Before the first step the data platform (simulation/dataplatform.py) acquires the months
     before the start and writes the company's estimates; at the start of every later month it
@@ -289,11 +283,7 @@ class GridValueModel(mesa.Model):
         self.feeder_energy_kwh = np.zeros((self.days, topo.n_feeders))
         self.transformer_peak_kw = np.zeros(topo.n_transformers)
         self.transformer_intervals_over = np.zeros(topo.n_transformers, dtype=np.int64)
-        self.today: dict = {}
-        reporters = {"date": functools.partial(_today, name="date")}
-        kpis = DAILY_KPIS + (("losses_kwh",) if self.gridflow is not None else ())
-        reporters |= {k: functools.partial(_today, name=k) for k in kpis}
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self.datacollector = DayRecords(losses=self.gridflow is not None)
 
     # ---- the daily pipeline -----------------------------------------------------------------
     def step(self) -> None:
@@ -308,13 +298,14 @@ class GridValueModel(mesa.Model):
                 self.platform.start_month()
             self.market.decide(day, date)
         prices = self.tariffs.start_day(day)
-        customer_kw = self.operate(day, prices)
+        customer_kw, operated = self.operate(day, prices)
         for service in self.market.services:
             service.observe_day(day, customer_kw, prices)
         self.platform.observe_day(day, customer_kw)
-        _, _, system_kw = self.aggregate(day, customer_kw)
+        _, _, system_kw, aggregated = self.aggregate(day, customer_kw)
+        result = DayResult.from_stages(operated, aggregated)
         self.company.settle_day(date, day, customer_kw, system_kw, self.hours_per_interval,
-                                prices, losses_kwh=self.today.get("losses_kwh"))
+                                prices, losses_kwh=result.losses_kwh)
         last_day = self.steps >= self.days
         if last_day or (date + datetime.timedelta(days=1)).day == 1:
             month_days = calendar.monthrange(date.year, date.month)[1]
@@ -323,7 +314,7 @@ class GridValueModel(mesa.Model):
             self.market.settle(date, share)
             self._book_grid_batteries(date, share)
             self.platform.book_month(date, share)
-        self.datacollector.collect(self)
+        self.datacollector.record(result)
         if last_day:
             self.running = False
 
@@ -357,9 +348,10 @@ class GridValueModel(mesa.Model):
                                      * annuity_factor(rate, s.grid_battery_life_years) / 12.0
                                      * month_share)
 
-    def operate(self, day: int, prices: DayPrices) -> np.ndarray:
+    def operate(self, day: int, prices: DayPrices) -> tuple[np.ndarray, dict]:
         """Net load of every customer for `day`, kW, (n_customers, T): demand after price
-        response to the day's `prices` - PV + battery."""
+        response to the day's `prices` - PV + battery; and the day's KPIs it measured (date,
+        PV, microgrid batteries' discharge: `DayResult` fields)."""
         customer_kw = self.loads.gross_kw(self.customers, day)
         factor = self.world.horizon_day_factor(self.customers["efficiency_potential_share"],
                                                float(degree_days(self.temperature_c[day])))
@@ -383,9 +375,9 @@ class GridValueModel(mesa.Model):
         self.customers["peak_kw"] = np.maximum(self.customers["peak_kw"], customer_kw.max(axis=1))
         self.household_kw[day] = customer_kw[:len(self.tables["households"])].sum(axis=0)
         dt = self.hours_per_interval
-        self.today = {"date": self.dates[day].isoformat(), "pv_kwh": float(pv_kw.sum() * dt),
-                      "battery_discharge_kwh": float(np.maximum(-battery_kw, 0).sum() * dt)}
-        return customer_kw
+        return customer_kw, {"date": self.dates[day].isoformat(),
+                             "pv_kwh": float(pv_kw.sum() * dt),
+                             "battery_discharge_kwh": float(np.maximum(-battery_kw, 0).sum() * dt)}
 
     def dispatch_microgrids(self, batteries: Batteries, net_kw: np.ndarray,
                             rows: np.ndarray, prices: DayPrices) -> tuple[np.ndarray, np.ndarray]:
@@ -396,9 +388,12 @@ class GridValueModel(mesa.Model):
         return dispatch_peak_shaving(batteries, net_kw, self.hours_per_interval)
 
     def aggregate(self, day: int, customer_kw: np.ndarray):
-        """Aggregate up the feeders; record the day's interval and peak statistics."""
+        """Aggregate up the feeders; record the day's interval and peak statistics. Returns
+        transformer, feeder and system kW and the day's KPIs it measured (`DayResult`
+        fields, and the company batteries' `grid_battery_discharge_kwh`)."""
         topo, dt = self.topology, self.hours_per_interval
         transformer_kw, feeder_kw, system_kw = topo.aggregate(customer_kw)
+        kpis = {}
         if self.grid_batteries is not None:
             sites = self.grid_battery_sites
             battery_kw, losses = dispatch_peak_shaving(self.grid_batteries,
@@ -407,7 +402,7 @@ class GridValueModel(mesa.Model):
             np.add.at(feeder_kw, topo.transformer_feeder[sites], battery_kw)
             system_kw = feeder_kw.sum(axis=0)
             self.grid_battery_losses_kwh += float(losses.sum())
-            self.today["battery_discharge_kwh"] += float(np.maximum(-battery_kw, 0).sum() * dt)
+            kpis["grid_battery_discharge_kwh"] = float(np.maximum(-battery_kw, 0).sum() * dt)
         tx_over = metrics.intervals_above(transformer_kw, topo.transformer_rating_kw)
         feeder_over = metrics.intervals_above(feeder_kw, topo.feeder_rating_kw)
         self.system_kw[day] = system_kw
@@ -420,7 +415,7 @@ class GridValueModel(mesa.Model):
         self.transformer_reverse_intervals += reverse.sum(axis=1)
         np.maximum(self.transformer_reverse_kw, -transformer_kw.min(axis=1),
                    out=self.transformer_reverse_kw)
-        self.today |= {
+        kpis |= {
             "system_peak_kw": float(system_kw.max()),
             "system_min_kw": float(system_kw.min()),
             "energy_kwh": float(system_kw.sum() * dt),
@@ -430,9 +425,9 @@ class GridValueModel(mesa.Model):
             "feeder_intervals_over_rating": int(feeder_over.sum()),
         }
         if self.gridflow is not None:
-            self.today["losses_kwh"] = self.gridflow.day(day, self.dates[day], transformer_kw,
-                                                         system_kw)
-        return transformer_kw, feeder_kw, system_kw
+            kpis["losses_kwh"] = self.gridflow.day(day, self.dates[day], transformer_kw,
+                                                   system_kw)
+        return transformer_kw, feeder_kw, system_kw, kpis
 
     def run(self, progress=None) -> "GridValueModel":
         """Step to the end of the horizon; `progress(days_done)` is called after each day."""

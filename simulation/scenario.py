@@ -1,6 +1,19 @@
-"""The scenario: its sections (defaults with unit, source and bounds) and building one from
-a file, a name or a dict. Reading files, `extends` and `--set` are simulation/loader.py; the
-shared names (segments, tariff kinds) simulation/vocabulary.py.
+"""The scenario schema: its sections (frozen dataclasses whose fields carry default, unit,
+source and bounds), `Scenario`, and building one from a file, a name or a dict
+(`load_scenario`, `scenario_from_dict`).
+
+What lives where (no import cycle, function-level imports counted: tests/test_imports.py):
+
+- here: the section dataclasses, `Scenario` and its cross-section checks;
+- simulation/schema.py: the `param` machinery (bounds, choices, building and validating a
+  section from a raw dict, `ScenarioError`, the rows of `gridvalue params`);
+- simulation/loader.py: reading files, the packaged scenarios (package data, found with
+  `importlib.resources`), `extends` chains, `--set` overrides and the input limits; it
+  returns raw dicts and knows nothing of the sections (its names are re-exported here);
+- simulation/vocabulary.py: the shared names (segments, tariff kinds);
+- simulation/services/: the registry of services, whose parameter classes are the sections
+  `[services.NAME]` and `[competitors.NAME.terms]` (reached from `_service_params` when a
+  scenario is built; the services never import this module).
 
 A scenario file is TOML. `extends = "baseline"` inherits a packaged scenario (or a file path,
 relative to the extending file); `--set section.field=value` overrides one value. Every input

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from small_scenarios import small
 
 from gridvalue.experiments.runner import run_scenario
 from gridvalue.simulation.lifetime import expected_value
@@ -16,17 +15,24 @@ from gridvalue.simulation.services import registry
 
 ALL_SERVICES = sorted(registry())
 CREDIT_EXPOSED = sorted(n for n, cls in registry().items() if cls.credit_exposed)
-SMALL = small(150, 80, 3, days=None, **{"market.initial_awareness_share": 1.0})
 
 
-def offer(names, **extra) -> dict:
-    out = dict(SMALL)
-    for name in names:
-        out[f"services.{name}.innovation_p_per_year"] = 6.0
-        out[f"services.{name}.contacts_per_month"] = 60
-    if "microgrid_energy_management" in names:
-        out["services.microgrid_energy_management.added_battery_share"] = 0.5
-    return out | extra
+@pytest.fixture(scope="module")
+def small_overrides(small) -> dict:
+    return small(150, 80, 3, days=None, **{"market.initial_awareness_share": 1.0})
+
+
+@pytest.fixture(scope="module")
+def offer(small_overrides):
+    def offer(names, **extra) -> dict:
+        out = dict(small_overrides)
+        for name in names:
+            out[f"services.{name}.innovation_p_per_year"] = 6.0
+            out[f"services.{name}.contacts_per_month"] = 60
+        if "microgrid_energy_management" in names:
+            out["services.microgrid_energy_management.added_battery_share"] = 0.5
+        return out | extra
+    return offer
 
 
 # ---- the lifetime engine against closed forms -------------------------------------------
@@ -53,7 +59,7 @@ def test_engine_is_an_annuity_with_survival():
 
 # ---- cash-only defaults ---------------------------------------------------------------------
 @pytest.mark.parametrize("name", CREDIT_EXPOSED)
-def test_when_every_contract_defaults_the_cash_loss_is_at_most_capex_plus_costs(name):
+def test_when_every_contract_defaults_the_cash_loss_is_at_most_capex_plus_costs(name, offer):
     """Hazard 1/yr: every contract defaults at its first settlement. The line's cash loss is
     what it spent less what came back, never the capex twice; the write-off stays apart."""
     hazards = {"population.enterprise_default_hazard_mean": 1.0,
@@ -86,7 +92,7 @@ def cohort_value(model, year: int) -> float:
     return float(values.loc[values["signed_year"] == year, "lifetime_value"].sum())
 
 
-def test_a_contract_s_lifetime_value_does_not_depend_on_the_horizon():
+def test_a_contract_s_lifetime_value_does_not_depend_on_the_horizon(offer):
     """The same contracts (signed in the first 6 months, same seed) valued from a 1-year and
     a 2-year horizon: booked cash to date plus expected value after the horizon agree. They
     differ only by realised noise against expectations (loads, defaults)."""
@@ -103,7 +109,7 @@ def test_a_contract_s_lifetime_value_does_not_depend_on_the_horizon():
     assert (values[0].abs() > 1000).all()
 
 
-def test_the_remaining_value_counts_the_margin_lost_after_the_term(monkeypatch):
+def test_the_remaining_value_counts_the_margin_lost_after_the_term(monkeypatch, offer):
     """Shared savings: a live contract's remaining value is its share payments less the
     margin its saving takes to the end of measure life (15 years, past the 7-year term)."""
     model = GridValueModel("ee_shared_savings", seed=1, overrides=offer(["shared_savings"]) |
@@ -196,7 +202,7 @@ def test_load_grows_and_prices_escalate_once_a_year():
     assert 1.07 < ratio < 1.13  # 10 % more demand (noise, weather)
 
 
-def test_annual_table_sums_to_the_ledger():
+def test_annual_table_sums_to_the_ledger(offer):
     result = run_scenario("ee_shared_savings", seed=3, overrides=offer(["shared_savings"]) |
                           {"meta.days": 400})
     annual, ledger = result["annual"], result["ledger"]
@@ -209,7 +215,7 @@ def test_annual_table_sums_to_the_ledger():
 
 
 # ---- taxes and incentives -------------------------------------------------------------------
-def test_vat_and_income_tax_follow_the_rates():
+def test_vat_and_income_tax_follow_the_rates(offer):
     over = offer(["maintenance_subscription"]) | {"meta.days": 365}
     model = GridValueModel("baseline", seed=2, overrides=over).run()
     ledger, t = model.company.ledger, model.scenario.taxes
@@ -222,7 +228,7 @@ def test_vat_and_income_tax_follow_the_rates():
         t.income_tax_rate * max(taxable, 0.0))
 
 
-def test_epc_lines_are_exempt_and_get_the_subsidy():
+def test_epc_lines_are_exempt_and_get_the_subsidy(offer):
     over = offer(["shared_savings"]) | {"meta.days": 365,
                                         "taxes.epc_subsidy_per_kwh_saved": 0.09}
     model = GridValueModel("baseline", seed=2, overrides=over).run()
@@ -265,7 +271,7 @@ def seasonal_prices(model, day: int) -> np.ndarray:
 @given(seed=st.integers(0, 10_000), hazard=st.floats(0.0, 0.5),
        names=st.lists(st.sampled_from(ALL_SERVICES), min_size=1, max_size=4, unique=True),
        vat=st.sampled_from([0.0, 0.06]))
-def test_money_balances_between_all_parties_every_month(seed, hazard, names, vat):
+def test_money_balances_between_all_parties_every_month(seed, hazard, names, vat, offer):
     """Each month the company's net cash in the ledger equals, from each party's own
     accumulators: what customers paid (bills, service payments) less what they received,
     less what the company paid generators (recomputed from the system load and the hourly

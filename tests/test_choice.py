@@ -6,7 +6,6 @@ import types
 import numpy as np
 import pytest
 from scipy import stats
-from small_scenarios import small
 
 from gridvalue.agents.choice import (
     DGEN_MAX_SHARE,
@@ -23,7 +22,10 @@ from gridvalue.simulation.contracts import DEFAULTED, TERMINATED
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 
-SMALL = small(1000, 120, 2, days=None)
+
+@pytest.fixture(scope="module")
+def small_overrides(small) -> dict:
+    return small(1000, 120, 2, days=None)
 
 
 def test_dgen_curve_reproduces_its_table_and_never_pays_back_gives_zero():
@@ -108,14 +110,17 @@ def _contracts(model, name):
     return len(next(s for s in model.market.services if s.name == name).contracts)
 
 
-def _paired(scenario, levels, path, seeds, days, extra=None, count=None):
-    out = np.zeros((len(seeds), len(levels)))
-    for i, seed in enumerate(seeds):
-        for j, level in enumerate(levels):
-            model = GridValueModel(scenario, seed=seed, overrides={
-                **SMALL, "meta.days": days, path: level, **(extra or {})}).run()
-            out[i, j] = count(model)
-    return out
+@pytest.fixture(scope="module")
+def paired(small_overrides):
+    def paired(scenario, levels, path, seeds, days, extra=None, count=None):
+        out = np.zeros((len(seeds), len(levels)))
+        for i, seed in enumerate(seeds):
+            for j, level in enumerate(levels):
+                model = GridValueModel(scenario, seed=seed, overrides={
+                    **small_overrides, "meta.days": days, path: level, **(extra or {})}).run()
+                out[i, j] = count(model)
+        return out
+    return paired
 
 
 def _significant_fall(higher, lower) -> bool:
@@ -129,23 +134,23 @@ def _significant_fall(higher, lower) -> bool:
 
 
 @pytest.mark.slow
-def test_pv_leases_fall_strictly_with_the_lease_price():
+def test_pv_leases_fall_strictly_with_the_lease_price(paired):
     prices = [15.0, 25.0, 35.0, 45.0, 55.0]
-    leases = _paired("pv_investment", prices, "services.pv_lease.lease_per_kwp_month",
-                     [0, 1, 2, 3], 730, count=lambda m: _contracts(m, "pv_lease"),
-                     extra={"population.households": 1500, "population.enterprises": 30})
+    leases = paired("pv_investment", prices, "services.pv_lease.lease_per_kwp_month",
+                    [0, 1, 2, 3], 730, count=lambda m: _contracts(m, "pv_lease"),
+                    extra={"population.households": 1500, "population.enterprises": 30})
     for j in range(len(prices) - 1):
         assert _significant_fall(leases[:, j], leases[:, j + 1]), (prices[j], leases)
 
 
 @pytest.mark.slow
-def test_lower_company_share_of_savings_sells_more_contracts():
+def test_lower_company_share_of_savings_sells_more_contracts(small_overrides):
     shares = [0.4, 0.8]
     contracts = np.zeros((3, 2))
     for i, seed in enumerate([0, 1, 2]):
         for j, share in enumerate(shares):
             model = GridValueModel("ee_shared_savings", seed=seed, overrides={
-                **SMALL, "population.enterprises": 240, "meta.days": 1095,
+                **small_overrides, "population.enterprises": 240, "meta.days": 1095,
                 "services.shared_savings.share_start": share,
                 "services.shared_savings.share_end": share}).run()
             contracts[i, j] = _contracts(model, "shared_savings")
@@ -174,8 +179,8 @@ def test_ten_years_of_each_packaged_service_stay_under_their_ceilings():
 
 
 @pytest.mark.slow
-def test_a_ppa_beside_the_lease_takes_households_from_it():
-    base = {**SMALL, "meta.days": 730}
+def test_a_ppa_beside_the_lease_takes_households_from_it(small_overrides):
+    base = {**small_overrides, "meta.days": 730}
     alone = GridValueModel("pv_investment", seed=0, overrides=base).run()
     both = GridValueModel("pv_investment", seed=0, overrides={
         **base, "services.pv_ppa.segments": ["household", "industrial", "commercial",
@@ -185,8 +190,8 @@ def test_a_ppa_beside_the_lease_takes_households_from_it():
 
 
 @pytest.mark.slow
-def test_cheap_own_capital_moves_customers_to_self_finance():
-    base = {**SMALL, "meta.days": 730}
+def test_cheap_own_capital_moves_customers_to_self_finance(small_overrides):
+    base = {**small_overrides, "meta.days": 730}
 
     def outcome(rate):
         model = GridValueModel("pv_investment", seed=0, overrides={
@@ -201,8 +206,8 @@ def test_cheap_own_capital_moves_customers_to_self_finance():
 
 
 @pytest.mark.slow
-def test_a_competitor_with_a_better_offer_takes_share():
-    base = {**SMALL, "meta.days": 730}
+def test_a_competitor_with_a_better_offer_takes_share(small_overrides):
+    base = {**small_overrides, "meta.days": 730}
     alone = GridValueModel("pv_investment", seed=0, overrides=base).run()
     rival = GridValueModel("pv_investment", seed=0, overrides={
         **base, "competitors.solar_co.offer": "pv_lease",
@@ -215,11 +220,11 @@ def test_a_competitor_with_a_better_offer_takes_share():
 
 
 @pytest.mark.slow
-def test_defaults_on_a_feeder_lower_later_uptake_there():
+def test_defaults_on_a_feeder_lower_later_uptake_there(small_overrides):
     """Same seed, twice; in one run every lease on the feeder with the most leases defaults
     after six months. The neighbours hear of it: later uptake on that feeder falls, elsewhere
     it does not."""
-    overrides = {**SMALL, "meta.days": 730}
+    overrides = {**small_overrides, "meta.days": 730}
     runs = []
     for shock in (False, True):
         model = GridValueModel("pv_investment", seed=4, overrides=overrides)

@@ -8,11 +8,13 @@ import tomllib
 
 import pandas as pd
 import pytest
-from small_scenarios import as_set_args, small
 
 from gridvalue.experiments.runner import TABLES
 
-SMALL = as_set_args(small(200, 30, 2, days=10))
+
+@pytest.fixture(scope="module")
+def small_args(small, as_set_args) -> list[str]:
+    return as_set_args(small(200, 30, 2, days=10))
 
 
 def gridvalue(*args, cwd=None):
@@ -22,14 +24,14 @@ def gridvalue(*args, cwd=None):
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
+def two_runs(tmp_path_factory, small_args):
     """The same small scenario twice with seed 7, once with seed 8."""
     root = tmp_path_factory.mktemp("runs")
     outs = {}
     for label, seed in (("a", 7), ("b", 7), ("c", 8)):
         out = root / label
         proc = gridvalue("run", "baseline", "--seed", str(seed), "--out", str(out), "--quiet",
-                         *SMALL)
+                         *small_args)
         assert proc.returncode == 0, proc.stderr
         outs[label] = (out, proc)
     return outs
@@ -89,7 +91,7 @@ def test_bad_input_is_one_line_exit_2_and_no_folder(tmp_path, args, message):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_malformed_file_and_occupied_out(tmp_path):
+def test_malformed_file_and_occupied_out(tmp_path, small_args):
     bad = tmp_path / "bad.toml"
     bad.write_text("[meta\n")
     proc = gridvalue("run", str(bad), "--out", str(tmp_path / "out"))
@@ -97,7 +99,7 @@ def test_malformed_file_and_occupied_out(tmp_path):
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("mine")
-    proc = gridvalue("run", "--out", str(occupied), *SMALL)
+    proc = gridvalue("run", "--out", str(occupied), *small_args)
     assert proc.returncode == 2 and "--out:" in proc.stderr
     assert [p.name for p in occupied.iterdir()] == ["keep.txt"]
 

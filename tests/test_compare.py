@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from small_scenarios import as_set_args, small
 
 from gridvalue.experiments.cli import main
 from gridvalue.experiments.compare import (
@@ -18,8 +17,15 @@ from gridvalue.experiments.compare import (
 )
 from gridvalue.simulation.scenario import load_scenario
 
-SMALL = small(300, 40, 2, days=20)
-SMALL_ARGS = as_set_args(SMALL)
+
+@pytest.fixture(scope="module")
+def small_overrides(small) -> dict:
+    return small(300, 40, 2, days=20)
+
+
+@pytest.fixture(scope="module")
+def small_args(small_overrides, as_set_args) -> list[str]:
+    return as_set_args(small_overrides)
 
 
 class Proc:
@@ -48,9 +54,9 @@ def test_t_interval_of_paired_differences():
     assert all(np.isnan(t_interval(np.array([1.0]))))
 
 
-def test_paired_replicates_share_seeds_and_a_policy_shows_up():
-    base = load_scenario("baseline", SMALL)
-    other = load_scenario("tou_pricing", SMALL)
+def test_paired_replicates_share_seeds_and_a_policy_shows_up(small_overrides):
+    base = load_scenario("baseline", small_overrides)
+    other = load_scenario("tou_pricing", small_overrides)
     frame = paired_replicates(base, other, [5, 6])
     summary = summarise_pairs(frame).set_index("kpi")
     assert list(summary.reset_index().columns) == list(COLUMNS)
@@ -64,10 +70,10 @@ def test_paired_replicates_share_seeds_and_a_policy_shows_up():
     assert same.loc["deferral_value", "scenario"] == 0
 
 
-def test_compare_cli_json_and_report(tmp_path, gridvalue):
+def test_compare_cli_json_and_report(tmp_path, gridvalue, small_args):
     out = tmp_path / "cmp"
     proc = gridvalue("compare", "baseline", "tou_pricing", "--replicates", "2", "--seed", "3",
-                     "--format", "json", "--out", str(out), "--quiet", *SMALL_ARGS)
+                     "--format", "json", "--out", str(out), "--quiet", *small_args)
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert all(set(r) == set(COLUMNS) for r in rows)
@@ -82,7 +88,7 @@ def test_compare_cli_json_and_report(tmp_path, gridvalue):
     assert (out / "report.html").read_text().startswith("<!doctype html>")
     assert json.loads((out / "compare.json").read_text()) == rows
     table = gridvalue("compare", "baseline", "tou_pricing", "--replicates", "1",
-                      "--out", str(tmp_path / "t"), "--quiet", *SMALL_ARGS)
+                      "--out", str(tmp_path / "t"), "--quiet", *small_args)
     assert table.returncode == 0 and "household_peak_kw" in table.stdout
 
 
@@ -113,10 +119,11 @@ def test_compare_refuses_unpaired_scenarios(tmp_path, gridvalue):
     assert unknown.returncode == 2 and "no packaged scenario named" in unknown.stderr
 
 
-def test_three_scenario_compare_prints_and_writes_per_service_lines(tmp_path, gridvalue):
+def test_three_scenario_compare_prints_and_writes_per_service_lines(tmp_path, gridvalue,
+                                                                    small_args):
     out = tmp_path / "three"
     args = ("compare", "baseline", "tou_pricing", "pv_investment", "--replicates", "2",
-            "--seed", "3", "--quiet", *SMALL_ARGS)
+            "--seed", "3", "--quiet", *small_args)
     proc = gridvalue(*args, "--format", "json", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
@@ -153,9 +160,9 @@ def test_three_scenario_compare_prints_and_writes_per_service_lines(tmp_path, gr
 
 
 @pytest.mark.slow
-def test_parallel_seeds_give_the_same_comparison(tmp_path, gridvalue):
+def test_parallel_seeds_give_the_same_comparison(tmp_path, gridvalue, small_args):
     args = ("compare", "baseline", "tou_pricing", "cpp_events", "--replicates", "2",
-            "--format", "json", "--quiet", *SMALL_ARGS)
+            "--format", "json", "--quiet", *small_args)
     one = gridvalue(*args, "--out", str(tmp_path / "a"))
     two = gridvalue(*args, "--out", str(tmp_path / "b"), "--workers", "2")
     assert one.returncode == 0 and two.returncode == 0, two.stderr

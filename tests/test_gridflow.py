@@ -2,17 +2,20 @@
 
 import numpy as np
 import pytest
-from small_scenarios import small
 
 from gridvalue.experiments.runner import GRID_TABLES, run_scenario
 from gridvalue.simulation.grids import line_type, transformer_vk_share
 
-SMALL = small(300, 40, 2, days=7)
+
+@pytest.fixture(scope="module")
+def small_overrides(small) -> dict:
+    return small(300, 40, 2, days=7)
 
 
 @pytest.fixture(scope="module")
-def runs():
-    return {mode: run_scenario("baseline", seed=3, overrides=SMALL | {"network.power_flow": mode})
+def runs(small_overrides):
+    return {mode: run_scenario("baseline", seed=3,
+                               overrides=small_overrides | {"network.power_flow": mode})
             for mode in ("off", "peak_min", "all")}
 
 
@@ -31,9 +34,9 @@ def test_power_flow_tables_and_kpis(runs):
     assert "losses_mwh" not in runs["off"].summary and "buses" not in runs["off"].tables
 
 
-def test_solved_losses_replace_the_flat_loss_share():
+def test_solved_losses_replace_the_flat_loss_share(small_overrides):
     # one flat wholesale price, so the cost is energy bought times the price
-    flat = SMALL | {"company.wholesale_shape": "flat"}
+    flat = small_overrides | {"company.wholesale_shape": "flat"}
     off, on = (run_scenario("baseline", seed=3, overrides=flat | {"network.power_flow": mode})
                for mode in ("off", "peak_min"))
     price = on.scenario.company.wholesale_price_per_kwh
@@ -68,7 +71,7 @@ def test_hosting_capacity_per_feeder_of_the_synthetic_network(runs):
     assert result.summary["min_feeder_hosting_kw"] == hosting["hosting_kw"].min()
 
 
-def test_feeders_tried_together_give_the_one_at_a_time_hosting(runs):
+def test_feeders_tried_together_give_the_one_at_a_time_hosting(runs, small_overrides):
     """Synthetic feeders share only the ideal substation source, so one scenario with PV on
     every feeder finds the same hosting capacities as one batch scenario per feeder."""
     result = runs["peak_min"]
@@ -76,8 +79,8 @@ def test_feeders_tried_together_give_the_one_at_a_time_hosting(runs):
     from gridvalue.simulation.hosting import hosting_capacity
     from gridvalue.simulation.model import GridValueModel
 
-    model = GridValueModel("baseline", seed=3, overrides=SMALL | {"network.power_flow":
-                                                                  "peak_min"}).run()
+    model = GridValueModel("baseline", seed=3, overrides=small_overrides | {"network.power_flow":
+                                                                            "peak_min"}).run()
     flow, topo = model.gridflow, model.topology
     _, day, interval, p, q = flow.lightest
     one_by_one = hosting_capacity(flow.ac, p, q, topo.transformer_feeder,
@@ -159,8 +162,8 @@ def test_bad_power_flow_settings_are_refused(overrides, message):
         load_scenario("baseline", overrides)
 
 
-def test_days_mode_solves_whole_chosen_days_only():
-    result = run_scenario("baseline", seed=3, overrides=SMALL | {
+def test_days_mode_solves_whole_chosen_days_only(small_overrides):
+    result = run_scenario("baseline", seed=3, overrides=small_overrides | {
         "network.power_flow": "days", "network.power_flow_days": [2, 5]})
     flows = result["power_flow"]
     assert sorted(set(flows["day"])) == [2, 5] and len(flows) == 48
@@ -168,10 +171,10 @@ def test_days_mode_solves_whole_chosen_days_only():
     assert daily["losses_kwh"].notna().sum() == 2
 
 
-def test_same_seed_gives_byte_identical_grid_tables(tmp_path):
+def test_same_seed_gives_byte_identical_grid_tables(tmp_path, small_overrides):
     from gridvalue.experiments.runner import write_results
 
-    overrides = SMALL | {"meta.days": 3, "network.power_flow": "peak_min"}
+    overrides = small_overrides | {"meta.days": 3, "network.power_flow": "peak_min"}
     outs = [write_results(run_scenario("baseline", seed=5, overrides=overrides),
                           tmp_path / name, report=False) for name in ("a", "b")]
     for name in GRID_TABLES + ("daily", "ledger"):

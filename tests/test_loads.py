@@ -23,7 +23,7 @@ def test_system_load_is_the_sum_of_customer_net_loads(seed, households, enterpri
         "meta.days": 3, "meta.start_date": str(np.datetime64("2025-01-01") + start_day)})
     for day in range(3):
         model.steps += 1
-        net_kw = model.operate(day, model.tariffs.start_day(day))
+        net_kw, _ = model.operate(day, model.tariffs.start_day(day))
         transformer_kw, feeder_kw, system_kw = model.topology.aggregate(net_kw)
         np.testing.assert_allclose(system_kw, net_kw.sum(axis=0), rtol=1e-10, atol=1e-9)
         np.testing.assert_allclose(feeder_kw.sum(axis=0), system_kw, rtol=1e-10, atol=1e-9)

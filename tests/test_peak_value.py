@@ -1,16 +1,19 @@
 """Price-driven batteries, company batteries at transformers, peak KPIs and deferral value."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from small_scenarios import small
 
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.peaks import deferral_relief_kw, paired_peak_value, peak_kpis
 from gridvalue.simulation.storage import Batteries, dispatch_price
 
-SMALL = small(400, 80, 3, days=45)
+
+@pytest.fixture(scope="module")
+def small_overrides(small) -> dict:
+    return small(400, 80, 3, days=45)
 
 
 @settings(max_examples=60, deadline=None)
@@ -66,11 +69,11 @@ def test_deferral_counts_only_where_a_limit_binds():
     np.testing.assert_allclose(relief, [0.0, 10.0, 30.0, 0.0])
 
 
-def test_deferral_value_is_zero_where_no_limit_binds():
+def test_deferral_value_is_zero_where_no_limit_binds(small_overrides):
     """Generous transformers and feeders: TOU still cuts the peak, but defers nothing."""
-    roomy = SMALL | {"network.transformer_sizing_margin": 6.0,
-                     "network.transformer_sizing_spread": 0.0,
-                     "network.feeder_rating_kva": 1e6}
+    roomy = small_overrides | {"network.transformer_sizing_margin": 6.0,
+                               "network.transformer_sizing_spread": 0.0,
+                               "network.feeder_rating_kva": 1e6}
     base = GridValueModel("baseline", seed=8, overrides=roomy).run()
     tou = GridValueModel("tou_pricing", seed=8, overrides=roomy).run()
     assert base.transformer_intervals_over.sum() == 0
@@ -79,10 +82,10 @@ def test_deferral_value_is_zero_where_no_limit_binds():
     assert value["deferral_value"] == 0.0 and value["deferral_relief_kw"] == 0.0
 
 
-def test_company_batteries_relieve_their_transformers_and_defer_upgrades():
-    base = GridValueModel("baseline", seed=8, overrides=SMALL).run()
+def test_company_batteries_relieve_their_transformers_and_defer_upgrades(small_overrides):
+    base = GridValueModel("baseline", seed=8, overrides=small_overrides).run()
     model = GridValueModel("battery_peak_shaving", seed=8,
-                           overrides=SMALL | {"storage.grid_batteries": 5}).run()
+                           overrides=small_overrides | {"storage.grid_batteries": 5}).run()
     sites = model.grid_battery_sites
     assert len(sites) == 5
     # the company picked transformers it expected to be tight, and they got relief
@@ -102,8 +105,8 @@ def test_company_batteries_relieve_their_transformers_and_defer_upgrades():
     assert kpis["transformer_hours_over_rating"] < base_kpis["transformer_hours_over_rating"]
 
 
-def test_microgrid_batteries_can_trade_against_prices():
-    overrides = SMALL | {"population.microgrids": 4}
+def test_microgrid_batteries_can_trade_against_prices(small_overrides):
+    overrides = small_overrides | {"population.microgrids": 4}
     peak = GridValueModel("realtime_pricing", seed=3, overrides=overrides | {
         "storage.microgrid_dispatch": "site_peak"}).run()
     price = GridValueModel("realtime_pricing", seed=3, overrides=overrides).run()

@@ -3,14 +3,16 @@
 import re
 
 import pytest
-from small_scenarios import small
 
 from gridvalue.experiments import report
 from gridvalue.experiments.labels import label, npv_note, number
 from gridvalue.experiments.report import write_run_report
 from gridvalue.experiments.runner import run_scenario
 
-SMALL = small(150, 120, 2, days=62)
+
+@pytest.fixture(scope="module")
+def small_overrides(small) -> dict:
+    return small(150, 120, 2, days=62)
 
 
 def _captions(path):
@@ -19,16 +21,16 @@ def _captions(path):
     return re.findall(r"<figcaption>([^<]*)", text), images
 
 
-def test_baseline_report_has_load_and_pnl_but_no_service_charts(tmp_path):
-    result = run_scenario("baseline", seed=1, overrides={**SMALL, "meta.days": 10})
+def test_baseline_report_has_load_and_pnl_but_no_service_charts(tmp_path, small_overrides):
+    result = run_scenario("baseline", seed=1, overrides={**small_overrides, "meta.days": 10})
     captions, images = _captions(write_run_report(result, tmp_path / "r.html"))
     assert len(images) == len(captions) == 5
     assert not any("uptake" in c or "service line" in c for c in captions)
 
 
-def test_service_report_adds_uptake_service_lines_and_screening_curve(tmp_path):
+def test_service_report_adds_uptake_service_lines_and_screening_curve(tmp_path, small_overrides):
     result = run_scenario("credit_screening", seed=1,
-                          overrides=SMALL | {"report.screening_thresholds": [0, 60]})
+                          overrides=small_overrides | {"report.screening_thresholds": [0, 60]})
     captions, images = _captions(write_run_report(result, tmp_path / "r.html"))
     assert len(images) == len(captions) == 8
     assert "Service uptake over time by segment" in captions
@@ -65,8 +67,8 @@ def test_npv_note_only_where_signs_differ():
     assert npv_note(100.0, 2_000.0) == "" and npv_note(-5.0, -7.0) == ""
 
 
-def test_summary_table_has_labels_units_and_no_exponent(tmp_path):
-    result = run_scenario("baseline", seed=1, overrides={**SMALL, "meta.days": 10})
+def test_summary_table_has_labels_units_and_no_exponent(tmp_path, small_overrides):
+    result = run_scenario("baseline", seed=1, overrides={**small_overrides, "meta.days": 10})
     page = write_run_report(result, tmp_path / "r.html").read_text()
     table = page[page.index("<table>"):page.index("</table>")]
     assert "System peak (kW)" in table and "Energy revenue (CNY)" in table
@@ -75,11 +77,11 @@ def test_summary_table_has_labels_units_and_no_exponent(tmp_path):
     assert revenue > 1e4 and f"{round(revenue):,}" in table
 
 
-def test_legends_sit_off_the_data(monkeypatch, tmp_path):
+def test_legends_sit_off_the_data(monkeypatch, tmp_path, small_overrides):
     """Every chart's legend lies outside its axes, so no bar or line is hidden."""
     result = run_scenario("credit_screening", seed=1,
-                          overrides=SMALL | {"report.screening_thresholds": [0, 60],
-                                             "report.screening_seeds": 2})
+                          overrides=small_overrides | {"report.screening_thresholds": [0, 60],
+                                                       "report.screening_seeds": 2})
     figures = []
     monkeypatch.setattr(report, "_png", lambda fig: figures.append(fig) or "")
     write_run_report(result, tmp_path / "r.html")

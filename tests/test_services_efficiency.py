@@ -2,33 +2,39 @@
 
 import numpy as np
 import pytest
-from small_scenarios import MECHANICS, small
 
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
 
-SMALL = small(200, 150, None, days=240, **{"market.initial_awareness_share": 0.5},
-              **MECHANICS)
 ENTERPRISES = slice(200, 350)
 
 
-def run(name: str | None, seed: int = 4, **extra):
-    overrides = SMALL | extra
-    if name is not None:
-        overrides |= {f"services.{name}.innovation_p_per_year": 1.0,
-                      f"services.{name}.contacts_per_month": 40}
-    return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+@pytest.fixture(scope="module")
+def small_overrides(small, mechanics) -> dict:
+    return small(200, 150, None, days=240, **{"market.initial_awareness_share": 0.5},
+                 **mechanics)
 
 
 @pytest.fixture(scope="module")
-def baseline():
+def run(small_overrides):
+    def run(name: str | None, seed: int = 4, **extra):
+        overrides = small_overrides | extra
+        if name is not None:
+            overrides |= {f"services.{name}.innovation_p_per_year": 1.0,
+                          f"services.{name}.contacts_per_month": 40}
+        return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+    return run
+
+
+@pytest.fixture(scope="module")
+def baseline(run):
     return run(None)
 
 
 @pytest.fixture(scope="module", params=["shared_savings", "guaranteed_savings",
                                         "energy_cost_trust"])
-def offered(request):
+def offered(request, run):
     return request.param, run(request.param)
 
 
@@ -74,7 +80,7 @@ def test_ledger_lines_move_as_each_contract_says(baseline, offered):
         assert ledger.total(name, "payments_to_customers") < 0
 
 
-def test_shared_savings_payment_is_the_share_of_measured_savings():
+def test_shared_savings_payment_is_the_share_of_measured_savings(run):
     """The company bills its share of the saving measured by IPMVP Option C (baseline on
     the pre-period's bills, weather and calendar) against the metered demand; the customer's
     own saving and the margin lost are the true ones."""
@@ -105,7 +111,7 @@ def test_shared_savings_payment_is_the_share_of_measured_savings():
     assert abs(errors.mean()) < 0.01 and 0.005 < errors.std() < 0.1
 
 
-def test_guaranteed_savings_pays_shortfalls_only():
+def test_guaranteed_savings_pays_shortfalls_only(run):
     model = run("guaranteed_savings", seed=6,
                 **{"services.guaranteed_savings.realisation_sd": 0.6})
     book = model.market.services[0].contracts
@@ -120,7 +126,7 @@ def test_guaranteed_savings_pays_shortfalls_only():
     assert (model.customers["service_paid"][book["customer"]] >= book["capex"]).all()
 
 
-def test_contract_numbers_sit_in_published_ranges():
+def test_contract_numbers_sit_in_published_ranges(run):
     """LBNL/NAESCO: median savings 23 % of the bill; median simple payback 3 years (private)."""
     model = run("shared_savings", seed=7, **{"population.enterprises": 600})
     book = model.market.services[0].contracts

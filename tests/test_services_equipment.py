@@ -2,30 +2,35 @@
 
 import numpy as np
 import pytest
-from small_scenarios import MECHANICS, small
 
 from gridvalue.simulation.contracts import ACTIVE, COMPLETED, DEFAULTED
 from gridvalue.simulation.model import GridValueModel
 
-SMALL = small(150, 200, None, days=240, **{"market.initial_awareness_share": 0.5},
-              **MECHANICS)
 
-
-def run(name: str | None, seed: int = 4, **extra):
-    overrides = SMALL | extra
-    if name is not None:
-        overrides |= {f"services.{name}.innovation_p_per_year": 2.0,
-                      f"services.{name}.contacts_per_month": 40}
-    return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+@pytest.fixture(scope="module")
+def small_overrides(small, mechanics) -> dict:
+    return small(150, 200, None, days=240, **{"market.initial_awareness_share": 0.5},
+                 **mechanics)
 
 
 @pytest.fixture(scope="module")
-def baseline():
+def run(small_overrides):
+    def run(name: str | None, seed: int = 4, **extra):
+        overrides = small_overrides | extra
+        if name is not None:
+            overrides |= {f"services.{name}.innovation_p_per_year": 2.0,
+                          f"services.{name}.contacts_per_month": 40}
+        return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+    return run
+
+
+@pytest.fixture(scope="module")
+def baseline(run):
     return run(None)
 
 
 @pytest.fixture(scope="module", params=["equipment_rental", "equipment_instalments"])
-def offered(request):
+def offered(request, run):
     return request.param, run(request.param)
 
 
@@ -68,7 +73,7 @@ def test_ledger_lines_move(baseline, offered):
         assert ledger.total(name, "opex") == 0
 
 
-def test_instalments_repay_principal_with_interest():
+def test_instalments_repay_principal_with_interest(run):
     model = run("equipment_instalments", seed=5,
                 **{"services.equipment_instalments.term_months": 6,
                    "population.enterprise_default_hazard_mean": 0.0})
@@ -89,7 +94,7 @@ def test_instalments_repay_principal_with_interest():
                                1 - book["saving_share"][done])
 
 
-def test_rented_equipment_goes_back_at_term_end():
+def test_rented_equipment_goes_back_at_term_end(run):
     model = run("equipment_rental", seed=5, **{"services.equipment_rental.term_months": 3,
                                                "population.enterprise_default_hazard_mean": 0.0})
     book = model.market.services[0].contracts
@@ -98,7 +103,7 @@ def test_rented_equipment_goes_back_at_term_end():
     np.testing.assert_allclose(model.customers["load_scale"][book["customer"][done]], 1.0)
 
 
-def test_defaults_repossess_and_lose_the_receivable_less_resale():
+def test_defaults_repossess_and_lose_the_receivable_less_resale(run):
     name = "equipment_instalments"
     model = run(name, seed=3, **{"population.enterprise_default_hazard_mean": 0.5})
     book = model.market.services[0].contracts
@@ -117,7 +122,7 @@ def test_defaults_repossess_and_lose_the_receivable_less_resale():
     assert model.company.ledger.total(name, "default_losses") == 0
 
 
-def test_maintenance_subscription_sells_avoided_outages(baseline):
+def test_maintenance_subscription_sells_avoided_outages(baseline, run):
     name = "maintenance_subscription"
     model = run(name)
     service = model.market.services[0]
@@ -139,7 +144,7 @@ def test_maintenance_subscription_sells_avoided_outages(baseline):
     assert np.corrcoef(value, c["annual_kwh"][who])[0, 1] > 0.5
 
 
-def test_households_can_buy_on_instalments():
+def test_households_can_buy_on_instalments(run):
     model = run("equipment_instalments", **{
         "services.equipment_instalments.segments": ["household"]})
     book = model.market.services[0].contracts

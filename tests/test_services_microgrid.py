@@ -2,34 +2,40 @@
 
 import numpy as np
 import pytest
-from small_scenarios import MECHANICS, small
 
 from gridvalue.simulation.contracts import ACTIVE
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
 
-SMALL = small(100, 20, 30, days=200, **{
-    "meta.start_date": "2025-03-01", "market.initial_awareness_share": 1.0,
-    "population.enterprise_default_hazard_mean": 0.0,  # no defaults: exact comparisons
-}, **MECHANICS)
 EMS = "microgrid_energy_management"
 
 
-def run(name: str | None, seed: int = 4, **extra):
-    overrides = SMALL | extra
-    if name is not None:
-        overrides |= {f"services.{name}.innovation_p_per_year": 3.0}
-    return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+@pytest.fixture(scope="module")
+def small_overrides(small, mechanics) -> dict:
+    return small(100, 20, 30, days=200, **{
+        "meta.start_date": "2025-03-01", "market.initial_awareness_share": 1.0,
+        "population.enterprise_default_hazard_mean": 0.0,  # no defaults: exact comparisons
+    }, **mechanics)
 
 
 @pytest.fixture(scope="module")
-def baseline():
+def run(small_overrides):
+    def run(name: str | None, seed: int = 4, **extra):
+        overrides = small_overrides | extra
+        if name is not None:
+            overrides |= {f"services.{name}.innovation_p_per_year": 3.0}
+        return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+    return run
+
+
+@pytest.fixture(scope="module")
+def baseline(run):
     return run(None)
 
 
 @pytest.fixture(scope="module")
-def managed():
+def managed(run):
     return run(EMS, **{f"services.{EMS}.added_battery_share": 0.5})
 
 
@@ -64,7 +70,7 @@ def test_measured_saving_is_the_saving_against_the_baseline(baseline, managed):
     assert book["received"].sum() > 300.0 * months.sum()
 
 
-def test_measured_saving_holds_on_time_varying_prices_and_price_dispatch():
+def test_measured_saving_holds_on_time_varying_prices_and_price_dispatch(run):
     """The shadow bill uses the site's own prices and the scenario's dispatch rule."""
     tou = {"tariff.kind": "tou", "tariff.segments": ["microgrid"],
            "storage.microgrid_dispatch": "price", "meta.days": 90}
@@ -94,7 +100,7 @@ def test_company_books_storage_capex_and_gains_capacity(baseline, managed):
     assert agent.battery_energy_kwh == pytest.approx(managed.batteries.energy_kwh[site[0]])
 
 
-def test_operations_only_contract_adds_no_storage(baseline):
+def test_operations_only_contract_adds_no_storage(baseline, run):
     model = run(EMS)
     book = model.market.services[0].contracts
     assert len(book) >= 10 and (book["capex"] == 0).all()
@@ -106,7 +112,7 @@ def test_operations_only_contract_adds_no_storage(baseline):
     assert model.customers["bill"][who].sum() < baseline.customers["bill"][who].sum()
 
 
-def test_backup_sells_avoided_outage_cost(baseline):
+def test_backup_sells_avoided_outage_cost(baseline, run):
     name = "microgrid_backup"
     model = run(name)
     service = model.market.services[0]

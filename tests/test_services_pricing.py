@@ -2,29 +2,35 @@
 
 import numpy as np
 import pytest
-from small_scenarios import small
 
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.tariffs import FLAT
 
 HOUSEHOLDS = 600
-SMALL = small(HOUSEHOLDS, 60, 2, days=120, **{"market.initial_awareness_share": 0.5})
-
-
-def run(services: dict | None = None, seed: int = 4, **extra):
-    overrides = SMALL | extra
-    for name, params in (services or {}).items():
-        overrides |= {f"services.{name}.{k}": v for k, v in params.items()}
-    return GridValueModel("baseline", seed=seed, overrides=overrides).run()
 
 
 @pytest.fixture(scope="module")
-def baseline():
+def small_overrides(small) -> dict:
+    return small(HOUSEHOLDS, 60, 2, days=120, **{"market.initial_awareness_share": 0.5})
+
+
+@pytest.fixture(scope="module")
+def run(small_overrides):
+    def run(services: dict | None = None, seed: int = 4, **extra):
+        overrides = small_overrides | extra
+        for name, params in (services or {}).items():
+            overrides |= {f"services.{name}.{k}": v for k, v in params.items()}
+        return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+    return run
+
+
+@pytest.fixture(scope="module")
+def baseline(run):
     return run()
 
 
 @pytest.fixture(scope="module")
-def packages():
+def packages(run):
     return run({"price_packages": {"innovation_p_per_year": 2.0}})
 
 
@@ -46,7 +52,7 @@ def test_packages_enrol_bill_and_shift(baseline, packages):
     assert c["import_kwh"][who].sum() == pytest.approx(b["import_kwh"][who].sum(), rel=0.01)
 
 
-def test_packages_are_chosen_from_interval_meter_data_only(packages):
+def test_packages_are_chosen_from_interval_meter_data_only(packages, run):
     """Without interval metering the company has no load shape of its own for a household:
     every household of a class gets the same offer, from the class's standard shape."""
     blind = run({"price_packages": {"innovation_p_per_year": 2.0}},
@@ -81,7 +87,7 @@ def test_packages_ledger(baseline, packages):
 # tests/test_validation_cases.py and `gridvalue validate`).
 
 
-def test_home_energy_management(baseline):
+def test_home_energy_management(baseline, run):
     model = run({"home_energy_management": {"innovation_p_per_year": 3.0}})
     book = model.market.services[0].contracts
     who = book["customer"]
@@ -101,7 +107,7 @@ def test_home_energy_management(baseline):
     assert ledger.total("home_energy_management", "margin_lost") < 0
 
 
-def test_home_energy_management_raises_the_price_response(baseline):
+def test_home_energy_management_raises_the_price_response(baseline, run):
     """On a TOU tariff, subscribers (enabling technology) shift more: their bills fall by
     more than the behavioural savings alone bring on flat prices."""
     tou = {"tariff.kind": "tou", "tariff.segments": ["household"]}
@@ -118,7 +124,7 @@ def test_home_energy_management_raises_the_price_response(baseline):
     assert tou_ratio < flat_ratio - 0.002
 
 
-def test_households_on_a_time_varying_tariff_are_not_offered_a_package():
+def test_households_on_a_time_varying_tariff_are_not_offered_a_package(run):
     model = run({"price_packages": {"innovation_p_per_year": 2.0}},
                 **{"tariff.kind": "tou", "tariff.segments": ["household"]})
     service = model.market.services[0]

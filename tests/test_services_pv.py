@@ -2,34 +2,40 @@
 
 import numpy as np
 import pytest
-from small_scenarios import MECHANICS, small
 
 from gridvalue.simulation.contracts import ACTIVE, DEFAULTED
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
 
-SMALL = small(300, 120, None, days=200, **{
-    "meta.start_date": "2025-03-01", "market.initial_awareness_share": 0.5}, **MECHANICS)
 NIGHT = [0, 1, 2, 3, 4, 21, 22, 23]
 MIDDAY = [11, 12, 13]
 
 
-def run(name: str | None, seed: int = 4, **extra):
-    overrides = SMALL | extra
-    if name is not None:
-        overrides |= {f"services.{name}.innovation_p_per_year": 2.0,
-                      f"services.{name}.contacts_per_month": 40}
-    return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+@pytest.fixture(scope="module")
+def small_overrides(small, mechanics) -> dict:
+    return small(300, 120, None, days=200, **{
+        "meta.start_date": "2025-03-01", "market.initial_awareness_share": 0.5}, **mechanics)
 
 
 @pytest.fixture(scope="module")
-def baseline():
+def run(small_overrides):
+    def run(name: str | None, seed: int = 4, **extra):
+        overrides = small_overrides | extra
+        if name is not None:
+            overrides |= {f"services.{name}.innovation_p_per_year": 2.0,
+                          f"services.{name}.contacts_per_month": 40}
+        return GridValueModel("baseline", seed=seed, overrides=overrides).run()
+    return run
+
+
+@pytest.fixture(scope="module")
+def baseline(run):
     return run(None)
 
 
 @pytest.fixture(scope="module", params=["pv_ppa", "pv_lease"])
-def offered(request):
+def offered(request, run):
     return request.param, run(request.param)
 
 
@@ -83,7 +89,7 @@ def test_metered_output_is_the_panels_output(offered):
     assert (book["self_kwh"][rows] > 0).all()
 
 
-def test_bills_and_ledger_move_as_the_contracts_say(baseline, offered):
+def test_bills_and_ledger_move_as_the_contracts_say(baseline, offered, run):
     name, model = offered
     service = model.market.services[0]
     book = service.contracts
@@ -122,7 +128,7 @@ def test_bills_and_ledger_move_as_the_contracts_say(baseline, offered):
         np.testing.assert_allclose(book["received"], 35.0 * book["kwp"] * months)
 
 
-def test_defaulted_panels_are_repossessed():
+def test_defaulted_panels_are_repossessed(run):
     """High hazards: defaulted systems stop generating; the loss is the unrecovered capex
     less a share of the panels' book value."""
     model = run("pv_ppa", seed=3, **{"population.enterprise_default_hazard_mean": 0.5,

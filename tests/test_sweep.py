@@ -408,5 +408,5 @@ def test_mesa_batch_run_works_with_flat_keywords():
         "meta.days": 5, "population.households": 100, "population.enterprises": 10,
         "population.microgrids": 0}).run()
     row = frame[(frame["seed"] == 1) & (frame["population__households"] == 100)].iloc[0]
-    assert row["system_peak_kw"] == direct.today["system_peak_kw"]
+    assert row["system_peak_kw"] == direct.datacollector.model_vars["system_peak_kw"][-1]
     assert frame.groupby("seed")["energy_kwh"].nunique().tolist() == [2, 2]

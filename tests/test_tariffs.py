@@ -4,14 +4,16 @@ technology) is the validation cases tests/cases/tou_residential_*."""
 
 import numpy as np
 import pytest
-from small_scenarios import small
 
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.simulation.schema import ScenarioError
 from gridvalue.simulation.tariffs import CPP, FLAT, RTP, TOU, hour_mask, tou_multipliers
 
-SMALL = small(300, 60, 3, days=40)
+
+@pytest.fixture(scope="module")
+def small_overrides(small) -> dict:
+    return small(300, 60, 3, days=40)
 
 
 def test_tou_is_revenue_neutral_for_each_class_shape():
@@ -23,18 +25,18 @@ def test_tou_is_revenue_neutral_for_each_class_shape():
     np.testing.assert_allclose(mult[:, peak] / mult[:, ~peak][:, :1], 3.0)
 
 
-def test_no_segment_on_the_tariff_is_the_flat_run_bit_for_bit():
-    flat = GridValueModel("baseline", seed=3, overrides=SMALL).run()
+def test_no_segment_on_the_tariff_is_the_flat_run_bit_for_bit(small_overrides):
+    flat = GridValueModel("baseline", seed=3, overrides=small_overrides).run()
     empty = GridValueModel("tou_pricing", seed=3,
-                           overrides=SMALL | {"tariff.segments": []}).run()
+                           overrides=small_overrides | {"tariff.segments": []}).run()
     assert np.array_equal(flat.system_kw, empty.system_kw)
     assert np.array_equal(flat.customers["bill"], empty.customers["bill"])
     assert (empty.customers["tariff_package"] == FLAT).all()
 
 
-def test_segments_pick_who_is_on_the_package():
+def test_segments_pick_who_is_on_the_package(small_overrides):
     model = GridValueModel("realtime_pricing", seed=1,
-                           overrides=SMALL | {"tariff.segments": ["agricultural"]})
+                           overrides=small_overrides | {"tariff.segments": ["agricultural"]})
     c = model.customers
     farms = (c["customer_type"] == 1) & (c["sector"] == 2)
     assert (c["tariff_package"][farms] == RTP).all()
@@ -58,8 +60,8 @@ def test_cpp_events_follow_the_forecast_and_stay_within_the_yearly_limit():
     assert (model.customers["tariff_package"][:2000] == CPP).all()
 
 
-def test_rtp_prices_follow_the_forecast_load_and_average_to_flat():
-    model = GridValueModel("realtime_pricing", seed=4, overrides=SMALL)
+def test_rtp_prices_follow_the_forecast_load_and_average_to_flat(small_overrides):
+    model = GridValueModel("realtime_pricing", seed=4, overrides=small_overrides)
     model.tariffs.start_day(0)
     forecast = model.tariffs.forecast_today
     shape = model.tariffs.wholesale_shape(forecast, 0)
@@ -85,18 +87,18 @@ def test_bad_tariff_input_is_refused():
 @pytest.mark.parametrize("name", ["tou_pricing", "cpp_events", "realtime_pricing",
                                   "battery_peak_shaving", "price_packages",
                                   "home_energy_management"])
-def test_pricing_what_ifs_are_reproducible(name):
-    a = GridValueModel(name, seed=11, overrides=SMALL).run()
-    b = GridValueModel(name, seed=11, overrides=SMALL).run()
+def test_pricing_what_ifs_are_reproducible(name, small_overrides):
+    a = GridValueModel(name, seed=11, overrides=small_overrides).run()
+    b = GridValueModel(name, seed=11, overrides=small_overrides).run()
     assert np.array_equal(a.system_kw, b.system_kw)
     assert np.array_equal(a.customers["bill"], b.customers["bill"])
     assert a.company.ledger.to_frame().equals(b.company.ledger.to_frame())
 
 
-def test_the_day_prices_are_a_read_only_value():
+def test_the_day_prices_are_a_read_only_value(small_overrides):
     """start_day returns the day's prices as a record: the arrays it builds are read-only,
     and `of` gives flat customers their flat price and the others their package's prices."""
-    model = GridValueModel("tou_pricing", seed=4, overrides=SMALL)
+    model = GridValueModel("tou_pricing", seed=4, overrides=small_overrides)
     prices = model.tariffs.start_day(0)
     assert prices is model.tariffs.latest and len(prices.rows) > 0
     with pytest.raises(ValueError):

@@ -3,22 +3,25 @@
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
-from small_scenarios import small
 
 from gridvalue.simulation.scenario import load_scenario, packaged_scenarios
 from gridvalue.viz import charts, snapshot
 from gridvalue.viz.layout import radial_layout
 from gridvalue.viz.twin import Twin
 
-SMALL = small(300, 100, 2, days=62, **{"services.shared_savings.contacts_per_month": 60,
-                                        "services.shared_savings.innovation_p_per_year": 0.6})
 DRAW = [(charts.peak_day, ()), (charts.uptake, ()), (charts.pnl, ()), (charts.bills, ()),
         (charts.network, ("uptake",)), (charts.network, ("loading",))]
 
 
 @pytest.fixture(scope="module")
-def snaps():
-    twin = Twin(load_scenario("ee_shared_savings", SMALL))
+def small_overrides(small) -> dict:
+    return small(300, 100, 2, days=62, **{"services.shared_savings.contacts_per_month": 60,
+                                           "services.shared_savings.innovation_p_per_year": 0.6})
+
+
+@pytest.fixture(scope="module")
+def snaps(small_overrides):
+    twin = Twin(load_scenario("ee_shared_savings", small_overrides))
     topo = twin.policy.topology
     layout = radial_layout(twin.policy.graph, topo.n_transformers, topo.n_feeders)
     out = [snapshot.take(twin)]

@@ -5,7 +5,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-from small_scenarios import small
 
 from gridvalue.simulation.scenario import load_scenario
 from gridvalue.viz import snapshot
@@ -13,21 +12,24 @@ from gridvalue.viz.layout import radial_layout
 from gridvalue.viz.session import Session
 from gridvalue.viz.twin import Twin, baseline_twin
 
-SMALL = small(400, 120, 2, days=90, **{
-    "services.shared_savings.contacts_per_month": 60,
-    "services.shared_savings.innovation_p_per_year": 0.6,
-    "choice.self_finance": False})  # only contract holders' bills move
+
+@pytest.fixture(scope="module")
+def small_overrides(small) -> dict:
+    return small(400, 120, 2, days=90, **{
+        "services.shared_savings.contacts_per_month": 60,
+        "services.shared_savings.innovation_p_per_year": 0.6,
+        "choice.self_finance": False})  # only contract holders' bills move
 
 
 @pytest.fixture(scope="module")
-def offer_twin():
-    twin = Twin(load_scenario("ee_shared_savings", SMALL))
+def offer_twin(small_overrides):
+    twin = Twin(load_scenario("ee_shared_savings", small_overrides))
     twin.advance(90)
     return twin
 
 
-def test_the_twin_keeps_everything_but_the_policy():
-    scenario = load_scenario("ee_shared_savings", SMALL)
+def test_the_twin_keeps_everything_but_the_policy(small_overrides):
+    scenario = load_scenario("ee_shared_savings", small_overrides)
     twin = baseline_twin(scenario)
     assert twin.services == {}
     assert twin.tariff == load_scenario("baseline").tariff
@@ -36,8 +38,8 @@ def test_the_twin_keeps_everything_but_the_policy():
     assert dataclasses.replace(twin.meta, name=scenario.meta.name) == scenario.meta
 
 
-def test_baseline_against_itself_differs_nowhere():
-    twin = Twin(load_scenario("baseline", {k: v for k, v in SMALL.items()
+def test_baseline_against_itself_differs_nowhere(small_overrides):
+    twin = Twin(load_scenario("baseline", {k: v for k, v in small_overrides.items()
                                            if not k.startswith("services")}))
     twin.advance(40)
     np.testing.assert_array_equal(twin.policy.system_kw, twin.baseline.system_kw)
@@ -81,10 +83,10 @@ def test_the_snapshot_adds_up(offer_twin):
     assert peak == pytest.approx(base.system_kw[:90].max())
 
 
-def test_session_publishes_and_stops():
+def test_session_publishes_and_stops(small_overrides):
     shown = []
     session = Session(publish_every_s=0.0)
-    scenario = load_scenario("ee_shared_savings", SMALL)
+    scenario = load_scenario("ee_shared_savings", small_overrides)
     session.rebuild(scenario, 5, lambda: True, lambda s, lay: shown.append(s.day))
     assert session.twin.day == 5 and shown[-1] == 5
     layout = session.layout
