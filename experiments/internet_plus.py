@@ -3,10 +3,14 @@ seed: `python -m gridvalue.experiments.internet_plus [--days N] [--households N]
 
 - EVs uncontrolled: the households' peak with and without EVs, and the diversified kW per EV
   at each feeder's peak (EV charging on the feeder at its peak interval over its EVs).
-- Home batteries: transformer intervals over rating with none, owner and company dispatch.
+- Home batteries: transformer intervals over rating with none, owner and company dispatch
+  (the company on its forecast, and with perfect foresight).
 - Flexibility fleet: transformer intervals over rating with the devices left to their
-  owners, dispatched by the company as a fleet, and the company's own batteries instead; the
-  value of each (capacity, deferral, wholesale energy, energy sales, the line's own cash).
+  owners, dispatched by the company as a fleet (on its forecast, and with perfect
+  foresight), and the company's own batteries instead (both ways); the value of each
+  (capacity, deferral, wholesale energy, energy sales, the line's own cash).
+- Per-event payment: the fleet paid per kW each month against per event (within the yearly
+  cap, and uncapped): events called, payments, hours over rating, value.
 - CCHP: the plants' energy balance, grid energy and peak displaced, the line's cash.
 - EV smart charging: the EVs' mean load by hour of day under price-responsive charging and
   under the company's managed charging (the rebound when the off-peak begins, and its removal).
@@ -59,9 +63,12 @@ def batteries(size: dict) -> None:
     """Transformer intervals over rating: no home batteries, the homes dispatch them, the
     company dispatches the same batteries (the same households sign: only who dispatches
     differs)."""
+    perfect = {"services.home_battery.fleet_forecast": "perfect"}
     for label, extra in (("none", {"services.home_battery.contacts_per_month": 0}),
-                         ("household", {}), ("company", {})):
-        model, _ = run("home_batteries", size | extra, "company" if label == "company" else None)
+                         ("household", {}), ("company, forecast", {}),
+                         ("company, perfect foresight", perfect)):
+        model, _ = run("home_batteries", size | extra,
+                       "company" if label.startswith("company") else None)
         svc = model.market.services[0]
         over = int(model.transformer_intervals_over.sum())
         print(f"home_batteries ({label} dispatch): {len(svc.contracts)} batteries, "
@@ -75,19 +82,30 @@ def batteries(size: dict) -> None:
 def flexibility(size: dict) -> None:
     """The fleet against the same devices left to their owners, and against the company's
     own batteries at its 10 tightest transformers (paired runs, one seed)."""
+    owners, _ = run("flexibility_fleet", size | {"services.flexibility.contacts_per_month": 0})
+    runs = [("owners", owners, None)]
+    perfect = {"services.home_battery.fleet_forecast": "perfect"}
+    for label, extra in (("fleet, forecast", {}), ("fleet, perfect foresight", perfect)):
+        runs.append((label, run("flexibility_fleet", size | extra)[0], "flexibility"))
+    own = size | {"services.flexibility.contacts_per_month": 0, "storage.grid_batteries": 10}
+    for label, extra in (("own batteries, perfect foresight", {}),
+                         ("own batteries, forecast",
+                          {"storage.grid_battery_forecast": "same_weekday"})):
+        runs.append((label, run("flexibility_fleet", own | extra)[0], "grid_storage"))
+    report_fleet(owners, runs)
+    print(f"  fleet contracts {len(runs[1][1].market.services[-1].contracts)}")
+
+
+def report_fleet(owners: GridValueModel, runs: list) -> None:
+    """Hours over rating and the value of each run against the owners' run (paired)."""
     from gridvalue.simulation.peaks import paired_peak_value
 
-    owners, _ = run("flexibility_fleet", size | {"services.flexibility.contacts_per_month": 0})
-    fleet, _ = run("flexibility_fleet", size)
-    own_batteries, _ = run("flexibility_fleet", size | {
-        "services.flexibility.contacts_per_month": 0, "storage.grid_batteries": 10})
     rate = owners.scenario.company.discount_rate_per_year
 
     def energy(model, item):
         return model.company.ledger.total("energy_sales", item)
 
-    for label, model, line in (("owners", owners, None), ("fleet", fleet, "flexibility"),
-                               ("own batteries", own_batteries, "grid_storage")):
+    for label, model, line in runs:
         over = int(model.transformer_intervals_over.sum())
         print(f"flexibility_fleet ({label}): transformer intervals over rating {over}, "
               f"transformers over rating {int((model.transformer_intervals_over > 0).sum())} "
@@ -105,7 +123,26 @@ def flexibility(size: dict) -> None:
               f"energy {wholesale:.0f}, energy sales {sales:+.0f}, the line's own cash {cost:.0f}"
               f" CNY: value {capacity + deferral + wholesale + sales + cost:.0f} CNY over "
               f"{model.days} days; the line's lifetime NPV (books) {lifetime:.0f} CNY")
-    print(f"  fleet contracts {len(fleet.market.services[-1].contracts)}")
+
+
+def events(size: dict) -> None:
+    """The fleet paid per kW each month against per event, within the yearly cap and
+    uncapped: events called, payments, hours over rating and value (paired with owners)."""
+    owners, _ = run("flexibility_fleet", size | {"services.flexibility.contacts_per_month": 0})
+    runs = [("owners", owners, None)]
+    per_event = {"services.flexibility.payment": "per_event"}
+    for label, extra in (("per kW", {}), ("per event, cap 15", per_event),
+                         ("per event, no cap", per_event
+                          | {"services.flexibility.max_events_per_year": 365})):
+        model, _ = run("flexibility_fleet", size | extra)
+        runs.append((label, model, "flexibility"))
+        svc = model.market.services[-1]
+        called = np.concatenate([c for _, c in svc.event_log]) if svc.event_log else []
+        per = np.bincount(called) if len(called) else np.zeros(1)
+        print(f"{label}: {len(svc.contracts)} contracts, {len(svc.event_log)} days with an "
+              f"event, most events per participant {int(per.max())}, payments "
+              f"{model.company.ledger.total('flexibility', 'payments_to_customers'):.0f} CNY")
+    report_fleet(owners, runs)
 
 
 def cchp(size: dict) -> None:
@@ -131,8 +168,8 @@ def main(argv=None) -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--households", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--part", choices=("all", "ev", "batteries", "flexibility", "cchp"),
-                    default="all")
+    ap.add_argument("--part", choices=("all", "ev", "batteries", "flexibility", "events",
+                                        "cchp"), default="all")
     args = ap.parse_args(argv)
     size = {"meta.days": args.days, "population.households": args.households,
             "meta.seed": args.seed}
@@ -140,9 +177,11 @@ def main(argv=None) -> None:
         flexibility(size)
     if args.part in ("all", "batteries"):
         batteries(size)
+    if args.part in ("all", "events"):
+        events(size)
     if args.part in ("all", "cchp"):
         cchp(size)
-    if args.part in ("batteries", "flexibility", "cchp"):
+    if args.part in ("batteries", "flexibility", "events", "cchp"):
         return
     ev, ev_feeders = run("ev_uncontrolled", size)
     none, none_feeders = run("ev_uncontrolled", size | {"ev.share": 0.0,
@@ -159,6 +198,17 @@ def main(argv=None) -> None:
     at = np.unravel_index(none.household_kw.argmax(), none.household_kw.shape)
     print(f"  at the households' peak without EVs (day {at[0]}, interval {at[1]}): "
           f"{ev.ev.day_kw[at] / ev.ev.count:.2f} kW per EV")
+    weekday = np.array([d.weekday() < 5 for d in ev.dates[:ev.days]])
+    summer = weekday & np.array([d.month in (6, 7, 8) for d in ev.dates[:ev.days]])
+    without = ev.household_kw[summer] - ev.ev.day_kw[summer]
+    at_peak = ev.ev.day_kw[summer][np.arange(summer.sum()), without.argmax(axis=1)]
+    print(f"  summer weekdays, at each day's household peak (load without EVs): "
+          f"{at_peak.mean() / ev.ev.count:.2f} kW per EV")
+    hours = ev.hours_per_interval * np.arange(ev.system_kw.shape[1])
+    for label, days in (("weekdays", weekday), ("weekends", ~weekday)):
+        profile = ev.ev.day_kw[days].mean(axis=0) / ev.ev.count
+        print(f"  {label}: mean kW per EV by hour " + " ".join(
+            f"{h:.0f}h:{kw:.2f}" for h, kw in zip(hours, profile, strict=True)))
     hours = ev.hours_per_interval * np.arange(ev.system_kw.shape[1])
     for label in ("price_responsive", "managed"):
         overrides = size | ({"services.ev_smart_charging.contacts_per_month": 0}

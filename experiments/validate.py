@@ -291,11 +291,33 @@ def pv_clear_sky_month_share(case: Case) -> float:
     return float(pv[months == int(case.params["month"])].sum() / pv.sum())
 
 
+def ev_kw_per_ev_at_household_peak(case: Case) -> float:
+    """Seed-mean diversified EV charging kW per EV owned at the interval of each day's
+    household peak (the households' load without their EVs, so the EVs do not pick the
+    hour), averaged over the weekdays of calendar months `params.months`."""
+    from gridvalue.simulation.model import GridValueModel
+
+    months = set(case.params.get("months", [6, 7, 8]))
+    means = []
+    for seed in case.seeds:
+        model = GridValueModel(str(case.scenario), seed=seed).run()
+        fleet = model.ev
+        days = [d for d, date in enumerate(model.dates[:model.days])
+                if date.month in months and date.weekday() < 5]
+        if not days or fleet.count == 0:
+            return float("nan")
+        without = model.household_kw[days] - fleet.day_kw[days]
+        at_peak = fleet.day_kw[days, without.argmax(axis=1)]
+        means.append(at_peak.mean() / fleet.count)
+    return float(np.mean(means))
+
+
 METRICS: dict[str, Callable[[Case], float]] = {
     f.__name__: f for f in (peak_cut, energy_change, peak_hour, household_uptake,
                             contracts_ratio, bass_max_gap, dgen_long_run_share,
                             grid_losses_kw, grid_min_voltage_pu, shape_full_load_hours,
-                            household_full_load_hours, pv_clear_sky_month_share)}
+                            household_full_load_hours, pv_clear_sky_month_share,
+                            ev_kw_per_ev_at_household_peak)}
 
 
 @dataclasses.dataclass(frozen=True)

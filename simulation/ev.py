@@ -5,7 +5,10 @@ of the run when u < min(1, (share + growth * y) * w), w its income weight (incom
 median to `income_elasticity`, normalised to mean 1), so ownership follows income and only
 grows. Each day every household draws an arrival hour, a departure hour (the next morning), a
 day's driving energy and whether it plugs in (all households draw, owners or not, every day:
-common random numbers between a charging policy and its baseline). An EV's battery deficit
+common random numbers between a charging policy and its baseline). Weekday arrivals follow the
+NHTS evening return home, Saturday and Sunday arrivals the daytime hours My Electric Avenue
+saw; arrivals fall between 10:00 and midnight and departures by 10:00 next day, so one car's
+sessions never overlap. An EV's battery deficit
 grows by its driving energy and is refilled while it is plugged in, from arrival to
 departure, in one of three ways:
 
@@ -32,6 +35,12 @@ from gridvalue.simulation.schema import ScenarioError, param
 
 A = "assumption"
 EN = "Electric Nation (WPD, 2019): drivers plug in about 3 times a week, for 12 h or more"
+NHTS = ("NHTS 2009 fit used in EV-load studies: home arrival (last trip end) ~ N(17.6 h, "
+        "3.4 h), daily distance lognormal, log-sd 0.88 (recalled)")
+MEA = ("My Electric Avenue (EA Technology, 2015): on weekends charging is mostly between "
+       "10:00 and 18:00, on weekdays before and after work (checked, the trial's own site)")
+EARLIEST_ARRIVAL_H = 10.0  # sessions start after the morning's departure (at most 34 h - 24)
+LATEST_DEPARTURE_H = 34.0  # 10:00 the next day: yesterday's session ends before today's
 MODES = ("uncontrolled", "price_responsive")
 
 
@@ -56,17 +65,24 @@ class EvParams:
     daily_kwh_median: float = param(
         6.0, "kWh/day", A + " (about 40 km a day at 0.15 kWh/km)",
         "Median energy a car uses on a day's driving", min=0, max=100)
-    daily_kwh_sigma: float = param(0.5, "log-sd", A, "Day-to-day spread of the driving energy",
-                                   min=0, max=3)
+    daily_kwh_sigma: float = param(0.88, "log-sd", NHTS,
+                                   "Day-to-day spread of the driving energy", min=0, max=3)
     plug_in_per_day: float = param(0.43, "1/day", EN + " (checked, secondary)",
                                    "Chance an EV is plugged in at home on a given evening",
                                    min=0, max=1)
-    arrival_hour_mean: float = param(18.0, "hour of day", A + " (evening return home)",
-                                     "Mean plug-in hour", min=12, max=24)
-    arrival_hour_sd: float = param(1.5, "h", A, "Spread of the plug-in hour", min=0, max=6)
+    arrival_hour_mean: float = param(17.6, "hour of day", NHTS,
+                                     "Mean plug-in hour on a weekday", min=12, max=24)
+    arrival_hour_sd: float = param(3.4, "h", NHTS, "Spread of the plug-in hour on a weekday",
+                                   min=0, max=6)
+    weekend_arrival_hour_mean: float = param(
+        14.0, "hour of day", MEA + " (14:00, the window's middle)",
+        "Mean plug-in hour on a Saturday or Sunday", min=10, max=24)
+    weekend_arrival_hour_sd: float = param(
+        3.0, "h", MEA + " (3 h: most sessions in the 8 h window)",
+        "Spread of the plug-in hour on a Saturday or Sunday", min=0, max=6)
     departure_hour_mean: float = param(
         31.5, "h from the arrival day's midnight", EN + " (31.5: 07:30 next morning)",
-        "Mean unplug hour, counted from midnight of the arrival day", min=0, max=36)
+        "Mean unplug hour, counted from midnight of the arrival day", min=0, max=34)
     departure_hour_sd: float = param(1.0, "h", A, "Spread of the unplug hour", min=0, max=6)
     charging: str = param("uncontrolled", "-", "-",
                           "How owners charge: on arrival, or delayed to their package's "
@@ -74,11 +90,12 @@ class EvParams:
                           choices=MODES)
 
     def check(self, path: str) -> None:
-        if self.departure_hour_mean <= self.arrival_hour_mean:
-            raise ScenarioError(f"{path}.departure_hour_mean",
-                                f"{self.departure_hour_mean:g} is before the arrival hour "
-                                f"{self.arrival_hour_mean:g} (count it from midnight of the "
-                                "arrival day: 31.5 is 07:30 next morning)")
+        for arrival in (self.arrival_hour_mean, self.weekend_arrival_hour_mean):
+            if self.departure_hour_mean <= arrival:
+                raise ScenarioError(f"{path}.departure_hour_mean",
+                                    f"{self.departure_hour_mean:g} is before the arrival hour "
+                                    f"{arrival:g} (count it from midnight of the arrival day: "
+                                    "31.5 is 07:30 next morning)")
 
     @property
     def active(self) -> bool:
@@ -176,15 +193,19 @@ class EvFleet:
         share = min(p.share + p.share_growth_per_year * year, 1.0)
         self.owns = self.latent < np.minimum(share * self.weight, 1.0)
 
-    def draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def draws(self, weekend: bool = False
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Today's arrival and departure hours, driving energy and plug-in of every household
-        (drawn for all, whatever they own: common random numbers)."""
+        (drawn for all, whatever they own, the same draws on any day: common random
+        numbers); on a Saturday or Sunday the arrival follows the weekend's hours."""
         p, n, rng = self.params, self.n, self._rng
         z = rng.standard_normal((3, n))
         plug = rng.random(n) < p.plug_in_per_day
-        arrival = np.clip(p.arrival_hour_mean + p.arrival_hour_sd * z[0], 12.0, 24.0 - self.dt)
+        mean, sd = ((p.weekend_arrival_hour_mean, p.weekend_arrival_hour_sd) if weekend
+                    else (p.arrival_hour_mean, p.arrival_hour_sd))
+        arrival = np.clip(mean + sd * z[0], EARLIEST_ARRIVAL_H, 24.0 - self.dt)
         departure = np.clip(p.departure_hour_mean + p.departure_hour_sd * z[1],
-                            np.maximum(arrival + 1.0, 24.0), 36.0)
+                            np.maximum(arrival + 1.0, 24.0), LATEST_DEPARTURE_H)
         driving = p.daily_kwh_median * np.exp(p.daily_kwh_sigma * z[2])
         return arrival, departure, driving, plug
 
@@ -195,7 +216,8 @@ class EvFleet:
             return
         self._update_ownership(day)
         p, T, dt = self.params, self.T, self.dt
-        arrival_h, departure_h, driving, plug = self.draws()
+        weekend = self.model.dates[day].weekday() >= 5
+        arrival_h, departure_h, driving, plug = self.draws(weekend)
         self.need_kwh = np.where(self.owns, np.minimum(self.need_kwh + driving, p.battery_kwh),
                                  0.0)
         today = self.carry_kw

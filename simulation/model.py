@@ -18,6 +18,7 @@ from gridvalue.simulation import metrics
 from gridvalue.simulation.dataplatform import DataPlatform
 from gridvalue.simulation.dayresult import DayRecords, DayResult
 from gridvalue.simulation.ev import EvFleet
+from gridvalue.simulation.forecast import SameWeekdayForecast
 from gridvalue.simulation.grid_mapping import grid_topology
 from gridvalue.simulation.gridflow import GridFlow
 from gridvalue.simulation.grids import load_grid, synthetic_grid
@@ -298,6 +299,8 @@ class GridValueModel(mesa.Model):
                 self.platform.start_month()
             self.market.decide(day, date)
         prices = self.tariffs.start_day(day)
+        for service in self.market.services:
+            service.plan_day(day, prices)
         customer_kw, operated = self.operate(day, prices)
         for service in self.market.services:
             service.observe_day(day, customer_kw, prices)
@@ -396,8 +399,8 @@ class GridValueModel(mesa.Model):
         kpis = {}
         if self.grid_batteries is not None:
             sites = self.grid_battery_sites
-            battery_kw, losses = dispatch_peak_shaving(self.grid_batteries,
-                                                       transformer_kw[sites], dt)
+            plan = self._grid_battery_plan(day, transformer_kw[sites])
+            battery_kw, losses = dispatch_peak_shaving(self.grid_batteries, plan, dt)
             transformer_kw[sites] += battery_kw
             np.add.at(feeder_kw, topo.transformer_feeder[sites], battery_kw)
             system_kw = feeder_kw.sum(axis=0)
@@ -428,6 +431,20 @@ class GridValueModel(mesa.Model):
             kpis["losses_kwh"] = self.gridflow.day(day, self.dates[day], transformer_kw,
                                                    system_kw)
         return transformer_kw, feeder_kw, system_kw, kpis
+
+    def _grid_battery_plan(self, day: int, site_kw: np.ndarray) -> np.ndarray:
+        """The load the company schedules its batteries on: the day's realised load at their
+        transformers (`storage.grid_battery_forecast = "perfect"`), or its forecast from
+        their meters (zero on the first day: idle)."""
+        s = self.scenario.storage
+        if s.grid_battery_forecast == "perfect":
+            return site_kw
+        if day == 0:
+            self._grid_forecast = SameWeekdayForecast(len(site_kw), site_kw.shape[1],
+                                                      s.forecast_weeks)
+        plan = self._grid_forecast.predict(day)
+        self._grid_forecast.observe(day, site_kw)
+        return np.zeros_like(site_kw) if plan is None else plan
 
     def run(self, progress=None) -> "GridValueModel":
         """Step to the end of the horizon; `progress(days_done)` is called after each day."""

@@ -584,6 +584,14 @@ class Storage:
     grid_battery_life_years: float = param(15.0, "yr", A, "Life over which battery capex is "
                                            "charged to the ledger (annuity at the company's "
                                            "discount rate)", min=1, max=100)
+    grid_battery_forecast: str = param(
+        "perfect", "-", A, "What the company schedules its own batteries on: the day's "
+        "realised transformer load (perfect foresight, today's behaviour) or its forecast "
+        "from the transformers' meters (the same weekday over the last forecast_weeks weeks)",
+        choices=("perfect", "same_weekday"))
+    forecast_weeks: int = param(4, "weeks", A, "Weeks of metered same-weekday profiles the "
+                                "company's day-ahead load forecast averages (its own "
+                                "batteries and its fleet of home batteries)", min=1, max=52)
 
 
 @dataclass(frozen=True)

@@ -152,3 +152,23 @@ def test_same_seed_same_loads_and_flat_prices_leave_nothing_to_wait_for():
     c = run(small(**{"ev.share": 0.3, "meta.days": 7, "ev.charging": "price_responsive"}))
     assert a.ev.day_kw.sum() > 0
     assert np.array_equal(a.system_kw, b.system_kw) and np.array_equal(a.system_kw, c.system_kw)
+
+
+def test_weekend_arrivals_are_earlier_and_sessions_never_overlap():
+    """Saturday and Sunday plug-ins follow the daytime hours (My Electric Avenue), weekday
+    ones the evening return (NHTS); every arrival is after 10:00 and every departure by
+    10:00 next day, so a car's sessions never overlap (each home draws at most the charger's
+    power)."""
+    m = small(**{"ev.share": 0.5})
+    fleet = m.ev
+    weekday = fleet.draws(weekend=False)
+    weekend = fleet.draws(weekend=True)
+    assert weekend[0].mean() < weekday[0].mean() - 2.5
+    for arrival, departure, _, _ in (weekday, weekend):
+        assert (arrival >= 10.0).all() and (departure <= 34.0).all()
+        assert (departure >= np.maximum(arrival + 1.0, 24.0)).all()
+    m = run(small(**{"ev.share": 0.5, "meta.days": 14}))
+    noon = slice(int(11 / m.hours_per_interval), int(16 / m.hours_per_interval))
+    days = np.array([d.weekday() >= 5 for d in m.dates[:m.days]])
+    assert m.ev.day_kw[days][:, noon].mean() > 2 * m.ev.day_kw[~days][:, noon].mean()
+    assert (m.ev.day_kw <= m.scenario.ev.charger_kw * m.ev.count + 1e-9).all()

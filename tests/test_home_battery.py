@@ -114,3 +114,41 @@ def test_ending_one_ev_contract_keeps_the_other_managing_the_ev(ending):
     other.terminate(np.flatnonzero(np.isin(other.contracts["customer"], owners)
                                    & (other.contracts["status"] == 0)), 1)
     assert not m.ev.managed[owners].any()
+
+
+def test_same_weekday_forecast_reads_only_the_metered_past():
+    """Closed form: nothing on day 0, yesterday's profile in the first week, then the mean of
+    the same weekday over the last `weeks` weeks."""
+    from gridvalue.simulation.forecast import SameWeekdayForecast
+
+    f = SameWeekdayForecast(1, 2, weeks=2)
+    assert f.predict(0) is None
+    for day in range(22):
+        if day:
+            expected = ([[day - 1.0] * 2] if day < 7 else
+                        [[np.mean([d for d in (day - 7, day - 14) if d >= 0])] * 2])
+            assert f.predict(day).tolist() == expected, day
+        f.observe(day, np.full((1, 2), float(day)))
+    assert f.predict(22).tolist() == [[(15 + 8) / 2] * 2]  # 1 is over two weeks ago
+
+
+def test_the_company_schedules_its_fleet_on_its_forecast():
+    """Company dispatch on the forecast: idle on the first day (nothing metered), within the
+    batteries' limits after it, and different from the same batteries with perfect
+    foresight; the company's own batteries keep today's perfect foresight by default."""
+    forecast = run(**{"services.home_battery.dispatch": "company"})
+    perfect = run(**{"services.home_battery.dispatch": "company",
+                     "services.home_battery.fleet_forecast": "perfect"})
+    svc = forecast.market.services[0]
+    assert not np.any(svc.fleet_day_kw.get(0, 0.0))
+    assert svc.discharge_kwh > 0
+    b = svc.batteries
+    assert (b.soc_kwh >= b.soc_min_kwh - 1e-9).all() and (b.soc_kwh <= b.soc_max_kwh + 1e-9).all()
+    assert not np.array_equal(forecast.system_kw, perfect.system_kw)
+    grid = GridValueModel("baseline", overrides=SMALL | {"storage.grid_batteries": 3})
+    assert grid.scenario.storage.grid_battery_forecast == "perfect"
+    planned = GridValueModel("baseline", overrides=SMALL | {
+        "storage.grid_batteries": 3, "storage.grid_battery_forecast": "same_weekday"})
+    site_kw = np.ones((3, planned.scenario.meta.intervals_per_day))
+    assert not planned._grid_battery_plan(0, site_kw).any()  # day 0: nothing metered
+    assert planned._grid_battery_plan(1, 2 * site_kw).tolist() == site_kw.tolist()

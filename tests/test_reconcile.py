@@ -106,14 +106,14 @@ def expected_cash(service, rows, month: int, share: float, demand, bill, price,
                                         + price[who] / 3.5 * kwh["cooling"])
         opex = p.gas_price_per_kwh * kwh["fuel"] + p.om_per_kwh * kwh["electricity"]
     elif name == "flexibility" and p.payment == "per_event":
-        # an event: a day whose system peak reaches event_peak_share of the highest so far
+        # the events the company logged calling each contract's customer in the month's days
         first, last = period
-        peaks = service.model.system_kw[: last + 1].max(axis=1)
-        running = np.array([peaks[: d + 1].max() for d in range(last + 1)])
-        days = np.arange(last + 1)
-        called = (peaks >= p.event_peak_share * running) & (days >= first)
-        during = days[None, :] >= b["start_day"][rows][:, None]
-        pay = p.payment_per_kw_event * b["enrolled_kw"][rows] * (called & during).sum(axis=1)
+        who, start = b["customer"][rows], b["start_day"][rows]
+        events = np.zeros(len(rows))
+        for day, called in service.event_log:
+            if first <= day <= last:
+                events += np.isin(who, called) & (day >= start)
+        pay = p.payment_per_kw_event * b["enrolled_kw"][rows] * events
         opex = np.full(len(rows), p.opex_per_month * share)
     elif name == "flexibility":
         pay = p.payment_per_kw_month * b["enrolled_kw"][rows] * share
@@ -208,12 +208,34 @@ def test_flexibility_pays_per_kw_or_per_event_as_its_terms_say(payment):
     assert kept[0].company.ledger.total("flexibility", "payments_to_customers") < 0
 
 
-def test_event_days_follow_the_running_peak():
-    """Closed form: a day is an event when its peak reaches the share of the highest so far."""
-    from gridvalue.simulation.services.flexibility import event_days
-    peaks = np.array([1.0, 0.95, 0.85, 2.0, 1.7, 1.85, 2.5])
-    assert event_days(peaks, 0.9).tolist() == [True, True, False, True, False, True, True]
-    assert event_days(peaks, 0.0).all() and event_days(peaks, 1.0).sum() == 3
+def test_peak_chance_is_the_normal_tail_of_the_forecast_error():
+    """Closed form: forecast at the reference gives 1/2; one sd above it Phi(1) = 0.8413."""
+    from gridvalue.simulation.services.flexibility import peak_chance
+    got = peak_chance(np.array([100.0, 110.0, 90.0]), np.array([100.0, 100.0, 100.0]), 0.1)
+    assert got == pytest.approx([0.5, 0.8184, 0.1333], abs=1e-4)  # z = 0, 10/11, -10/9
+
+
+def per_event_run(**extra):
+    model = GridValueModel("baseline", seed=5, overrides=overrides(["flexibility"], 0.2, 95)
+                           | {"ev.share": 0.5, "services.flexibility.payment": "per_event"}
+                           | extra)
+    return model.run()
+
+
+def test_per_event_calls_within_the_yearly_cap_and_only_when_worth_the_payment():
+    """With a cap of 3 no participant is called more than 3 times; with a payment above
+    what any event can be worth (capacity + deferral cost per kW-year) none is called,
+    nothing is paid, and no EV is left on managed charging."""
+    capped = per_event_run(**{"services.flexibility.max_events_per_year": 3})
+    service = capped.market.services[0]
+    assert service.event_log, "some events were called"
+    counts = np.bincount(np.concatenate([c for _, c in service.event_log]))
+    assert counts.max() == 3 and (service.contracts["events_this_year"] <= 3).all()
+    dear = per_event_run(**{"services.flexibility.payment_per_kw_event": 700.0})
+    service = dear.market.services[0]
+    assert len(service.contracts) > 0 and service.event_log == []
+    assert dear.company.ledger.total("flexibility", "payments_to_customers") == 0
+    assert not dear.ev.managed.any()
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])

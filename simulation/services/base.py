@@ -265,6 +265,10 @@ class Service:
                 * discount(rate, months)).sum(axis=1)
 
     # ---- each day (optional) ----------------------------------------------------------------
+    def plan_day(self, day: int, prices: DayPrices) -> None:
+        """Decide the day ahead, before any load is made (e.g. call an event); `prices`: the
+        day's prices. Default: nothing."""
+
     def apply_load(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         """Change customers' net loads (n_customers, T) in place for the day, before batteries
         and aggregation (e.g. company-owned PV generation); `prices`: the day's prices.

@@ -9,7 +9,9 @@ fee, a loan annuity, or the price up front). Dispatch, every day in `apply_load`
 - `household`: the home's energy management, simulation/storage.py: price arbitrage where its
   prices vary in the day, else self-consumption and its own peak;
 - `company`: the company runs the batteries under each transformer as one fleet against the
-  transformer's load (simulation/home_battery.py).
+  transformer's load (simulation/home_battery.py), scheduled day-ahead on its forecast of that
+  load from the transformers' meters (`fleet_forecast = "same_weekday"`,
+  simulation/forecast.py) or, as a what-if, on the day's realised load (`"perfect"`).
 
 Leased and financed batteries are the company's to repossess on default; a lease ends with the
 battery going back; a sold battery stays (and keeps its dispatch) after the sale. The bill
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridvalue.simulation.forecast import FORECASTS, SameWeekdayForecast
 from gridvalue.simulation.home_battery import dispatch_fleet
 from gridvalue.simulation.lifetime import expected_value, window
 from gridvalue.simulation.population import HOUSEHOLD
@@ -48,6 +51,11 @@ class HomeBatteryParams(ServiceParams):
     dispatch: str = param("company", "-", "-", "Who dispatches it: the household's energy "
                           "management, or the company against its transformers' load",
                           choices=("household", "company"))
+    fleet_forecast: str = param(
+        "same_weekday", "-", A, "What the company schedules its fleet of home batteries on: "
+        "its forecast of each transformer's load (the same weekday's metered profile over "
+        "the last storage.forecast_weeks weeks), or the day's realised load (perfect "
+        "foresight, a what-if)", choices=FORECASTS)
     battery_kwh: float = param(10.0, "kWh", A, "Battery energy", min=0.5, max=200)
     battery_kw: float = param(5.0, "kW", A, "Battery power", min=0.1, max=100)
     capex_per_kwh: float = param(1200.0, "CNY/kWh", A + " (home Li-ion systems installed)",
@@ -109,6 +117,7 @@ class HomeBattery(RepossessedAsset, Service):
         self.losses_kwh = 0.0
         self.discharge_kwh = 0.0
         self.fleet_day_kw: dict[int, np.ndarray] = {}  # day: company-run batteries' kW (T,)
+        self._forecast: SameWeekdayForecast | None = None  # the transformers' metered load
 
     # ---- the offer --------------------------------------------------------------------
     @property
@@ -169,8 +178,6 @@ class HomeBattery(RepossessedAsset, Service):
     # ---- each day ---------------------------------------------------------------------
     def apply_load(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         rows = np.flatnonzero(self.installed)
-        if len(rows) == 0:
-            return
         b, dt = self.batteries, self.model.hours_per_interval
         sub = Batteries(b.power_kw[rows], b.energy_kwh[rows], b.soc_kwh[rows].copy(),
                         b.roundtrip_efficiency, b.soc_min_share, b.soc_max_share)
@@ -182,20 +189,45 @@ class HomeBattery(RepossessedAsset, Service):
             power[~fleet], losses[~fleet] = self.owner_dispatch(part, who[~fleet],
                                                                 net_kw[who[~fleet]], dt, prices)
             sub.soc_kwh[~fleet] = part.soc_kwh
-        if fleet.any():  # against the transformers' load after the homes' own batteries
+        metering = self._metering()
+        if fleet.any() or metering:  # the transformers' load after the homes' own batteries
             topo = self.model.topology
             own = net_kw.copy()
             own[who[~fleet]] += power[~fleet]
-            part = _part(sub, fleet)
-            power[fleet], losses[fleet] = dispatch_fleet(
-                part, topo.customer_transformer[who[fleet]], topo.customer_to_transformer @ own,
-                dt)
-            sub.soc_kwh[fleet] = part.soc_kwh
-            self.fleet_day_kw[day] = power[fleet].sum(axis=0)
+            transformer_kw = topo.customer_to_transformer @ own
+            plan = (transformer_kw if self.params.fleet_forecast == "perfect"
+                    else self._forecast.predict(day))
+            if fleet.any() and plan is not None:  # no forecast on the first day: idle
+                part = _part(sub, fleet)
+                power[fleet], losses[fleet] = dispatch_fleet(
+                    part, topo.customer_transformer[who[fleet]], plan, dt)
+                sub.soc_kwh[fleet] = part.soc_kwh
+            if fleet.any():
+                self.fleet_day_kw[day] = power[fleet].sum(axis=0)
+            if metering:  # what the meters read less the fleet's own power
+                self._forecast.observe(day, transformer_kw)
+        if len(rows) == 0:
+            return
         b.soc_kwh[rows] = sub.soc_kwh
         net_kw[who] += power
         self.losses_kwh += float(losses.sum())
         self.discharge_kwh += float(np.maximum(-power, 0.0).sum() * dt)
+
+    def _metering(self) -> bool:
+        """Whether the company keeps the transformers' metered load for its forecast: it
+        forecasts (`fleet_forecast`) and may run batteries (company dispatch, or
+        `flexibility` on offer)."""
+        if self.params.fleet_forecast == "perfect":
+            return False
+        if self._forecast is None:
+            services = getattr(getattr(self.model, "market", None), "services", [])
+            if not (self.dispatcher == "company"
+                    or any(s.name == "flexibility" for s in services)):
+                return False
+            self._forecast = SameWeekdayForecast(
+                self.model.topology.n_transformers, self.model.scenario.meta.intervals_per_day,
+                self.model.scenario.storage.forecast_weeks)
+        return True
 
     def owner_dispatch(self, sub: Batteries, who: np.ndarray, net_kw: np.ndarray,
                        dt: float, day_prices: DayPrices) -> tuple[np.ndarray, np.ndarray]:
