@@ -121,7 +121,10 @@ class CompetitorBooks:
 
     # ---- results -------------------------------------------------------------------------
     def contract_frame(self) -> pd.DataFrame:
-        """Every competitor contract: who, the offer, terms, status, cash and bill effect."""
+        """Every competitor contract: who, the offer, status, cash and bill effect, then the
+        columns its offer's service keeps per contract (its terms and meters: a PV system's
+        kWp and metered kWh, a retrofit's shares, ...; empty where a competitor's offer has
+        no such column)."""
         frames = []
         for index, rival in enumerate(self.rivals):
             book = rival.contracts
@@ -132,6 +135,9 @@ class CompetitorBooks:
             frame.insert(0, "competitor", self.names[index])
             frame["bill_saving"] = self.bill_saving[index]
             frame["margin_taken"] = self.margin_taken[index]
+            # the offer's own columns (no npv_to_date: the company's NPV, never theirs)
+            for name in sorted(set(book.columns) - set(frame.columns) - {"npv_to_date"}):
+                frame[name] = book[name]
             frames.append(frame)
         if not frames:
             out = pd.DataFrame({name: [] for name in CONTRACT_COLUMNS})

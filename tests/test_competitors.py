@@ -27,6 +27,10 @@ def test_competitor_contracts_and_cash_are_tables_of_their_own(tmp_path):
     # its customers pay its lease on its terms: 20 CNY/kWp-month, pro rata in the first
     rival = next(iter(result.scenario.competitors.values()))
     assert rival.terms.lease_per_kwp_month == 20.0
+    # the offer's own columns: each system's kWp, installed at the terms' cost per kWp
+    assert contracts["capex"].to_numpy() == pytest.approx(
+        contracts["kwp"].to_numpy() * rival.terms.capex_per_kwp)
+    assert "npv_to_date" not in contracts
     assert ledger.query("item == 'revenue'")["amount"].sum() == pytest.approx(
         contracts["received"].sum())
     assert (contracts["bill_saving"] > 0).any()  # its PV takes kWh off their bills
