@@ -3,6 +3,7 @@ tables of their own and never reach the company's ledger, contracts or NPV. The 
 identities with a competitor are in tests/test_books.py, its cash against its terms in
 tests/test_reconcile.py."""
 
+import pandas as pd
 import pytest
 
 from gridvalue.experiments.runner import COMPETITOR_TABLES, run_scenario, write_results
@@ -61,3 +62,10 @@ def test_a_competitor_s_pv_generates_on_the_roof_once():
     assert (made > 0).all()
     per_kwp = made / book["kwp"] / (model.days - book["start_day"])
     assert per_kwp.max() < 7.0  # kWh per kWp-day: one system's output, not two
+
+
+def test_same_seed_gives_the_same_competitor_books():
+    first, second = (run_scenario("pv_investment", seed=2, overrides=RIVAL)
+                     for _ in range(2))
+    for name in COMPETITOR_TABLES:
+        pd.testing.assert_frame_equal(first[name], second[name])
