@@ -31,6 +31,7 @@ from gridvalue.simulation.tariffs import PACKAGE
 TABLES = ("daily", "feeders_daily", "system_load", "customers", "transformers", "ledger",
           "writeoffs", "annual", "contracts", "uptake", "decisions")
 GRID_TABLES = ("buses", "lines", "power_flow", "hosting")  # with network.power_flow on
+COMPETITOR_TABLES = ("competitor_contracts", "competitor_ledger")  # with [competitors]
 
 
 @dataclass
@@ -109,6 +110,10 @@ def model_tables(model: GridValueModel) -> dict[str, pd.DataFrame]:
     }
     if model.gridflow is not None:
         tables |= grid_tables(model)
+    if model.scenario.competitors:  # their books, apart from the company's
+        books = model.market.competitor_books
+        tables["competitor_contracts"] = books.contract_frame()
+        tables["competitor_ledger"] = books.ledger_frame()
     return tables
 
 

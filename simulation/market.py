@@ -22,6 +22,7 @@ from gridvalue.agents.enterprise import EnterpriseUser
 from gridvalue.agents.experience import Experience
 from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
+from gridvalue.simulation.competitors import CompetitorBooks
 from gridvalue.simulation.contracts import COMPLETED, DEFAULTED, STATUS_NAMES, ContractBook
 from gridvalue.simulation.credit import monthly_default_probability
 from gridvalue.simulation.ledger import ENERGY_SALES
@@ -92,6 +93,7 @@ class Market:
             rival = services[spec.offer](spec.terms, model)
             rival.name = f"competitor:{name}"
             self.competitors.append((name, spec, rival))
+        self.competitor_books = CompetitorBooks(model, self.competitors)
         self.competitor_market = [r.exclusive_group or spec.offer
                                   for _, spec, r in self.competitors]
         self.competitor_aware = np.zeros((len(self.competitors), n), dtype=bool)
@@ -272,8 +274,8 @@ class Market:
                 self.self_financed[market][who] = True
                 self.outside_rows.append({"date": date, "market": market,
                                           "alternative": "self_finance", "new": len(who)})
-            else:
-                self.competitors[index][2].self_install(who)
+            else:  # a contract in the competitor's own book
+                self.competitor_books.sign(index, who, day, date)
                 self.competitor_adopted[index][who] = True
                 self.outside_rows.append({"date": date, "market": market,
                                           "alternative": self.competitors[index][2].name,
@@ -437,6 +439,7 @@ class Market:
                 book["npv_to_date"][after] -= lost * factor
                 ledger.book(date, service.name, "margin_lost", -lost.sum())
                 ledger.book(date, ENERGY_SALES, "margin_lost_to_services", lost.sum())
+        self.competitor_books.settle(date, month_share, u_default)
         if date.month == 12 or date == self.model.dates[-1]:
             self.taxes.book_income_tax(date)
 

@@ -304,6 +304,7 @@ class GridValueModel(mesa.Model):
         customer_kw, operated = self.operate(day, prices)
         for service in self.market.services:
             service.observe_day(day, customer_kw, prices)
+        self.market.competitor_books.observe_day(day, customer_kw, prices)
         self.platform.observe_day(day, customer_kw)
         _, _, system_kw, aggregated = self.aggregate(day, customer_kw)
         result = DayResult.from_stages(operated, aggregated)
@@ -368,6 +369,7 @@ class GridValueModel(mesa.Model):
         customer_kw[self._pv_rows] -= pv_kw
         for service in self.market.services:
             service.apply_load(day, customer_kw, prices)
+        self.market.competitor_books.apply_load(day, customer_kw, prices)
         rows = self._microgrid_rows
         battery_kw = np.zeros((0, customer_kw.shape[1]))
         if len(rows):

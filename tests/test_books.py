@@ -282,13 +282,22 @@ def test_money_balances_between_all_parties_every_month(seed, hazard, names, vat
                            "population.household_default_hazard_mean": hazard,
                            "taxes.vat_rate": vat, "taxes.income_tax_rate": 0.0})
     model = GridValueModel("baseline", seed=seed, overrides=over)
+    assert balance_every_month(model) == 4
+
+
+def balance_every_month(model) -> int:
+    """Step the model to its end; at each month end check the money identities of every
+    party (the company; each competitor; all of them with customers, generators, suppliers
+    and the state). Returns the months checked."""
     c0 = np.bincount(model.customers["profile_class"], model.customers["annual_kwh"]
                      * model.customers["load_scale"],
                      minlength=model.loads.shapes_kw_per_kwh.shape[0])
     model._initial_class_kwh = c0
     s = model.scenario
+    rivals = model.market.competitor_books
     prev = {"paid": 0.0, "received": 0.0, "bill": 0.0, "out": 0.0, "recovered": 0.0,
-            "contacts": 0}
+            "rival_paid": 0.0, "rival_received": 0.0, "rival_out": 0.0,
+            "rival_recovered": 0.0}
     checked = 0
     first = 0
     for date in month_ends(model):
@@ -298,17 +307,21 @@ def test_money_balances_between_all_parties_every_month(seed, hazard, names, vat
         ledger = ledger[ledger["month"] == month]
         c = model.customers
         books = [svc.contracts for svc in model.market.services]
+        theirs = [r.contracts for r in rivals.rivals]
         now = {"paid": c["service_paid"].sum(), "received": c["service_received"].sum(),
                "bill": c["bill"].sum(),
                "out": sum(b["paid_out"].sum() for b in books),
                "recovered": sum(b["recovered"].sum() for b in books),
-               "contacts": int(model.market.contacted.sum())}
-        delta = {k: now[k] - prev[k] for k in now}
+               # customers' own accumulators of their money with competitors
+               "rival_paid": rivals.paid.sum(), "rival_received": rivals.received.sum(),
+               "rival_out": sum(b["paid_out"].sum() for b in theirs),
+               "rival_recovered": sum(b["recovered"].sum() for b in theirs)}
+        delta = {k: now[k] - prev.get(k, 0) for k in now}
         wholesale = sum(float(np.maximum(model.system_kw[d], 0) * model.hours_per_interval
                               * (1 + s.company.loss_share) @ seasonal_prices(model, d))
                         for d in range(first, last))
-        capex = sum(b["capex"][(b["start_day"] >= first) & (b["start_day"] < last)].sum()
-                    for b in books)
+
+        capex = signed_capex(books, first, last)
         opex = delta["out"] - delta["received"]
         marketing = 0.0
         for k, svc in enumerate(model.market.services):
@@ -329,10 +342,76 @@ def test_money_balances_between_all_parties_every_month(seed, hazard, names, vat
         assert total == pytest.approx(expected, rel=1e-6, abs=1e-3), (month, total, expected)
         margin = ledger[ledger["item"].isin(["margin_lost", "margin_lost_to_services"])]
         assert margin["amount"].sum() == pytest.approx(0.0, abs=1e-6)
+        # each competitor: what its customers paid it less what it paid them, its suppliers
+        # (the systems it installed, their upkeep), plus what repossession brought back
+        frame = rivals.ledger_frame()
+        frame = frame[frame["month"] == month]
+        rival_capex = signed_capex(theirs, first, last)
+        rival_opex = delta["rival_out"] - delta["rival_received"]
+        rival_expected = (delta["rival_paid"] - delta["rival_received"] - rival_capex
+                          - rival_opex + delta["rival_recovered"])
+        rival_total = frame["amount"].sum()
+        assert rival_total == pytest.approx(rival_expected, rel=1e-6, abs=1e-3), month
+        # the whole system: what leaves the customers reaches the company, the competitors,
+        # the generators, the suppliers and the state
+        customers_out = (delta["bill"] + delta["paid"] + delta["rival_paid"]
+                         - delta["received"] - delta["rival_received"])
+        others = (total + rival_total + wholesale + capacity + platform + capex + rival_capex
+                  + opex + rival_opex + marketing + vat - delta["recovered"]
+                  - delta["rival_recovered"])
+        assert customers_out == pytest.approx(others, rel=1e-6, abs=1e-3), month
         prev = now
         first = last
         checked += 1
-    assert checked == 4
+    return checked
+
+
+def signed_capex(books, first: int, last: int) -> float:
+    """Capex of the contracts these books signed on days first..last-1."""
+    return sum(b["capex"][(b["start_day"] >= first) & (b["start_day"] < last)].sum()
+               for b in books)
+
+
+def competitor_run(days: int = 95, seed: int = 3, **extra):
+    """A small town offered the company's lease, where a solar installer's cheaper lease
+    takes share."""
+    over = offer(["pv_lease"], **{"meta.days": days, "choice.self_finance": False,
+                                  "competitors.solar_co.offer": "pv_lease",
+                                  "competitors.solar_co.awareness_per_year": 12.0,
+                                  "competitors.solar_co.terms.segments": ["household"],
+                                  "competitors.solar_co.terms.lease_per_kwp_month": 20.0,
+                                  "population.household_default_hazard_mean": 0.3,
+                                  "taxes.income_tax_rate": 0.0} | extra)  # as above
+    return GridValueModel("baseline", seed=seed, overrides=over)
+
+
+def test_money_balances_between_all_parties_with_a_competitor():
+    """The identities above with a competitor's lease on offer: its customers' lease
+    payments, its capex and upkeep are in its own books, and every month the customers'
+    money reaches the company, the competitor and the rest to 1e-6."""
+    model = competitor_run()
+    assert balance_every_month(model) == 4
+    books = model.market.competitor_books
+    assert len(books.rivals[0].contracts) > 5  # the competitor has customers
+    assert books.ledger.total(item="revenue") > 0
+    assert model.company.ledger.lines.isdisjoint(books.ledger.lines)
+
+
+def test_dropping_competitor_payments_breaks_the_identity(monkeypatch):
+    """The check can fail: if the competitor's books leave out what its customers pay it,
+    the identity does not balance."""
+    from gridvalue.simulation import competitors
+
+    settle = competitors.CompetitorBooks._settle_rows
+
+    def dropped(self, index, rows, date, month_share):
+        settle(self, index, rows, date, month_share)
+        self.ledger._amounts[(f"{date.year:04d}-{date.month:02d}", self.rivals[index].name,
+                              "revenue")] = 0.0
+
+    monkeypatch.setattr(competitors.CompetitorBooks, "_settle_rows", dropped)
+    with pytest.raises(AssertionError):
+        balance_every_month(competitor_run())
 
 
 @pytest.mark.slow

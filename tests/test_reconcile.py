@@ -38,7 +38,7 @@ def expected_cash(service, rows, month: int, share: float, demand, bill, price,
     the month's (saving, baseline) kWh per customer as the M&V reported them (IPMVP Option C,
     simulation/measurement.py), what shared and guaranteed savings bill on. `period`: the
     first and last day the month's settlement covers."""
-    b, p, name = service.contracts, service.params, service.name
+    b, p, name = service.contracts, service.params, type(service).name  # a competitor too
     who = b["customer"][rows]
     zero = np.zeros(len(rows))
     rev, pay, opex = zero, zero, zero
@@ -149,8 +149,11 @@ def reconcile(names, seed: int, hazard: float, days: int = 95, extra=None, keep=
         if not last_of_month:
             model.step()
             continue
+        # the company's services, then each competitor's offer (its own books)
+        rivals = model.market.competitor_books
+        services = list(model.market.services) + list(rivals.rivals)
         before = {s.name: (s.contracts.active().copy(), s.contracts["months_settled"].copy())
-                  for s in model.market.services}
+                  for s in services}
         price = c["price_per_kwh"].copy()
         mv = model.platform.measurement
         mv0 = (mv.saved_kwh.copy(), mv.baseline_kwh.copy())
@@ -159,9 +162,11 @@ def reconcile(names, seed: int, hazard: float, days: int = 95, extra=None, keep=
         days_in = calendar.monthrange(date.year, date.month)[1]
         share = min((day - first + 1) / days_in, 1.0)
         demand, bill = c["month_demand_kwh"], c["month_bill"]
-        frame = model.company.ledger.to_frame()
-        frame = frame[frame["month"] == f"{date.year:04d}-{date.month:02d}"]
-        for service in model.market.services:
+        month = f"{date.year:04d}-{date.month:02d}"
+        frames = [model.company.ledger.to_frame(), rivals.ledger_frame()]
+        frames = [f[f["month"] == month] for f in frames]
+        for service in services:
+            frame = frames[service in rivals.rivals]
             rows, settled = before[service.name]
             pv_month = None
             if service.family == "pv" and len(rows):
@@ -190,7 +195,7 @@ def reconcile(names, seed: int, hazard: float, days: int = 95, extra=None, keep=
             checked += 1
         first = day + 1
         pv_start = {s.name: (s.contracts["self_kwh"].copy(), s.contracts["export_kwh"].copy())
-                    for s in model.market.services if s.family == "pv"}
+                    for s in services if s.family == "pv"}
     return checked
 
 
@@ -257,3 +262,24 @@ def test_cash_reconciles_when_customers_leave_early(name):
     free = {f"services.{name}.early_termination": True,
             f"services.{name}.termination_fee_share": 0.0}
     assert reconcile([name], seed=5, hazard=0.2, days=125, extra=free) == 5
+
+
+COMPETITOR = {"choice.self_finance": False, "competitors.rival.awareness_per_year": 12.0}
+
+
+@pytest.mark.parametrize("offer, terms", [
+    ("pv_lease", {"segments": ["household"], "lease_per_kwp_month": 20.0}),
+    ("pv_ppa", {"discount_share": 0.3}),
+    ("shared_savings", {"share_start": 0.5, "share_end": 0.4})])
+def test_a_competitor_s_cash_reconciles_with_its_own_terms(offer, terms):
+    """A competitor's contracts bill on its terms, not the company's: each month its books
+    hold what the terms give (recomputed here), and none of it is in the company's ledger."""
+    extra = COMPETITOR | {"competitors.rival.offer": offer} | {
+        f"competitors.rival.terms.{k}": v for k, v in terms.items()}
+    kept = []
+    assert reconcile([offer], seed=5, hazard=0.2, extra=extra, keep=kept) == 8
+    model = kept[0]
+    rival = model.market.competitor_books.rivals[0]
+    assert len(rival.contracts) > 3
+    assert model.market.competitor_books.ledger.total(item="revenue") > 0
+    assert not any(line.startswith("competitor") for line in model.company.ledger.lines)

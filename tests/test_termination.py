@@ -1,6 +1,8 @@
 """Early termination of efficiency contracts on the scenario's terms (fee, notice), decided by
 the customers in agents/."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -175,3 +177,97 @@ def test_the_value_after_notice_is_the_deferred_annuity_closed_form():
     v = (1 + r) ** (-1 / 12)
     want = 100.0 * v**3 * (1 - v ** np.maximum(n - 2, 0)) / (1 - v)
     np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+# ---- exit gains projected with the scenario's published growth --------------------------
+NO_GROWTH = {"growth.pv_degradation_per_year": 0.0}
+SEGMENTS = ("household", "industrial", "commercial", "agricultural", "microgrid")
+
+
+def stopped(name: str, **over):
+    """A run with early exit on where nobody leaves (the book stays whole)."""
+    model = GridValueModel("baseline", seed=3, overrides=FAMILY | {
+        f"services.{name}.innovation_p_per_year": 6.0,
+        f"services.{name}.contacts_per_month": 60,
+        f"services.{name}.early_termination": True,
+        f"services.{name}.termination_notice_months": 2} | over)
+    model.market._terminate_early = lambda *a: None
+    return model.run()
+
+
+def growing_annuity(amount, rate, growth, notice, left, offset=0.0):
+    """a sum_{k=m+1..n} (1+g)^((k+o)/12) (1+r)^(-k/12): the textbook growing annuity,
+    a (1+g)^(o/12) x^(m+1) (1 - x^(n-m)) / (1 - x), x = ((1+g)/(1+r))^(1/12)."""
+    x = ((1 + growth) / (1 + rate)) ** (1 / 12)
+    n = np.maximum(left - notice, 0)
+    return amount * (1 + growth) ** (offset / 12) * x ** (notice + 1) * (1 - x**n) / (1 - x)
+
+
+def test_the_value_after_notice_of_an_escalating_amount_is_the_growing_annuity():
+    g = 0.04
+    model = stopped("pv_lease", **{"growth.tariff_escalation_per_year": g} | NO_GROWTH)
+    service = service_of(model, "pv_lease")
+    rows = service.contracts.active()
+    assert len(rows) > 0
+    r = model.customers["discount_rate_per_year"][service.contracts["customer"][rows]]
+    left = service.remaining_months(rows)
+    for average in (False, True):
+        growth = service.expected_growth(rows, tariff=True, from_average=average)
+        got = service.value_after_notice(rows, np.full(len(rows), 100.0), growth)
+        offset = service.contracts["months_settled"][rows] / 2 if average else 0.0
+        np.testing.assert_allclose(got, growing_annuity(100.0, r, g, 2, left, offset),
+                                   rtol=1e-10)
+
+
+def test_a_ppa_exit_gain_projects_degradation_and_the_tariff():
+    """The PPA customer's gain: its average payment to date, the tariff-linked share of it
+    escalating at the tariff's rate and all of it falling with the output, from the middle
+    of the months it averages; the export share (at the fixed export price) does not
+    escalate. Closed form with no export share check: a growing annuity at
+    (1+g)(1-d) - 1 for a payment wholly at the tariff."""
+    g, d = 0.05, 0.01
+    model = stopped("pv_ppa", **{"growth.tariff_escalation_per_year": g,
+                                 "growth.pv_degradation_per_year": d})
+    service = service_of(model, "pv_ppa")
+    book = service.contracts
+    rows = book.active()
+    assert len(rows) > 0
+    r = model.customers["discount_rate_per_year"][book["customer"][rows]]
+    left, half = service.remaining_months(rows), book["months_settled"][rows] / 2
+    pays = book["received"][rows] / book["months_settled"][rows]
+    export = np.clip(model.scenario.tariff.export_price_per_kwh * book["export_kwh"][rows]
+                     / book["received"][rows], 0, 1)
+    grown = (1 + g) * (1 - d) - 1
+    want = (pays * (1 - export) * growing_annuity(1.0, r, grown, 2, left, half)
+            + pays * export * growing_annuity(1.0, r, -d, 2, left, half))
+    np.testing.assert_allclose(service.exit_gain(rows), want, rtol=1e-9)
+    flat = stopped("pv_ppa", **NO_GROWTH)
+    assert service_of(flat, "pv_ppa").expected_growth(rows[:1], tariff=True, pv=True) is None
+
+
+@pytest.mark.parametrize("name", ["energy_cost_trust", "equipment_rental", "guaranteed_savings",
+                                  "maintenance_subscription", "shared_savings"])
+def test_exit_gains_move_with_the_customers_expected_growth(name):
+    """With no growth every exit gain is what it was (the averages to date, flat: byte for
+    byte the formula before projections); with the tariff and loads rising, the bills and
+    savings the customer expects move: leaving a trust (the company pays rising bills) or a
+    guarantee is worth less, leaving a rental (its saving rises) is worth less, leaving a
+    shared-savings contract (its share of a rising saving) is worth more."""
+    flat = stopped(name, **NO_GROWTH)
+    service = service_of(flat, name)
+    rows = service.contracts.active()
+    assert len(rows) > 0
+    assert service.expected_growth(rows, tariff=True, load=True, pv=True) is None
+    book = service.contracts
+    if name == "energy_cost_trust":  # the formula before projections, exactly
+        net = service.observed_monthly(rows, book["received"][rows] - book["paid_out"][rows])
+        assert np.array_equal(service.exit_gain(rows), service.value_after_notice(rows, net))
+    rising = dataclasses.replace(flat.scenario.growth, tariff_escalation_per_year=0.05,
+                                 **{f"{s}_load_growth_per_year": 0.05 for s in SEGMENTS})
+    before = service.exit_gain(rows)
+    flat.scenario = dataclasses.replace(flat.scenario, growth=rising)  # the same book
+    after = service.exit_gain(rows)
+    if name == "shared_savings":
+        assert (after >= before).all() and (after > before).any()
+    else:
+        assert (after <= before).all() and (after < before).any()

@@ -251,9 +251,11 @@ class Service:
         settled = self.contracts["months_settled"][rows]
         return np.where(settled > 0, cash / np.maximum(settled, 1), 0.0)
 
-    def value_after_notice(self, rows: np.ndarray, monthly: np.ndarray) -> np.ndarray:
+    def value_after_notice(self, rows: np.ndarray, monthly: np.ndarray,
+                           growth: "np.ndarray | None" = None) -> np.ndarray:
         """A monthly amount from the end of the notice to the end of the term, discounted at
-        each customer's own rate (currency)."""
+        each customer's own rate (currency). `growth`: (n, months) how the customer expects
+        the amount to move month by month from now (`expected_growth`); None: flat."""
         book = self.contracts
         left = np.maximum(self.remaining_months(rows), 0)
         months = int(left.max(initial=0))
@@ -261,8 +263,50 @@ class Service:
             return np.zeros(len(rows))
         notice = np.full(len(rows), self.params.termination_notice_months)
         rate = self.model.customers["discount_rate_per_year"][book["customer"][rows]]
-        return (monthly[:, None] * window(notice, left, months)
-                * discount(rate, months)).sum(axis=1)
+        amount = monthly[:, None] if growth is None else monthly[:, None] * growth[:, :months]
+        return (amount * window(notice, left, months) * discount(rate, months)).sum(axis=1)
+
+    def net_value_after_notice(self, rows: np.ndarray, flat: np.ndarray, growing: np.ndarray,
+                               growth: "np.ndarray | None") -> np.ndarray:
+        """`value_after_notice` of a flat monthly amount less one that moves by `growth`
+        (None: both flat, valued together as one amount)."""
+        if growth is None:
+            return self.value_after_notice(rows, flat - growing)
+        return (self.value_after_notice(rows, flat)
+                - self.value_after_notice(rows, growing, growth))
+
+    def expected_growth(self, rows: np.ndarray, tariff: bool = False, load: bool = False,
+                        pv: bool = False, from_average: bool = True) -> "np.ndarray | None":
+        """(n, months left) how these contracts' customers expect a monthly amount to move in
+        each month k = 1.. after the last settled one, from the scenario's published
+        `[growth]` rates (never a hidden truth): x (1 + g)^((k + a)/12) for the retail
+        tariff's escalation (`tariff`), for the growth of the customer's segment's load
+        (`load`) and for PV degradation, (1 - d)^((k + a)/12) (`pv`). a: half the months
+        settled when the amount is an average to date (`from_average`: it stands for the
+        middle of the months it averages), else 0 (a current level). None where every rate
+        asked for is 0 (the amount stays flat)."""
+        g = self.model.scenario.growth
+        who = self.contracts["customer"][rows]
+        factor = np.ones(len(rows))
+        if tariff and g.tariff_escalation_per_year:
+            factor *= 1.0 + g.tariff_escalation_per_year
+        if load:
+            by_segment = np.array([g.household_load_growth_per_year,
+                                   g.industrial_load_growth_per_year,
+                                   g.commercial_load_growth_per_year,
+                                   g.agricultural_load_growth_per_year,
+                                   g.microgrid_load_growth_per_year])
+            if by_segment.any():
+                factor *= 1.0 + by_segment[segment_codes(self.model.customers)[who]]
+        if pv and g.pv_degradation_per_year:
+            factor *= 1.0 - g.pv_degradation_per_year
+        if np.all(factor == 1.0):
+            return None
+        months = int(max(np.maximum(self.remaining_months(rows), 0).max(initial=0), 1))
+        offset = (self.contracts["months_settled"][rows] / 2.0 if from_average
+                  else np.zeros(len(rows)))
+        k = np.arange(1, months + 1)[None, :] + offset[:, None]
+        return factor[:, None] ** (k / 12.0)
 
     # ---- each day (optional) ----------------------------------------------------------------
     def plan_day(self, day: int, prices: DayPrices) -> None:

@@ -326,6 +326,9 @@ class SharedSavings(EfficiencyService):
         done = book["months_settled"][rows][:, None] + np.arange(1, months + 1)[None, :]
         share = self._share(done, book["term_months"][rows][:, None])
         kwh = self._expected_saved_kwh(rows)[:, None]
+        load = self.expected_growth(rows, load=True, from_average=False)
+        if load is not None:  # the saving is a share of a load that grows
+            kwh = kwh * load[:, :months]
         notice = self.params.termination_notice_months
         after_notice = window(np.full(len(rows), notice), left, months)
         pay = share * kwh * self.price_path(rows, months) * after_notice
@@ -414,7 +417,8 @@ class GuaranteedSavings(EfficiencyService):
         guarantee, whose average monthly payment to date (shortfalls the company paid it) is
         lost for the rest of the term after notice. Never positive."""
         paid = self.observed_monthly(rows, self.contracts["paid_out"][rows])
-        return -self.value_after_notice(rows, paid)
+        return -self.value_after_notice(rows, paid,
+                                        self.expected_growth(rows, tariff=True, load=True))
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         """Shortfall payments still expected (at the measured saving) and the margin the
@@ -499,8 +503,14 @@ class EnergyCostTrust(EfficiencyService):
         gain is the average monthly fee to date less the bills the company paid for it, for
         the rest of the term after notice."""
         book = self.contracts
-        net = self.observed_monthly(rows, book["received"][rows] - book["paid_out"][rows])
-        return self.value_after_notice(rows, net)
+        growth = self.expected_growth(rows, tariff=True, load=True)
+        if growth is None:
+            net = self.observed_monthly(rows, book["received"][rows] - book["paid_out"][rows])
+            return self.value_after_notice(rows, net)
+        # the fee is fixed; the bills the company pays move with the tariff and the load
+        return self.net_value_after_notice(
+            rows, self.observed_monthly(rows, book["received"][rows]),
+            self.observed_monthly(rows, book["paid_out"][rows]), growth)
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         """Fees less the bills the company pays for the rest of the term (at the customer's

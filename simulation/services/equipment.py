@@ -220,8 +220,10 @@ class EquipmentRental(EquipmentDeal):
         who = book["customer"][rows]
         s = book["saving_share"][rows]
         saved_kwh = c["annual_kwh"][who] * c["load_scale"][who] / (1.0 - s) * s / 12.0
-        return self.value_after_notice(rows, book["rent"][rows]
-                                       - saved_kwh * c["price_per_kwh"][who])
+        # the saving (a current level) moves with the tariff and the load; the rent is fixed
+        return self.net_value_after_notice(
+            rows, book["rent"][rows], saved_kwh * c["price_per_kwh"][who],
+            self.expected_growth(rows, tariff=True, load=True, from_average=False))
 
     def exit_recovery(self, rows: np.ndarray) -> np.ndarray:
         """The kit taken back early is resold (RepossessedAsset)."""
@@ -442,9 +444,11 @@ class MaintenanceSubscription(Service):
         """Leaving ends the fee and the care: the gain is the average monthly fee paid to date
         less the outage loss the care avoided per month, after the notice."""
         book = self.contracts
-        return self.value_after_notice(
-            rows, self.observed_monthly(rows, book["received"][rows]
-                                        - book["loss_avoided_to_date"][rows]))
+        # the fee is fixed; the outage loss avoided (an average to date) moves with the load
+        return self.net_value_after_notice(
+            rows, self.observed_monthly(rows, book["received"][rows]),
+            self.observed_monthly(rows, book["loss_avoided_to_date"][rows]),
+            self.expected_growth(rows, load=True))
 
     def remaining_value(self, rows: np.ndarray) -> np.ndarray:
         """Fees (after VAT) less the cost of care for the rest of the term."""

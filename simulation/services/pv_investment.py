@@ -176,7 +176,12 @@ class PVInvestment(RepossessedAsset, Service):
         output) and ends the payments: the gain is the customer's average monthly payment
         to date (its bills) for the rest of the term after the notice."""
         pays = self.observed_monthly(rows, self.contracts["received"][rows])
-        return self.value_after_notice(rows, pays)
+        return self.value_after_notice(rows, pays, self.payment_growth(rows))
+
+    def payment_growth(self, rows: np.ndarray) -> np.ndarray | None:
+        """How the customer expects its payment to move over the rest of the term
+        (`expected_growth`); None: flat (a lease's fixed payment)."""
+        return None
 
     def monthly_estimate(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """An average month of the first year: what the customer pays after VAT, with any
@@ -326,6 +331,23 @@ class PVPowerPurchase(PVInvestment):
     def _monthly_value_path(self, customers, self_kwh, export_kwh, tariff) -> np.ndarray:
         price = self.model.customers["price_per_kwh"][customers][:, None] * tariff
         return self.params.discount_share * price * self_kwh / 12.0
+
+    def payment_growth(self, rows: np.ndarray) -> np.ndarray | None:
+        """The payment falls with the output (PV degradation) and its self-used part, at a
+        discount to the tariff, rises with the tariff's escalation; the export part is at
+        the fixed export price (its share: the metered export at that price over all the
+        payments to date)."""
+        output = self.expected_growth(rows, pv=True)
+        tariff = self.expected_growth(rows, tariff=True)
+        if tariff is not None:
+            book = self.contracts
+            export = (self.model.scenario.tariff.export_price_per_kwh * book["export_kwh"][rows]
+                      / np.maximum(book["received"][rows], 1e-9))
+            export = np.clip(export, 0.0, 1.0)[:, None]
+            tariff = export + (1.0 - export) * tariff
+        if output is None:
+            return tariff
+        return output if tariff is None else output * tariff
 
     def _revenue_estimate(self, customers, self_kwh, export_kwh) -> np.ndarray:
         export_price = self.model.scenario.tariff.export_price_per_kwh
