@@ -372,7 +372,7 @@ def signed_capex(books, first: int, last: int) -> float:
                for b in books)
 
 
-def competitor_run(days: int = 95, seed: int = 3, **extra):
+def competitor_run(offer, days: int = 95, seed: int = 3, **extra):
     """A small town offered the company's lease, where a solar installer's cheaper lease
     takes share."""
     over = offer(["pv_lease"], **{"meta.days": days, "choice.self_finance": False,
@@ -385,11 +385,11 @@ def competitor_run(days: int = 95, seed: int = 3, **extra):
     return GridValueModel("baseline", seed=seed, overrides=over)
 
 
-def test_money_balances_between_all_parties_with_a_competitor():
+def test_money_balances_between_all_parties_with_a_competitor(offer):
     """The identities above with a competitor's lease on offer: its customers' lease
     payments, its capex and upkeep are in its own books, and every month the customers'
     money reaches the company, the competitor and the rest to 1e-6."""
-    model = competitor_run()
+    model = competitor_run(offer)
     assert balance_every_month(model) == 4
     books = model.market.competitor_books
     assert len(books.rivals[0].contracts) > 5  # the competitor has customers
@@ -397,7 +397,7 @@ def test_money_balances_between_all_parties_with_a_competitor():
     assert model.company.ledger.lines.isdisjoint(books.ledger.lines)
 
 
-def test_dropping_competitor_payments_breaks_the_identity(monkeypatch):
+def test_dropping_competitor_payments_breaks_the_identity(monkeypatch, offer):
     """The check can fail: if the competitor's books leave out what its customers pay it,
     the identity does not balance."""
     from gridvalue.simulation import competitors
@@ -411,7 +411,7 @@ def test_dropping_competitor_payments_breaks_the_identity(monkeypatch):
 
     monkeypatch.setattr(competitors.CompetitorBooks, "_settle_rows", dropped)
     with pytest.raises(AssertionError):
-        balance_every_month(competitor_run())
+        balance_every_month(competitor_run(offer))
 
 
 @pytest.mark.slow
