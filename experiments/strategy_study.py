@@ -40,9 +40,9 @@ def _npv(scenario: str, seed: int, overrides: list[str]) -> float:
     return value
 
 
-def _ci(d: np.ndarray) -> str:
+def _ci(d: np.ndarray, digits: int = 0) -> str:
     low, high = t_interval(d)
-    return f"{d.mean():,.0f} [{low:,.0f}, {high:,.0f}]"
+    return f"{d.mean():,.{digits}f} [{low:,.{digits}f}, {high:,.{digits}f}]"
 
 
 def learning(seeds: list[int], tune: list[int], extra: list[str]) -> dict:
@@ -104,7 +104,7 @@ def budget(seeds: list[int], extra: list[str]) -> dict:
             model.run()
             row[label] = float(model.company_npv(lifetime=True))
             for line, cny in _spend(model, "marketing").items():
-                row[f"{label}_marketing_{line}"] = cny
+                row[f"{label}_mkt_{line[:11]}"] = cny
             print(f"  targeted_portfolio seed {seed} {label}: {row[label]:,.0f} "
                   f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
         rows.append(row)
@@ -144,7 +144,8 @@ def peak(seeds: list[int], extra: list[str]) -> dict:
     wide = frame.pivot(index="seed", columns="strategy", values="deferral_per_cny")
     both = wide.dropna()
     return {"runs": frame,
-            "per_cny_peak_minus_fixed": _ci((both["peak_targeted"] - both["fixed"]).to_numpy()),
+            "per_cny_peak_minus_fixed": _ci((both["peak_targeted"] - both["fixed"]).to_numpy(),
+                                            digits=3),
             "seeds_with_spend_under_both": len(both),
             "seeds_peak_above_fixed": int((both["peak_targeted"] > both["fixed"]).sum())}
 

@@ -12,6 +12,7 @@ from gridvalue.experiments import cli
 from gridvalue.experiments.runner import run_scenario
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import STRATEGY_NAMES
+from gridvalue.simulation.services.base import SEGMENT_NAMES
 
 SMALL = ["population.households=120", "population.enterprises=30", "population.microgrids=2",
          "meta.days=120"]
@@ -126,21 +127,57 @@ def test_bad_term_menus_are_one_line_exit_2(tmp_path, monkeypatch, capsys, setti
     assert os.listdir(tmp_path) == []
 
 
-def test_learning_offers_menu_terms_and_updates_its_beliefs():
+def test_learning_offers_menu_terms_per_segment_and_updates_its_beliefs():
     model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
     model.run()
     strategy = model.company.strategy
     d = strategy.frame()
-    for name in ("maintenance_subscription",):  # rentals lose money at every rent: unsold
-        service = next(s for s in model.market.services if s.name == name)
-        k = model.market.services.index(service)
-        prior = model.scenario.company.learning_prior_contacts
-        # beliefs moved by what it saw: more pseudo-observations than the prior's weight
-        seen = strategy.alpha[k] + strategy.beta[k]
-        assert seen.max() > prior + 1
-        logged = d.loc[d["service"] == name, "term_value"].dropna()
-        assert set(logged) <= set(service.params.term_menu)
-    assert set(d["term"].dropna()) >= {"fee_per_kw_month"}
+    service = model.market.services[0]
+    k = 0
+    prior = model.scenario.company.learning_prior_contacts
+    # beliefs moved by what it saw: more pseudo-observations than the prior's weight
+    seen = strategy.alpha[k] + strategy.beta[k]
+    assert seen.max() > prior + 1
+    assert set(d["term"].dropna()) == {"fee_per_kw_month"}
+    assert set(d["term_value"]) <= set(service.params.term_menu)
+    # every month a row per segment offered the service, with that segment's level
+    segments = {"industrial", "commercial", "agricultural"}
+    per_month = d.groupby("date")["segment"].apply(set)
+    assert len(per_month) == 5 and all(s == segments for s in per_month)
+    levels = d.pivot_table(index="date", columns="segment", values="term_value")
+    assert (levels.nunique(axis=1) > 1).any()  # segments offered different levels
+    last = levels.iloc[-1]
+    np.testing.assert_array_equal(
+        service.term_by_segment[[SEGMENT_NAMES.index(s) for s in last.index]], last.to_numpy())
+
+
+def test_a_contract_signs_at_its_segment_s_level():
+    model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
+    service = model.market.services[0]
+    fee_kw = np.zeros(len(SEGMENT_NAMES))
+    fee_kw[SEGMENT_NAMES.index("industrial")] = 2.5
+    fee_kw[SEGMENT_NAMES.index("commercial")] = 11.0
+    service.term_by_segment = fee_kw
+    seg = model.market.segment
+    who = np.concatenate([np.flatnonzero(seg == SEGMENT_NAMES.index(s))[:2]
+                          for s in ("industrial", "commercial")])
+    service.sign(who, 0)
+    kw = service._mean_kw(who)
+    expected = service.params.fee_per_site_month + fee_kw[seg[who]] * kw
+    np.testing.assert_allclose(service.contracts["fee"], expected)
+    service.term_by_segment = None  # the scenario's fee for everyone (fixed)
+    assert service.term("fee_per_kw_month", who) == service.params.fee_per_kw_month == 2.5
+
+
+def test_optimistic_priors_give_each_level_a_signing():
+    model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
+    model.step()
+    alpha = model.company.strategy.alpha[0]
+    assert alpha.min() >= model.scenario.company.learning_prior_signings == 1.0
+    plain = GridValueModel("learning_terms", seed=2,
+                           overrides=LEARN + ["company.learning_prior_signings=0"])
+    plain.step()
+    assert plain.company.strategy.alpha[0].min() < 0.5  # the model's mean: a level rated low
 
 
 def test_learning_raises_the_threshold_where_defaults_run_high():

@@ -81,7 +81,10 @@ class Learning(Targeted):
                     prior[:, j] = np.where(count > 0, total / np.maximum(count, 1), a.mean())
                 else:
                     prior[:, j] = 1e-3
-            self.alpha[k] = strength * prior
+            # optimism: at least `learning_prior_signings` pseudo-signings per level, so that
+            # levels the company's model rates low are still tried (0: the model's mean)
+            self.alpha[k] = np.maximum(strength * prior,
+                                       self.model.scenario.company.learning_prior_signings)
             self.beta[k] = strength * (1.0 - prior)
             self.level[k] = np.zeros(n_seg, dtype=np.int64)  # the menu's first level
             self._offer_level(service, levels[0])
