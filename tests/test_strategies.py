@@ -283,3 +283,31 @@ def test_voi_runs_under_a_strategy(tmp_path, monkeypatch, capsys):
     assert rc == 0, capsys.readouterr().err
     runs = pd.read_csv(tmp_path / "voi" / "runs.csv")
     assert len(runs) == 2 * 4 * 3
+
+
+@pytest.mark.slow
+def test_one_shared_budget_beats_equal_budgets_where_services_differ():
+    """targeted_portfolio (docs/strategies.md): the shared budget moves the money that
+    home energy management cannot use well to on-site care; paired, same seed."""
+    small = ["population.households=300", "population.enterprises=300",
+             "population.microgrids=0"]
+    shared = run_scenario("targeted_portfolio", seed=1, overrides=small)
+    equal = run_scenario("targeted_portfolio", seed=1,
+                         overrides=small + ["company.budget_split=\"equal\""])
+    assert (shared.summary["company_npv_lifetime"]
+            > equal.summary["company_npv_lifetime"])
+    spent = {name: r["decisions"].groupby("service")["marketing_cny"].sum()
+             for name, r in (("shared", shared), ("equal", equal))}
+    assert (spent["shared"]["maintenance_subscription"]
+            > spent["equal"]["maintenance_subscription"])
+
+
+@pytest.mark.slow
+def test_peak_targeted_earns_more_deferral_per_cny_than_random_letters():
+    from gridvalue.experiments.strategy_study import peak
+
+    out = peak([3], ["population.households=300", "population.enterprises=10"])
+    runs = out["runs"].set_index("strategy")
+    assert runs.loc["fixed", "spend"] > 0 and runs.loc["peak_targeted", "spend"] > 0
+    assert (runs.loc["peak_targeted", "deferral_per_cny"]
+            > runs.loc["fixed", "deferral_per_cny"])
