@@ -49,3 +49,33 @@ def test_a_fixed_run_carries_no_decision_card():
     snap = snapshot.take(twin)
     assert snap.strategy == "fixed" and snap.decisions.empty
     assert "No decisions yet" in decisions_html(snap.decisions, snap.currency)
+
+
+def test_the_page_shows_the_card_for_a_learning_run(tmp_path, monkeypatch):
+    """The whole page on a small learning run: after a month's step the card names the
+    strategy and shows the month's terms per segment."""
+    from test_viz_page import status
+
+    from gridvalue.viz.app import Page
+    from gridvalue.viz.server import SCENARIO_ENV
+    from gridvalue.viz.session import Session
+
+    path = tmp_path / "learn.toml"
+    path.write_text('extends = "learning_terms"\n[meta]\nyears = 0\ndays = 40\n'
+                    "[population]\nhouseholds = 5\nenterprises = 60\nmicrogrids = 0\n")
+    monkeypatch.setenv(SCENARIO_ENV, str(path))
+    session = Session()
+    box, rc = solara.render(solara.AppLayout(children=[Page(session)]), handle_error=False)
+    try:
+        status(rc, "Day 0 of 40")
+        rc.find(v.Btn, class_="gv-step").widget.click()  # a month: January's decisions
+        status(rc, "Day 30 of 40 · 2025-01-30")
+        titles = [w.children[0] for w in rc.find(v.Html, class_="gv-card-title").widgets]
+        assert "The company's decisions (strategy: learning)" in titles
+        log = session.twin.policy.company.strategy.frame()
+        assert len(log) and log["date"].nunique() == 1
+        shown = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+                 if "gv-decisions" in w.unsafe_innerHTML]
+        assert shown == [decisions_html(log, "CNY")]
+    finally:
+        rc.close()
