@@ -40,13 +40,14 @@ def _npv(scenario: str, seed: int, overrides: list[str]) -> float:
     return value
 
 
-def _ci(d: np.ndarray) -> str:
+def _ci(d: np.ndarray, digits: int = 0) -> str:
     low, high = t_interval(d)
-    return f"{d.mean():,.0f} [{low:,.0f}, {high:,.0f}]"
+    return f"{d.mean():,.{digits}f} [{low:,.{digits}f}, {high:,.{digits}f}]"
 
 
 def learning(seeds: list[int], tune: list[int], extra: list[str]) -> dict:
-    """Default terms, the best fixed terms found on `tune`, and learning, on `seeds`."""
+    """Default terms, the best fixed terms found on `tune`, `targeted` at the default terms
+    (what targeting alone brings) and learning, on `seeds`."""
     scenario = load_scenario("learning_terms", extra)
     menus = {name: (s.term_field, s.term_menu, getattr(s, s.term_field))
              for name, s in scenario.services.items() if s.term_field}
@@ -56,46 +57,70 @@ def learning(seeds: list[int], tune: list[int], extra: list[str]) -> dict:
         return [f"services.{n}.{menus[n][0]}={v}" for n, v in values.items()]
 
     default = {n: m[2] for n, m in menus.items()}
-    best = dict(default)
+    best, grid = dict(default), {}
     for name, (_, menu, _) in menus.items():
         score = {v: np.mean([_npv("learning_terms", s, fixed + terms(default | {name: v}))
                              for s in tune]) for v in menu}
+        grid[name] = {v: round(x) for v, x in score.items()}
         best[name] = max(score, key=score.get)
     rows = []
     for seed in seeds:
         rows.append({"seed": seed,
                      "default": _npv("learning_terms", seed, fixed + terms(default)),
                      "best_fixed": _npv("learning_terms", seed, fixed + terms(best)),
+                     "targeted": _npv("learning_terms", seed,
+                                      extra + ['company.strategy="targeted"']),
                      "learning": _npv("learning_terms", seed, extra)})
     frame = pd.DataFrame(rows)
-    gap = frame["best_fixed"] - frame["default"]
-    gain = frame["learning"] - frame["default"]
+    gap = (frame["best_fixed"] - frame["default"]).to_numpy()
+    gain = (frame["learning"] - frame["default"]).to_numpy()
     closed = float(gain.sum() / gap.sum()) if gap.sum() != 0 else float("nan")
-    return {"best_terms": best, "default_terms": default, "runs": frame,
-            "learning_minus_default": _ci(gain.to_numpy()),
-            "best_minus_default": _ci(gap.to_numpy()), "gap_closed_share": closed}
+    return {"grid_on_tuning_seeds": grid, "best_terms": best, "default_terms": default,
+            "runs": frame,
+            "learning_minus_default": _ci(gain), "best_minus_default": _ci(gap),
+            "targeted_minus_default": _ci((frame["targeted"] - frame["default"]).to_numpy()),
+            "learning_minus_targeted": _ci((frame["learning"] - frame["targeted"]).to_numpy()),
+            "gap_closed_share": closed,
+            # >= 0 on average <=> learning closes at least 80 % of the gap
+            "learning_minus_default_minus_80pc_gap": _ci(gain - 0.8 * gap)}
+
+
+def _spend(model, item: str) -> dict[str, float]:
+    """What the company spent on `item` by service line (CNY, positive)."""
+    ledger = model.company.ledger.to_frame()
+    part = ledger[ledger["item"] == item]
+    return {k: float(-v) for k, v in part.groupby("service_line")["amount"].sum().items()}
 
 
 def budget(seeds: list[int], extra: list[str]) -> dict:
     """One shared budget against equal per-service budgets of the same total."""
-    rows = [{"seed": s,
-             "shared": _npv("targeted_portfolio", s, extra),
-             "equal": _npv("targeted_portfolio", s, extra + ['company.budget_split="equal"']),
-             "fixed": _npv("targeted_portfolio", s, extra + ['company.strategy="fixed"'])}
-            for s in seeds]
-    frame = pd.DataFrame(rows)
+    rows = []
+    for seed in seeds:
+        row = {"seed": seed}
+        for label, setting in (("shared", []), ("equal", ['company.budget_split="equal"']),
+                               ("fixed", ['company.strategy="fixed"'])):
+            started = time.perf_counter()
+            model = GridValueModel("targeted_portfolio", seed=seed, overrides=extra + setting)
+            model.run()
+            row[label] = float(model.company_npv(lifetime=True))
+            for line, cny in _spend(model, "marketing").items():
+                row[f"{label}_mkt_{line[:11]}"] = cny
+            print(f"  targeted_portfolio seed {seed} {label}: {row[label]:,.0f} "
+                  f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+        rows.append(row)
+    frame = pd.DataFrame(rows).fillna(0.0)
     return {"runs": frame,
             "shared_minus_equal": _ci((frame["shared"] - frame["equal"]).to_numpy()),
             "shared_minus_fixed": _ci((frame["shared"] - frame["fixed"]).to_numpy())}
 
 
-def _marketing(model) -> float:
-    ledger = model.company.ledger.to_frame()
-    return float(-ledger.loc[ledger["item"] == "marketing", "amount"].sum())
+DEMAND_SIDE_SPEND = ("marketing", "capex", "payments_to_customers")
 
 
 def peak(seeds: list[int], extra: list[str]) -> dict:
-    """Deferral value per CNY of marketing: peak_targeted against random contacts."""
+    """Deferral value per CNY of marketing and of what the offers cost the company up front
+    (devices, payments to customers): peak_targeted against random contacts (fixed) of the
+    same offer."""
     rows = []
     for seed in seeds:
         runs = {}
@@ -108,14 +133,21 @@ def peak(seeds: list[int], extra: list[str]) -> dict:
             runs[label] = model
         for label in ("fixed", "peak_targeted"):
             value = paired_peak_value(runs["none"], runs[label])["deferral_value"]
-            spend = _marketing(runs[label])
+            marketing = sum(_spend(runs[label], "marketing").values())
+            spend = sum(sum(_spend(runs[label], item).values()) for item in DEMAND_SIDE_SPEND)
+            contracts = sum(len(s.contracts) for s in runs[label].market.services)
             rows.append({"seed": seed, "strategy": label, "deferral_value": value,
-                         "marketing": spend,
+                         "marketing": marketing, "spend": spend, "contracts": contracts,
                          "deferral_per_cny": value / spend if spend > 0 else float("nan")})
+        print(f"  peak_targeting seed {seed} done", file=sys.stderr, flush=True)
     frame = pd.DataFrame(rows)
     wide = frame.pivot(index="seed", columns="strategy", values="deferral_per_cny")
+    both = wide.dropna()
     return {"runs": frame,
-            "per_cny_peak_minus_fixed": _ci((wide["peak_targeted"] - wide["fixed"]).to_numpy())}
+            "per_cny_peak_minus_fixed": _ci((both["peak_targeted"] - both["fixed"]).to_numpy(),
+                                            digits=3),
+            "seeds_with_spend_under_both": len(both),
+            "seeds_peak_above_fixed": int((both["peak_targeted"] > both["fixed"]).sum())}
 
 
 def main(argv: list[str] | None = None) -> int:

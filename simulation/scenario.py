@@ -647,6 +647,11 @@ class Company:
         20.0, "customer-months", A, "learning: weight of the prior on acceptance (the company's "
         "estimate of the choice model), in months of customers facing the offer",
         min=0, max=1e6, min_exclusive=True)
+    learning_prior_signings: float = param(
+        0.0, "signings", A, "learning: least weight of the prior's signings at each service, "
+        "segment and menu level (optimistic initial values: a level the company's model "
+        "rates low is still tried until its own offers' outcomes say otherwise; 0: the "
+        "prior's mean is the model's)", min=0, max=1e6)
     learning_prior_contracts: float = param(
         120.0, "contract-months", A, "learning: weight of the prior on each credit-score "
         "band's default rate (the platform's estimated hazards)", min=0, max=1e6,

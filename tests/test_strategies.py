@@ -12,6 +12,7 @@ from gridvalue.experiments import cli
 from gridvalue.experiments.runner import run_scenario
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.scenario import STRATEGY_NAMES
+from gridvalue.simulation.services.base import SEGMENT_NAMES
 
 SMALL = ["population.households=120", "population.enterprises=30", "population.microgrids=2",
          "meta.days=120"]
@@ -126,25 +127,62 @@ def test_bad_term_menus_are_one_line_exit_2(tmp_path, monkeypatch, capsys, setti
     assert os.listdir(tmp_path) == []
 
 
-def test_learning_offers_menu_terms_and_updates_its_beliefs():
+def test_learning_offers_menu_terms_per_segment_and_updates_its_beliefs():
     model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
     model.run()
     strategy = model.company.strategy
     d = strategy.frame()
-    for name in ("maintenance_subscription",):  # rentals lose money at every rent: unsold
-        service = next(s for s in model.market.services if s.name == name)
-        k = model.market.services.index(service)
-        prior = model.scenario.company.learning_prior_contacts
-        # beliefs moved by what it saw: more pseudo-observations than the prior's weight
-        seen = strategy.alpha[k] + strategy.beta[k]
-        assert seen.max() > prior + 1
-        logged = d.loc[d["service"] == name, "term_value"].dropna()
-        assert set(logged) <= set(service.params.term_menu)
-    assert set(d["term"].dropna()) >= {"fee_per_kw_month"}
+    service = model.market.services[0]
+    k = 0
+    prior = model.scenario.company.learning_prior_contacts
+    # beliefs moved by what it saw: more pseudo-observations than the prior's weight
+    seen = strategy.alpha[k] + strategy.beta[k]
+    assert seen.max() > prior + 1
+    assert set(d["term"].dropna()) == {"fee_per_kw_month"}
+    assert set(d["term_value"]) <= set(service.params.term_menu)
+    # every month a row per segment offered the service, with that segment's level
+    segments = {"industrial", "commercial", "agricultural"}
+    per_month = d.groupby("date")["segment"].apply(set)
+    assert len(per_month) == 5 and all(s == segments for s in per_month)
+    levels = d.pivot_table(index="date", columns="segment", values="term_value")
+    assert (levels.nunique(axis=1) > 1).any()  # segments offered different levels
+    last = levels.iloc[-1]
+    np.testing.assert_array_equal(
+        service.term_by_segment[[SEGMENT_NAMES.index(s) for s in last.index]], last.to_numpy())
+
+
+def test_a_contract_signs_at_its_segment_s_level():
+    model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
+    service = model.market.services[0]
+    fee_kw = np.zeros(len(SEGMENT_NAMES))
+    fee_kw[SEGMENT_NAMES.index("industrial")] = 2.5
+    fee_kw[SEGMENT_NAMES.index("commercial")] = 11.0
+    service.term_by_segment = fee_kw
+    seg = model.market.segment
+    who = np.concatenate([np.flatnonzero(seg == SEGMENT_NAMES.index(s))[:2]
+                          for s in ("industrial", "commercial")])
+    service.sign(who, 0)
+    kw = service._mean_kw(who)
+    expected = service.params.fee_per_site_month + fee_kw[seg[who]] * kw
+    np.testing.assert_allclose(service.contracts["fee"], expected)
+    service.term_by_segment = None  # the scenario's fee for everyone (fixed)
+    assert service.term("fee_per_kw_month", who) == service.params.fee_per_kw_month == 2.5
+
+
+def test_optimistic_priors_give_each_level_a_signing():
+    model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
+    model.step()
+    alpha = model.company.strategy.alpha[0]
+    assert alpha.min() >= model.scenario.company.learning_prior_signings == 1.0
+    plain = GridValueModel("learning_terms", seed=2,
+                           overrides=LEARN + ["company.learning_prior_signings=0"])
+    plain.step()
+    assert plain.company.strategy.alpha[0].min() < 0.5  # the model's mean: a level rated low
 
 
 def test_learning_raises_the_threshold_where_defaults_run_high():
-    model = GridValueModel("learning_terms", seed=2, overrides=LEARN)
+    model = GridValueModel("equipment_services", seed=2,
+                           overrides=LEARN + ["company.strategy=\"learning\""])
     strategy = model.company.strategy
     model.step()
     service = next(s for s in model.market.services if s.credit_exposed)
@@ -224,16 +262,16 @@ def test_the_platform_rereads_load_features_in_the_run_without_the_truth():
 @pytest.mark.slow
 def test_learning_beats_fixed_at_the_default_terms_over_three_years():
     """Paired (same seed): learning's lifetime NPV above fixed's at the scenario's default
-    terms on seeds no term was tuned on (docs/strategies.md: mostly by not selling the
-    contracts its estimates say lose money)."""
-    tiny = ["population.households=5", "population.enterprises=80",
-            "services.equipment_rental.term_field=\"\"", "services.equipment_rental.term_menu=[]"]
+    terms (the menu's first fee) on seeds no term was tuned on (docs/strategies.md)."""
+    tiny = ["population.households=5", "population.enterprises=300", "population.microgrids=0"]
     for seed in (11, 12):
         fixed = run_scenario("learning_terms", seed=seed,
                              overrides=tiny + ["company.strategy=\"fixed\""])
         learning = run_scenario("learning_terms", seed=seed, overrides=tiny)
         assert (learning.summary["company_npv_lifetime"]
                 > fixed.summary["company_npv_lifetime"])
+        offered = learning["decisions"]["term_value"].dropna()
+        assert offered.nunique() > 1  # it moved off the default fee
 
 
 @pytest.mark.slow
@@ -245,3 +283,31 @@ def test_voi_runs_under_a_strategy(tmp_path, monkeypatch, capsys):
     assert rc == 0, capsys.readouterr().err
     runs = pd.read_csv(tmp_path / "voi" / "runs.csv")
     assert len(runs) == 2 * 4 * 3
+
+
+@pytest.mark.slow
+def test_one_shared_budget_beats_equal_budgets_where_services_differ():
+    """targeted_portfolio (docs/strategies.md): the shared budget moves the money that
+    home energy management cannot use well to on-site care; paired, same seed."""
+    small = ["population.households=300", "population.enterprises=300",
+             "population.microgrids=0"]
+    shared = run_scenario("targeted_portfolio", seed=1, overrides=small)
+    equal = run_scenario("targeted_portfolio", seed=1,
+                         overrides=small + ["company.budget_split=\"equal\""])
+    assert (shared.summary["company_npv_lifetime"]
+            > equal.summary["company_npv_lifetime"])
+    spent = {name: r["decisions"].groupby("service")["marketing_cny"].sum()
+             for name, r in (("shared", shared), ("equal", equal))}
+    assert (spent["shared"]["maintenance_subscription"]
+            > spent["equal"]["maintenance_subscription"])
+
+
+@pytest.mark.slow
+def test_peak_targeted_earns_more_deferral_per_cny_than_random_letters():
+    from gridvalue.experiments.strategy_study import peak
+
+    out = peak([3], ["population.households=300", "population.enterprises=10"])
+    runs = out["runs"].set_index("strategy")
+    assert runs.loc["fixed", "spend"] > 0 and runs.loc["peak_targeted", "spend"] > 0
+    assert (runs.loc["peak_targeted", "deferral_per_cny"]
+            > runs.loc["fixed", "deferral_per_cny"])

@@ -24,6 +24,7 @@ from gridvalue.viz.components import (
     RunControls,
     ScenarioPicker,
 )
+from gridvalue.viz.decisions import Decisions
 from gridvalue.viz.levers import apply, check_range, levers_for, parse_text
 from gridvalue.viz.server import DEFAULT_SCENARIO, SCENARIO_ENV
 from gridvalue.viz.session import Session
@@ -172,4 +173,6 @@ def Page(session: Session | None = None):
             solara.ProgressLinear(100.0 * snap.day / max(snap.days, 1))
             KpiCards(snap)
             Comparison(snap)
+            if snap.strategy != "fixed":
+                Decisions(snap.strategy, snap.decisions, snap.currency)
             Charts(snap, layout)

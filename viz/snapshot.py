@@ -68,6 +68,8 @@ class Snapshot:
     transformer_loading_baseline: np.ndarray = field(default_factory=lambda: np.zeros(0))
     transformer_customers: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     transformer_vm_min: np.ndarray = field(default_factory=lambda: np.zeros(0))  # power flow
+    strategy: str = "fixed"  # the company's strategy (policy run)
+    decisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # its log, if not fixed
 
     @property
     def shows_households(self) -> bool:
@@ -225,6 +227,9 @@ def _take(twin: Twin) -> Snapshot:
         np.minimum.at(vm, flow.bus_point[on], flow.vm_min[on])
         snap.transformer_vm_min = np.where(np.isfinite(vm), vm, np.nan)
     snap.holds_contract = holds
+    snap.strategy = scenario.company.strategy
+    if snap.strategy != "fixed":
+        snap.decisions = pol.company.strategy.frame()
     snap.segment = market.segment.copy()
     if not day:
         return snap

@@ -31,14 +31,26 @@ class Strategy:
         """The lowest credit score the company accepts for service `k` this month."""
         return service.params.score_threshold
 
-    def term(self, k: int, service) -> tuple[str, float]:
-        """The term the strategy sets for service `k` and its value this month (none: "")."""
+    def term(self, k: int, service, segment: int) -> tuple[str, float]:
+        """The term the strategy sets for service `k` and its value offered to `segment` (an
+        index into SEGMENT_NAMES) this month (none: "")."""
         field = service.params.term_field
-        return (field, float(getattr(service.params, field))) if field else ("", np.nan)
+        if not field:
+            return "", np.nan
+        if service.term_by_segment is not None:
+            return field, float(service.term_by_segment[segment])
+        return field, float(getattr(service.params, field))
 
     def observe(self, offered: np.ndarray, signed: dict, date) -> None:
         """After the month's decisions: `offered` (services, customers) who faced each
         service's offer, `signed` service index -> customers who signed. Default: nothing."""
+
+    def logged_segments(self, k: int, service) -> np.ndarray:
+        """Segments (a mask over SEGMENT_NAMES) logged every month even without contacts
+        (learning: those it sets terms for). Default: none, only the segments contacted."""
+        from gridvalue.simulation.services.base import SEGMENT_NAMES
+
+        return np.zeros(len(SEGMENT_NAMES), dtype=bool)
 
     def log(self, date, service, picked: np.ndarray, value: np.ndarray | None,
             budget_cny: float) -> None:
@@ -52,9 +64,10 @@ class Strategy:
         cost = service.params.marketing_cost_per_contact
         k = self.model.market.services.index(service)
         threshold = self.score_threshold(k, service)
-        term, term_value = self.term(k, service)
+        shown = self.logged_segments(k, service)
         for s, name in enumerate(SEGMENT_NAMES):
-            if counts[s]:
+            if counts[s] or shown[s]:
+                term, term_value = self.term(k, service, s)
                 self.rows.append({"date": date, "strategy": self.name, "service": service.name,
                                   "segment": name, "budget_cny": float(budget_cny),
                                   "contacts": int(counts[s]),

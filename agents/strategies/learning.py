@@ -6,10 +6,11 @@ signing), the company holds a Beta belief on the chance that a customer who face
 signs in a month. Its prior mean is the company's own estimate of the choice model
 (`Service.acceptance_estimate` at that level, averaged over the segment's eligible
 customers), worth `learning_prior_contacts` observations. Each month it draws one acceptance
-per segment and level from its beliefs (Thompson sampling), offers each service at the level
-of highest sampled expected profit over its open customers (acceptance x the contract's
-estimated NPV at that level), and after the month's decisions counts, per segment, the
-customers who faced the offer and those who signed (its own offers' outcomes), and updates.
+per segment and level from its beliefs (Thompson sampling) and offers each segment the level
+of highest sampled expected profit over the segment's open customers (acceptance x the
+contract's estimated NPV at that level: `Service.term_by_segment`), and after the month's
+decisions counts, per segment, the customers who faced the offer and those who signed (its
+own offers' outcomes), and updates.
 Services without a menu keep their terms and learn their acceptance the same way.
 
 Budget. Marketing is spent as by `targeted` (one budget, highest expected profit per
@@ -25,12 +26,11 @@ above which every band's believed annual default rate is within
 `learning_max_default_per_year` (never below the service's own `score_threshold`).
 """
 
-import dataclasses
-
 import numpy as np
 
 from gridvalue.agents.strategies.targeted import Targeted
 from gridvalue.simulation.contracts import ACTIVE, DEFAULTED
+from gridvalue.simulation.services.base import SEGMENT_NAMES
 
 BANDS = np.arange(0.0, 100.0, 10.0)  # lower edges of the credit-score bands
 
@@ -44,7 +44,7 @@ class Learning(Targeted):
         self.levels: dict[int, tuple[float, ...]] = {}
         self.alpha: dict[int, np.ndarray] = {}  # (segments, levels) acceptance beliefs
         self.beta: dict[int, np.ndarray] = {}
-        self.level: dict[int, int] = {}
+        self.level: dict[int, np.ndarray] = {}  # (segments,) the menu level offered
         self.acceptance: dict[int, np.ndarray] = {}  # (segments,) believed at chosen level
         self.thresholds: dict[int, float] = {}
         self._at_risk = np.zeros(len(BANDS))
@@ -56,15 +56,16 @@ class Learning(Targeted):
     def _segments(self) -> np.ndarray:
         return self.model.market.segment
 
-    def _set_level(self, service, value: float) -> None:
-        field = service.params.term_field
-        if field:
-            service.params = dataclasses.replace(service.params, **{field: value})
+    def _offer_level(self, service, values) -> None:
+        """Offer `term_field` at `values` (one per segment, or one for all segments)."""
+        if service.params.term_field:
+            service.term_by_segment = np.broadcast_to(
+                np.asarray(values, dtype=float), (len(SEGMENT_NAMES),)).copy()
 
     def _start(self, market) -> None:
         """Priors from the company's estimate of the choice model, per segment and level."""
         strength = self.model.scenario.company.learning_prior_contacts
-        seg, n_seg = self._segments(), int(self._segments().max(initial=0)) + 1
+        seg, n_seg = self._segments(), len(SEGMENT_NAMES)
         for k, service in enumerate(market.services):
             p = service.params
             levels = p.term_menu if p.term_field else (0.0,)
@@ -72,7 +73,7 @@ class Learning(Targeted):
             prior = np.zeros((n_seg, len(levels)))
             eligible = np.flatnonzero(service.eligible())
             for j, value in enumerate(levels):
-                self._set_level(service, value)
+                self._offer_level(service, value)
                 if len(eligible):
                     a = np.clip(service.acceptance_estimate(eligible), 1e-6, 1 - 1e-6)
                     total = np.bincount(seg[eligible], weights=a, minlength=n_seg)
@@ -80,10 +81,13 @@ class Learning(Targeted):
                     prior[:, j] = np.where(count > 0, total / np.maximum(count, 1), a.mean())
                 else:
                     prior[:, j] = 1e-3
-            self.alpha[k] = strength * prior
+            # optimism: at least `learning_prior_signings` pseudo-signings per level, so that
+            # levels the company's model rates low are still tried (0: the model's mean)
+            self.alpha[k] = np.maximum(strength * prior,
+                                       self.model.scenario.company.learning_prior_signings)
             self.beta[k] = strength * (1.0 - prior)
-            self.level[k] = 0
-            self._set_level(service, levels[0])
+            self.level[k] = np.zeros(n_seg, dtype=np.int64)  # the menu's first level
+            self._offer_level(service, levels[0])
         self._started = True
 
     def _observe_defaults(self, market) -> None:
@@ -138,22 +142,22 @@ class Learning(Targeted):
         for k, service in enumerate(market.services):
             self.thresholds[k] = (self._threshold(service, rates) if service.credit_exposed
                                   else service.params.score_threshold)
+        n_seg = len(SEGMENT_NAMES)
         for k, service in enumerate(market.services):
             draw = self.rng.beta(self.alpha[k], self.beta[k])  # (segments, levels)
             levels = self.levels[k]
             if len(levels) > 1:
                 open_ = np.flatnonzero(market._open(k, service, service.eligible()))
-                best, best_value = 0, -np.inf
+                worth = np.zeros((n_seg, len(levels)))  # sampled expected profit
                 for j, value in enumerate(levels):
-                    self._set_level(service, value)
-                    worth = (float((draw[seg[open_], j]
-                                    * service.contract_value_estimate(open_)).sum())
-                             if len(open_) else 0.0)
-                    if worth > best_value:
-                        best, best_value = j, worth
-                self.level[k] = best
-                self._set_level(service, levels[best])
-            self.acceptance[k] = draw[:, self.level[k]]  # sampled: it explores services too
+                    self._offer_level(service, value)
+                    if len(open_):
+                        worth[:, j] = np.bincount(
+                            seg[open_], minlength=n_seg,
+                            weights=draw[seg[open_], j] * service.contract_value_estimate(open_))
+                self.level[k] = worth.argmax(axis=1)  # per segment (ties: the first level)
+                self._offer_level(service, np.asarray(levels)[self.level[k]])
+            self.acceptance[k] = draw[np.arange(n_seg), self.level[k]]  # it explores too
         super().plan(market, date)
 
     def value_of_contacts(self, service, pool, months_left) -> np.ndarray:
@@ -163,6 +167,13 @@ class Learning(Targeted):
         eventually = -np.expm1(months_left * np.log1p(-a))
         return eventually * service.contract_value_estimate(pool)
 
+    def logged_segments(self, k: int, service) -> np.ndarray:
+        """The segments a service with a menu is offered to: their terms are logged monthly."""
+        shown = np.zeros(len(SEGMENT_NAMES), dtype=bool)
+        if len(self.levels.get(k, ())) > 1:
+            shown[np.unique(self._segments()[service.eligible()])] = True
+        return shown
+
     def score_threshold(self, k: int, service) -> float:
         return self.thresholds.get(k, service.params.score_threshold)
 
@@ -170,12 +181,12 @@ class Learning(Targeted):
         """After the month's decisions: per service and segment, who faced the offer at its
         level and who signed."""
         seg = self._segments()
-        n_seg = self.alpha[0].shape[0] if self.alpha else 0
+        n_seg = len(SEGMENT_NAMES)
         for k in self.alpha:
             faced = np.bincount(seg[offered[k]], minlength=n_seg).astype(float)
             took = np.bincount(seg[signed.get(k, np.zeros(0, dtype=np.int64))],
                                minlength=n_seg).astype(float)
             took = np.minimum(took, faced)
-            j = self.level[k]
-            self.alpha[k][:, j] += took
-            self.beta[k][:, j] += faced - took
+            rows, j = np.arange(n_seg), self.level[k]
+            self.alpha[k][rows, j] += took
+            self.beta[k][rows, j] += faced - took

@@ -112,15 +112,21 @@ class PeakTargeted(Targeted):
         super().__init__(model)
         self._tight = None
 
+    def plan(self, market, date) -> None:
+        self._tight = None  # re-read each month: the transformer meters have seen more
+        super().plan(market, date)
+
     def tight_customers(self) -> np.ndarray:
-        """Customers behind a transformer whose estimated peak (its customers' estimated
-        peak contributions) is at least `tight_loading_share` of its rating (computed once,
-        from the platform's estimates at the start and the company's own network data)."""
+        """Customers behind a transformer whose peak is at least `tight_loading_share` of its
+        rating: the larger of the platform's estimate (its customers' estimated peak
+        contributions) and the peak the company's own transformer meters have measured in
+        the run to date (network data, not a customer's hidden parameter)."""
         if self._tight is None:
             topo, c = self.model.topology, self.model.customers
             peak = np.bincount(topo.customer_transformer,
                                weights=c["peak_contribution_estimate_kw"],
                                minlength=len(topo.transformer_rating_kw))
+            peak = np.maximum(peak, self.model.transformer_peak_kw)
             loading = peak / np.maximum(topo.transformer_rating_kw, 1e-9)
             share = self.model.scenario.company.tight_loading_share
             self._tight = (loading >= share)[topo.customer_transformer]

@@ -108,6 +108,19 @@ class Service:
         self.params = params
         self.model = model
         self.contracts = ContractBook()
+        # the value of `term_field` offered to each segment (SEGMENT_NAMES), where a strategy
+        # sets terms per segment (learning); None: the scenario's value for everyone
+        self.term_by_segment: np.ndarray | None = None
+        self._segment: np.ndarray | None = None
+
+    def term(self, name: str, customers: np.ndarray):
+        """The value of signed term `name` offered to `customers`: their segment's level where
+        the strategy sets `term_field` per segment, else the scenario's value (a number)."""
+        if self.term_by_segment is None or name != self.params.term_field:
+            return getattr(self.params, name)
+        if self._segment is None:
+            self._segment = segment_codes(self.model.customers)
+        return self.term_by_segment[self._segment[customers]]
 
     # ---- who and what ---------------------------------------------------------------------
     def eligible(self) -> np.ndarray:

@@ -369,7 +369,8 @@ class GuaranteedSavings(EfficiencyService):
 
     def _price(self, customers: np.ndarray) -> np.ndarray:
         return (self._estimate(customers) * self._annual_bill(customers)
-                * self.params.simple_payback_years * (1.0 + self.params.markup_share))
+                * self.params.simple_payback_years
+                * (1.0 + self.term("markup_share", customers)))
 
     def customer_value(self, customers: np.ndarray,
                        rate: np.ndarray | None = None) -> np.ndarray:
@@ -454,14 +455,16 @@ class EnergyCostTrust(EfficiencyService):
     credit_exposed = True
 
     def _fee(self, customers: np.ndarray) -> np.ndarray:
-        return self._annual_bill(customers) / 12.0 * (1.0 - self.params.fee_discount_share)
+        return self._annual_bill(customers) / 12.0 * (
+            1.0 - self.term("fee_discount_share", customers))
 
     def customer_value(self, customers: np.ndarray,
                        rate: np.ndarray | None = None) -> np.ndarray:
         term = self.params.term_months
         if rate is None:
             rate = self.model.customers["discount_rate_per_year"][customers]
-        relief = self._annual_bill(customers) / 12.0 * self.params.fee_discount_share
+        relief = (self._annual_bill(customers) / 12.0
+                  * self.term("fee_discount_share", customers))
         return relief * discount_factors(rate, term).sum(axis=1) + self._savings_npv(
             customers, term, rate)
 

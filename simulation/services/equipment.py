@@ -181,7 +181,7 @@ class EquipmentRental(EquipmentDeal):
 
     def _rent(self, customers: np.ndarray) -> np.ndarray:
         return (self._equipment_kw(customers) * self.params.cost_per_kw
-                * self.params.rent_share_per_year / 12.0)
+                * self.term("rent_share_per_year", customers) / 12.0)
 
     def customer_value(self, customers: np.ndarray) -> np.ndarray:
         p = self.params
@@ -268,7 +268,7 @@ class EquipmentInstalments(EquipmentDeal):
 
     def _price(self, customers: np.ndarray) -> np.ndarray:
         return (self._equipment_kw(customers) * self.params.cost_per_kw
-                * (1.0 + self.params.markup_share))
+                * (1.0 + self.term("markup_share", customers)))
 
     def customer_value(self, customers: np.ndarray) -> np.ndarray:
         p = self.params
@@ -410,8 +410,8 @@ class MaintenanceSubscription(Service):
                 * cost / 12.0)
 
     def _fee(self, customers: np.ndarray) -> np.ndarray:
-        return self.params.fee_per_site_month + self.params.fee_per_kw_month * self._mean_kw(
-            customers)
+        return (self.term("fee_per_site_month", customers)
+                + self.term("fee_per_kw_month", customers) * self._mean_kw(customers))
 
     def customer_value(self, customers: np.ndarray) -> np.ndarray:
         rate = self.model.customers["discount_rate_per_year"][customers]
