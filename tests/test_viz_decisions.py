@@ -1,6 +1,8 @@
 """The company's decision log on the page: shown for runs with a strategy other than fixed
 (budget split, contacts, thresholds, terms per segment), from the policy run's own log."""
 
+import time
+
 import ipyvuetify as v
 import pytest
 import solara
@@ -51,11 +53,15 @@ def test_a_fixed_run_carries_no_decision_card():
     assert "No decisions yet" in decisions_html(snap.decisions, snap.currency)
 
 
+def status(rc, text: str, timeout_s: float = 30):
+    """Wait for the page's status line to read `text`, then for the render that set it."""
+    rc.find(v.Html, class_="gv-status", children=[text]).wait_for(timeout=timeout_s)
+    time.sleep(0.3)
+
+
 def test_the_page_shows_the_card_for_a_learning_run(tmp_path, monkeypatch):
     """The whole page on a small learning run: after a month's step the card names the
     strategy and shows the month's terms per segment."""
-    from test_viz_page import status
-
     from gridvalue.viz.app import Page
     from gridvalue.viz.server import SCENARIO_ENV
     from gridvalue.viz.session import Session
