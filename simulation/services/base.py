@@ -394,11 +394,10 @@ class Service:
 
     def inflated(self, net: np.ndarray, upkeep: "float | np.ndarray",
                  months: int) -> np.ndarray:
-        """`net` (n, 1 or months), a stream whose upkeep part (`upkeep`, its monthly cost in
-        start-date money, broadcastable to (n, 1)) is in start-date money, with that upkeep
-        at the price level of each month k = 1..months after the horizon: today's level
-        grown at `growth.inflation_per_year` (nominal terms; the market books upkeep at the
-        price level, simulation/market.py). `net` itself in real terms."""
+        """`net` (n, 1 or months) with its upkeep part (`upkeep`: a monthly cost in start-date
+        money, broadcastable to (n, 1)) at the price level of each month k = 1..months after
+        the horizon, today's level grown at `growth.inflation_per_year` (nominal terms; the
+        market books upkeep at the price level, simulation/market.py). In real terms: `net`."""
         i = self.model.scenario.growth.inflation_per_year
         if not i:
             return net

@@ -237,8 +237,7 @@ class EquipmentRental(EquipmentDeal):
             return np.zeros(0)
         book = self.contracts
         upkeep = (book["capex"][rows] * self.params.maintenance_share_per_year / 12)[:, None]
-        net = (book["rent"][rows] * self.revenue_kept_share()
-               - book["capex"][rows] * self.params.maintenance_share_per_year / 12)[:, None]
+        net = (book["rent"][rows] * self.revenue_kept_share())[:, None] - upkeep
         return self._equipment_value(rows, net, self.remaining_months(rows), upkeep)
 
 
