@@ -8,14 +8,18 @@ inflation rate i > 0 it runs in nominal money instead:
 - every discount rate (the company's and the customers' mean rates) is nominal by Fisher,
   (1 + r)(1 + i) - 1, so a real flow inflated at i and discounted at the nominal rate has its
   real value (tests/test_inflation.py);
-- the company's capacity charge and data-platform operating and analytics costs rise with
-  inflation (`GridCompany.price_level`);
+- the company's costs rise with inflation (`GridCompany.price_level`, one step a year): the
+  capacity charge, the data platform's operating and analytics costs, every service's upkeep
+  (`MonthFlows.opex`: O&M, maintenance, platform and billing costs, CCHP gas) and marketing
+  contacts, in the booked cash (simulation/market.py) and in the value after the horizon,
+  where upkeep grows from today's level at the inflation rate (`Service.inflated`);
 - the PV export price stays fixed in nominal money (China pays the coal benchmark price for
   exports, unchanged for years; recalled);
-- contract terms stay fixed in nominal money (lease rates, fees, capex booked when spent,
-  upkeep), as signed contracts do, and tax depreciation is on historical cost, so inflation
-  erodes fixed receipts and the depreciation tax shield: the real effects of inflation.
-  Services' upkeep and marketing costs are not indexed (a simplification).
+- contract terms stay fixed in nominal money (lease rates, fees), as signed contracts do,
+  and tax depreciation is on historical cost, so inflation erodes fixed receipts and the
+  depreciation tax shield: the real effects of inflation. The capex of a contract signed in
+  a later year is not indexed (its cost parameters stay in nominal money; a simplification:
+  PV and equipment prices have fallen faster than inflation).
 """
 
 import dataclasses

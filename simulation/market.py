@@ -408,7 +408,8 @@ class Market:
         self.aware[k, picked] = True
         self.contacted[k, picked] = True
         self.model.company.ledger.book(date, service.name, "marketing",
-                                       -n * service.params.marketing_cost_per_contact)
+                                       -n * service.params.marketing_cost_per_contact
+                                       * self.model.company.price_level)
 
     # ---- last day of the month -----------------------------------------------------------
     def settle(self, date: datetime.date, month_share: float = 1.0) -> None:
@@ -463,6 +464,8 @@ class Market:
             book["npv_to_date"][new] -= book["capex"][new] * np.array(
                 [ledger.discount_factor(d, rate) for d in signed])
         flows = service.settle_month(rows, month_share)
+        if self.model.company.price_level != 1.0:  # upkeep in nominal money (inflation)
+            flows.opex = flows.opex * self.model.company.price_level
         who = book["customer"][rows]
         np.add.at(customers["service_paid"], who, flows.customer_pays)
         np.add.at(customers["service_received"], who, flows.company_pays)

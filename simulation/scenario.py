@@ -684,8 +684,9 @@ class Growth:
         0.0, "1/yr", A, "Real annual change of the wholesale energy price", min=-0.2, max=0.2)
     inflation_per_year: float = param(
         0.0, "1/yr", A + " (China CPI about 2 %/yr 2010-2019, recalled)", "General inflation: "
-        "0 runs in real terms; above 0 in nominal money (prices escalate by it, discount "
-        "rates are nominal by Fisher, contract terms stay fixed; simulation/inflation.py)",
+        "0 runs in real terms; above 0 in nominal money (prices, upkeep and marketing "
+        "escalate by it, discount rates are nominal by Fisher, contract terms stay fixed; "
+        "simulation/inflation.py)",
         min=0, max=0.5)
     pv_degradation_per_year: float = param(
         0.005, "1/yr", "Jordan & Kurtz (2013, NREL): median module degradation 0.5 %/yr "

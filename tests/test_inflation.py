@@ -1,6 +1,8 @@
 """Nominal terms (general inflation) and income tax in lifetime values, against closed
 forms."""
 
+from collections import defaultdict
+
 import numpy as np
 import pytest
 
@@ -117,3 +119,59 @@ def test_income_tax_in_lifetime_changes_the_valuation_only():
     rates = service.lifetime_tax_rates(120)
     assert rates[:12].max() == 0.0 and rates.max() == pytest.approx(0.25)
     assert 0.125 in set(np.round(rates, 6))
+
+
+def test_nominal_upkeep_and_marketing_follow_the_price_level_in_cash_and_value():
+    """In nominal terms every service's upkeep and marketing contacts are booked at the
+    month's price level (1 in the first year, 1 + i after the anniversary), and the value
+    after the horizon lets the upkeep grow with inflation: discounted at the Fisher rate, a
+    maintenance contract is worth fee x annuity(nominal rate) - cost x level x
+    annuity(real rate), the closed form of a real cost."""
+    i = 0.05
+    over = {"population.households": 40, "population.enterprises": 120,
+            "population.microgrids": 0, "meta.days": 400, "meta.start_date": "2025-01-01",
+            "market.initial_awareness_share": 0.2, "choice.ceiling": "off",
+            "choice.self_finance": False, "growth.inflation_per_year": i}
+    over |= {f"services.{name}.contacts_per_month": 4 for name in (
+        "equipment_rental", "equipment_instalments", "maintenance_subscription")}
+    model = GridValueModel("equipment_services", seed=2, overrides=over)
+    upkeep, marketing = defaultdict(float), defaultdict(float)  # in start-date money
+
+    def month():
+        return model.dates[model.steps - 1].strftime("%Y-%m")
+
+    for service in model.market.services:
+        def settle(rows, share, service=service, settle=service.settle_month):
+            flows = settle(rows, share)
+            upkeep[(service.name, month())] += flows.opex.sum()
+            return flows
+        service.settle_month = settle
+    strategy = model.company.strategy
+
+    def contacts(k, service, pool, priority, date, pick=strategy.contacts):
+        picked = pick(k, service, pool, priority, date)
+        marketing[(service.name, date.strftime("%Y-%m"))] += (
+            len(picked) * service.params.marketing_cost_per_contact)
+        return picked
+    strategy.contacts = contacts
+    model.run()
+    assert model.company.price_level == pytest.approx(1.0 + i)
+    frame = model.company.ledger.to_frame()
+    for item, real in (("opex", upkeep), ("marketing", marketing)):
+        booked = -frame[frame["item"] == item].groupby(["service_line", "month"])["amount"].sum()
+        later = [key for key in real if key[1] >= "2026" and real[key] > 0]
+        assert len({line for line, _ in later}) >= 2, (item, later)  # several lines in year 2
+        for (line, m), amount in real.items():
+            level = 1.0 + i if m >= "2026" else 1.0
+            assert booked.get((line, m), 0.0) == pytest.approx(amount * level, rel=1e-12)
+    care = next(s for s in model.market.services if s.name == "maintenance_subscription")
+    rows = care.contracts.active()
+    assert len(rows) > 5
+    left = care.remaining_months(rows)
+    nominal = model.scenario.company.discount_rate_per_year
+    real_rate = (1.0 + nominal) / (1.0 + i) - 1.0
+    book = care.contracts
+    expected = [fee * care.revenue_kept_share() * annuity(nominal, n)
+                - cost * (1.0 + i) * annuity(real_rate, n)
+                for fee, cost, n in zip(book["fee"][rows], book["cost"][rows], left, strict=True)]
+    np.testing.assert_allclose(care.remaining_value(rows), expected, rtol=1e-9)

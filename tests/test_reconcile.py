@@ -140,6 +140,7 @@ def reconcile(names, seed: int, hazard: float, days: int = 95, extra=None, keep=
     if keep is not None:
         keep.append(model)
     c = model.customers
+    inflation = (extra or {}).get("growth.inflation_per_year", 0.0)
     checked, first = 0, 0
     pv_start = {}  # PV meters at the start of the month, per service
     while model.running:
@@ -181,6 +182,8 @@ def reconcile(names, seed: int, hazard: float, days: int = 95, extra=None, keep=
                 np.testing.assert_allclose(pv_month[0] + pv_month[1], made, rtol=1e-9)
             want = expected_cash(service, rows, settled[rows] + 1, share, demand, bill, price,
                                  None, pv_month, measured, period=(first, day))
+            if inflation:  # nominal terms: upkeep at the general price level of the year
+                want["opex"] = want["opex"] * (1.0 + inflation) ** (day // 365)
             line = frame[frame["service_line"] == service.name]
             if service.name == "microgrid_energy_management":  # the fee at least
                 booked = line.loc[line["item"] == "revenue", "amount"].sum()
@@ -283,3 +286,15 @@ def test_a_competitor_s_cash_reconciles_with_its_own_terms(offer, terms):
     assert len(rival.contracts) > 3
     assert model.market.competitor_books.ledger.total(item="revenue") > 0
     assert not any(line.startswith("competitor") for line in model.company.ledger.lines)
+
+
+UPKEEP = ["pv_lease", "equipment_rental", "maintenance_subscription", "price_packages",
+          "home_energy_management", "microgrid_backup", "cchp"]
+
+
+@pytest.mark.parametrize("name", UPKEEP)
+def test_cash_reconciles_in_nominal_terms(name):
+    """At 5 % inflation over 14 months the upkeep each line books is its terms' upkeep times
+    the year's price level, 1 and then 1.05 (recomputed here, not read from the model)."""
+    nominal = {"growth.inflation_per_year": 0.05, "meta.start_date": "2025-01-01"}
+    assert reconcile([name], seed=5, hazard=0.2, days=424, extra=nominal) == 14

@@ -453,6 +453,18 @@ class Service:
                 - unit_energy_cost(self.model) * ramp(g.wholesale_escalation_per_year, months,
                                                       n=len(rows)))
 
+    def inflated(self, net: np.ndarray, upkeep: "float | np.ndarray",
+                 months: int) -> np.ndarray:
+        """`net` (n, 1 or months) with its upkeep part (`upkeep`: a monthly cost in start-date
+        money, broadcastable to (n, 1)) at the price level of each month k = 1..months after
+        the horizon, today's level grown at `growth.inflation_per_year` (nominal terms; the
+        market books upkeep at the price level, simulation/market.py). In real terms: `net`."""
+        i = self.model.scenario.growth.inflation_per_year
+        if not i:
+            return net
+        level = self.model.company.price_level * ramp(i, months, n=np.shape(net)[0])
+        return net - upkeep * (level - 1.0)
+
     def price_path(self, rows: np.ndarray, months: int) -> np.ndarray:
         """(n, months) these contracts' customers' energy price after the horizon."""
         g = self.model.scenario.growth

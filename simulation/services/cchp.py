@@ -203,7 +203,8 @@ class Cchp(RepossessedAsset, Service):
                 + p.om_per_kwh * self.month["electricity"][rows])
         lost = self.month_displaced[rows].copy()
         flows = MonthFlows(pays, np.zeros(len(rows)), opex, lost)
-        self.last_net[rows] = (pays * self.revenue_kept_share() - opex - lost) / max(
+        level = self.model.company.price_level  # the market books the upkeep at it
+        self.last_net[rows] = (pays * self.revenue_kept_share() - opex * level - lost) / max(
             month_share, 1e-9)
         self.settled_kwh = {name: self.month[name].copy() for name in FLOWS}  # for audits
         for name in FLOWS:

@@ -137,13 +137,16 @@ class EquipmentDeal(RepossessedAsset, Service):
         return saved_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model))
 
     def _equipment_value(self, rows: np.ndarray, contract_net: np.ndarray,
-                         kit_months: np.ndarray) -> np.ndarray:
+                         kit_months: np.ndarray, upkeep: "float | np.ndarray" = 0.0
+                         ) -> np.ndarray:
         """Value after the horizon (simulation/lifetime.py): `contract_net` (n, 1) a month for
         the rest of the term, repossession on default (risk from the company's estimate), and
         the margin the saving takes while the kit is with the customer (`kit_months` from
-        the horizon)."""
+        the horizon); `upkeep` the part of `contract_net` that is upkeep (it grows with
+        inflation)."""
         left = self.remaining_months(rows)
         months = int(max(kit_months.max(initial=0), left.max(initial=0), 1))
+        contract_net = self.inflated(contract_net, upkeep, months)
         zeros = np.zeros(len(rows))
         in_term = window(zeros, left, months)
         book, c = self.contracts, self.model.customers
@@ -235,9 +238,9 @@ class EquipmentRental(EquipmentDeal):
         if len(rows) == 0:
             return np.zeros(0)
         book = self.contracts
-        net = (book["rent"][rows] * self.revenue_kept_share()
-               - book["capex"][rows] * self.params.maintenance_share_per_year / 12)[:, None]
-        return self._equipment_value(rows, net, self.remaining_months(rows))
+        upkeep = (book["capex"][rows] * self.params.maintenance_share_per_year / 12)[:, None]
+        net = (book["rent"][rows] * self.revenue_kept_share())[:, None] - upkeep
+        return self._equipment_value(rows, net, self.remaining_months(rows), upkeep)
 
 
 @dataclass(frozen=True)
@@ -456,6 +459,7 @@ class MaintenanceSubscription(Service):
         left = self.remaining_months(rows)
         net = (book["fee"][rows] * self.revenue_kept_share() - book["cost"][rows])[:, None]
         months = int(max(left.max(initial=0), 1))
+        net = self.inflated(net, book["cost"][rows][:, None], months)
         return self.company_value(
                               np.zeros(len(rows)),
                               net * window(np.zeros(len(rows)), left, months))

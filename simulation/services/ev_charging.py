@@ -97,7 +97,8 @@ class EvSmartCharging(Service):
         is not counted)."""
         p, left = self.params, self.remaining_months(rows)
         months = int(max(left.max(initial=0), 1))
-        net = np.full((len(rows), 1), -p.discount_per_month - p.opex_per_month)
+        net = self.inflated(np.full((len(rows), 1), -p.discount_per_month - p.opex_per_month),
+                            p.opex_per_month, months)
         return expected_value(self.model.scenario.company.discount_rate_per_year,
                               np.zeros(len(rows)), net * window(np.zeros(len(rows)), left,
                                                                 months))

@@ -267,9 +267,10 @@ class Flexibility(Service):
         months = int(max(left.max(initial=0), 1))
         monthly = (self.monthly_payment_per_kw() * self.contracts["enrolled_kw"][rows]
                    + p.opex_per_month)
+        monthly = -self.inflated(-monthly[:, None], p.opex_per_month, months)
         k = np.arange(1, months + 1)[None, :]
         rate = self.model.scenario.company.discount_rate_per_year
-        return -(monthly[:, None] * (k <= left[:, None]) * (1.0 + rate) ** (-k / 12.0)).sum(axis=1)
+        return -(monthly * (k <= left[:, None]) * (1.0 + rate) ** (-k / 12.0)).sum(axis=1)
 
     def _release(self, rows: np.ndarray) -> None:
         self._hand_over(self.contracts["customer"][rows], False)

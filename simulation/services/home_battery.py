@@ -267,10 +267,12 @@ class HomeBattery(RepossessedAsset, Service):
         months = int(max(left.max(initial=0), 1))
         enrolment = p.enrolment_payment_per_kw_month * p.battery_kw * (p.dispatch == "company")
         if p.offer == "sale":
-            net = -enrolment
+            net, upkeep = -enrolment, 0.0
         else:
             net = self.monthly_payment() * self.revenue_kept_share() - p.opex_per_month - enrolment
-        cash = np.full((len(rows), 1), net) * window(np.zeros(len(rows)), left, months)
+            upkeep = p.opex_per_month
+        cash = self.inflated(np.full((len(rows), 1), net), upkeep, months) * window(
+            np.zeros(len(rows)), left, months)
         return expected_value(self.model.scenario.company.discount_rate_per_year,
                               self.hazard_estimate(rows), cash, term_months=left)
 

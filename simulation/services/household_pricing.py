@@ -192,7 +192,8 @@ class PricePackages(Service):
         saving = (book["expected_saving_share"][rows] * c["annual_kwh"][who]
                   * c["load_scale"][who] / 12.0)[:, None] * self.price_path(rows, months)
         in_term = window(np.zeros(len(rows)), left, months)
-        net = -self.params.admin_cost_per_customer_month - saving
+        net = self.inflated(-self.params.admin_cost_per_customer_month - saving,
+                            self.params.admin_cost_per_customer_month, months)
         return self.company_value(
                               np.zeros(len(rows)), net * in_term)
 
@@ -294,8 +295,8 @@ class HomeEnergyManagement(Service):
         s = book["savings_share"][rows]
         saved_kwh = c["annual_kwh"][who] * c["load_scale"][who] / 12.0 * s / (1.0 - s)
         in_term = window(np.zeros(len(rows)), left, months)
-        net = np.full((len(rows), 1), p.monthly_fee * self.revenue_kept_share()
-                      - p.opex_per_month)
+        net = self.inflated(np.full((len(rows), 1), p.monthly_fee * self.revenue_kept_share()
+                                    - p.opex_per_month), p.opex_per_month, months)
         effect = -saved_kwh[:, None] * self.margin_path(rows, months) * in_term
         return self.company_value(
                               self.hazard_estimate(rows), net * in_term, effect,

@@ -293,8 +293,11 @@ class MicrogridEnergyManagement(RepossessedAsset, Service):
         left = self.remaining_months(rows)
         months = int(max(left.max(initial=0), 1))
         in_term = window(np.zeros(len(rows)), left, months)
+        upkeep = (p.platform_cost_per_month
+                  + book["added_kwh"][rows] * p.battery_om_per_kwh_year / 12)
+        net = self.inflated(net[:, None], upkeep[:, None], months)
         return self.company_value(
-                              self.hazard_estimate(rows), net[:, None] * in_term,
+                              self.hazard_estimate(rows), net * in_term,
                               recovery=self.recovery_path(rows, months) * in_term,
                               term_months=left)
 
@@ -378,6 +381,8 @@ class MicrogridBackup(Service):
         net = (p.fee_per_kw_month * self.revenue_kept_share()
                - p.reserve_cost_per_kw_month) * book["backup_kw"][rows]
         months = int(max(left.max(initial=0), 1))
+        net = self.inflated(net[:, None], (p.reserve_cost_per_kw_month
+                                           * book["backup_kw"][rows])[:, None], months)
         return self.company_value(
                               np.zeros(len(rows)),
-                              net[:, None] * window(np.zeros(len(rows)), left, months))
+                              net * window(np.zeros(len(rows)), left, months))

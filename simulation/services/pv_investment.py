@@ -293,6 +293,7 @@ class PVInvestment(RepossessedAsset, Service):
         net = (revenue * self.revenue_kept_share() - book["kwp"][rows][:, None]
                * p.om_per_kwp_year / 12.0
                + self.model.scenario.taxes.pv_subsidy_per_kwh * (self_kwh + export_kwh))
+        net = self.inflated(net, book["kwp"][rows][:, None] * p.om_per_kwp_year / 12.0, months)
         effect = -self_kwh * self.margin_path(rows, months) * window(zeros, life_left, months)
         return self.company_value(
                               self.hazard_estimate(rows), net * in_term, effect,
