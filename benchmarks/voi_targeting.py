@@ -4,7 +4,8 @@ scenario's eligible enterprises ranked by the company's expected contact value a
 and the true expected lifetime value of the first N contracts (revenue and the margin the
 true saving takes, at the true hazard, less the retrofit the company pays on its estimate).
 "oracle" ranks on the truth itself: the most that perfect information could buy here. Also
-prints the company's own valuation per unit of estimated annual saving value by sector.
+prints the company's own valuation per unit of estimated annual saving value by sector, and
+the estimated and true savings of the first N1 contacts by sector at high quality.
 Reads hidden truths to score; no run, construction only.
 
     .venv/bin/python benchmarks/voi_targeting.py WORLD SEED N1,N2 [key=value ...]
@@ -79,6 +80,13 @@ def main() -> None:
                 print(f"(company's value per unit of estimated annual saving value, sector "
                       f"{sector}: {per_unit[rows].mean():+.3f})")
         order = ranked(model, svc, oracle=quality == "oracle")
+        if quality == "high":  # the first N1 contacts per sector: estimated and true savings
+            c, first = model.customers, order[:sizes[0]]
+            for sector in np.unique(c["sector"][first]):
+                rows = first[c["sector"][first] == sector]
+                print(f"(first {sizes[0]}, sector {sector}: {len(rows)} customers, estimated "
+                      f"savings {c['efficiency_estimate_share'][rows].mean():.3f}, true "
+                      f"{c['efficiency_potential_share'][rows].mean():.3f})")
         values = [true_value(model, svc, order[:n]).sum() / 1e3 for n in sizes]
         print(f"| {quality} | " + " | ".join(f"{v:+,.0f}" for v in values) + " |", flush=True)
 
