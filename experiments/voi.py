@@ -106,6 +106,9 @@ def run_metrics(model: GridValueModel) -> dict[str, float]:
     c, est = model.customers, model.platform.initial_estimates
     ent = np.flatnonzero(c["customer_type"] == ENTERPRISE)
     errors = model.platform.measurement.error_shares() * 100.0
+    signed = np.concatenate([svc.contracts["customer"] for svc in market.services]
+                            ).astype(int) if contracts else np.zeros(0, dtype=int)
+    lifetime = market.contract_lifetime_values()["lifetime_value"].to_numpy()
     return {
         "net_profit": net,
         "gross_profit": net - platform,
@@ -123,6 +126,12 @@ def run_metrics(model: GridValueModel) -> dict[str, float]:
                              c["default_hazard_per_year"][ent]),
         "mv_error_mean_pp": float(errors.mean()) if len(errors) else np.nan,
         "mv_error_sd_pp": float(errors.std()) if len(errors) > 1 else np.nan,
+        # who signed: their hidden and estimated savings shares, and what a contract is worth
+        "signed_true_share": float(c["efficiency_potential_share"][signed].mean())
+        if len(signed) else np.nan,
+        "signed_estimate_share": float(est.efficiency_estimate_share[signed].mean())
+        if len(signed) else np.nan,
+        "lifetime_value_per_contract": float(lifetime.mean()) if len(lifetime) else np.nan,
     }
 
 

@@ -47,6 +47,12 @@ class EfficiencyParams(ServiceParams):
                                   min=0, max=3)
     term_months: int = param(84, "months", "IEA: performance contracts run 2-20 years",
                              "Contract term", min=1, max=360)
+    margin_over_measure_life: bool = param(
+        False, "-", A + " (the lifetime books charge it so: simulation/lifetime.py)",
+        "Whether the company's valuation of an offer (targeting, expected contract value) "
+        "counts the energy-sales margin the estimated saving takes over the whole measure "
+        "life, default or not, as the lifetime books do; false: over the contract term only, "
+        "weighted like the contract's cash")
 
 
 class EfficiencyService(Service):
@@ -173,6 +179,17 @@ class EfficiencyService(Service):
             weight = weight * (1.0 - hazard)[:, None] ** (months / 12.0)
         return weight
 
+    def _margin_weight(self, customers: np.ndarray, term_weight: np.ndarray) -> np.ndarray:
+        """Discounted months over which the company's valuation counts the margin a saving
+        takes: `term_weight` (the term's weights summed), or with `margin_over_measure_life`
+        every month of the measure life at the company's rate (the saving outlasts the term
+        and a default, as in the lifetime books)."""
+        if not self.params.margin_over_measure_life:
+            return term_weight
+        months = np.arange(1, self._life_months() + 1)
+        rate = self.model.scenario.company.discount_rate_per_year
+        return np.full(len(customers), ((1.0 + rate) ** (-months / 12.0)).sum())
+
     def _margin_lost(self, rows: np.ndarray, saved_kwh: np.ndarray) -> np.ndarray:
         c = self.model.customers
         who = self.contracts["customer"][rows]
@@ -296,7 +313,8 @@ class SharedSavings(EfficiencyService):
         unit_cost = unit_energy_cost(self.model)
         share = self._share(months, np.full(term, term))
         revenue = (weight * share).sum(axis=1) * saved_kwh * price
-        margin_lost = weight.sum(axis=1) * saved_kwh * (price - unit_cost)
+        margin_lost = self._margin_weight(customers, weight.sum(axis=1)) * saved_kwh * (
+            price - unit_cost)
         capex = self._estimate(customers) * self._annual_bill(customers) \
             * self.params.simple_payback_years
         return revenue - margin_lost - capex
@@ -393,7 +411,8 @@ class GuaranteedSavings(EfficiencyService):
         margin = saved_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model))
         capex = self._estimate(customers) * self._annual_bill(customers) \
             * self.params.simple_payback_years
-        return self._price(customers) - capex - weight.sum(axis=1) * margin
+        return self._price(customers) - capex - self._margin_weight(
+            customers, weight.sum(axis=1)) * margin
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
         price = self._price(customers)
@@ -486,8 +505,11 @@ class EnergyCostTrust(EfficiencyService):
         monthly_bill = self._annual_bill(customers) / 12.0
         saved_kwh = e * c["annual_kwh"][customers] / 12.0
         margin = saved_kwh * (c["price_per_kwh"][customers] - unit_energy_cost(self.model))
-        monthly = self._fee(customers) - monthly_bill * (1.0 - e) - margin
         capex = e * self._annual_bill(customers) * self.params.simple_payback_years
+        if self.params.margin_over_measure_life:
+            monthly = self._fee(customers) - monthly_bill * (1.0 - e)
+            return weight * monthly - self._margin_weight(customers, weight) * margin - capex
+        monthly = self._fee(customers) - monthly_bill * (1.0 - e) - margin
         return weight * monthly - capex
 
     def sign(self, customers: np.ndarray, day: int) -> np.ndarray:
