@@ -47,6 +47,7 @@ from gridvalue.simulation.storage import (
 )
 from gridvalue.simulation.tables import Table
 from gridvalue.simulation.tariffs import TariffEngine
+from gridvalue.simulation.totals import NetTotals
 from gridvalue.simulation.worlds import World, degree_days
 
 # Peak of one customer over its share of the class's coincident peak, per unit of noise
@@ -143,6 +144,7 @@ class GridValueModel(mesa.Model):
         self._build_records()
         self.market = Market(self)
         self._settled_through = -1  # last day whose month has been settled
+        self.net_totals: NetTotals | None = None  # the day's, once `operate` has run
         self.running = True
 
     # ---- construction -------------------------------------------------------------------
@@ -380,8 +382,11 @@ class GridValueModel(mesa.Model):
                                                           prices)
             customer_kw[rows] += battery_kw
             self.battery_losses_kwh += float(losses.sum())
-        self.customers["peak_kw"] = np.maximum(self.customers["peak_kw"], customer_kw.max(axis=1))
-        self.household_kw[day] = customer_kw[:len(self.tables["households"])].sum(axis=0)
+        # one compiled pass: peaks, the households' sum, imports and exports (the bills')
+        self.net_totals = NetTotals.of(customer_kw, len(self.tables["households"]),
+                                       self.customers["peak_kw"])
+        self.customers["peak_kw"] = self.net_totals.peak_kw
+        self.household_kw[day] = self.net_totals.household_kw
         dt = self.hours_per_interval
         self.today = {"date": self.dates[day].isoformat(), "pv_kwh": float(pv_kw.sum() * dt),
                       "battery_discharge_kwh": float(np.maximum(-battery_kw, 0).sum() * dt)}
