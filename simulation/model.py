@@ -176,15 +176,9 @@ class GridValueModel(mesa.Model):
         competitor's offer whose class `reads_estimates`, a company strategy other than
         `fixed` (they rank contacts by the estimates), or `data_platform.history =
         "always"`. Without, no history is simulated (the company's view stays empty)."""
-        from gridvalue.simulation.services import registry
+        from gridvalue.simulation.services import reads_estimates
 
-        if (self.scenario.data_platform.history == "always"
-                or self.scenario.company.strategy != "fixed"):
-            return True
-        services = registry()
-        offers = list(self.scenario.services) + [spec.offer for spec
-                                                 in self.scenario.competitors.values()]
-        return any(services[name].reads_estimates for name in offers)
+        return reads_estimates(self.scenario)
 
     def _class_full_load_hours(self) -> np.ndarray:
         """Full-load hours of each class's expected shape over a year (for design peaks)."""
