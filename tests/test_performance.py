@@ -27,3 +27,25 @@ def test_the_estimate_agrees_with_what_the_model_builds():
         scenario = load_scenario(name, over)
         model = GridValueModel(name, overrides=over)
         assert limits.reads_history(scenario) == (model.platform.observations is not None), name
+
+
+def test_no_report_writes_the_same_tables_without_the_charts(tmp_path, capsys):
+    """`gridvalue run --no-report` skips report.html (its charts); the tables are the same
+    bytes as a run with the report."""
+    import hashlib
+
+    from gridvalue.experiments.cli import main
+
+    over = ["--set", "meta.days=3", "--set", "population.households=100", "--set",
+            "population.enterprises=10", "--set", "population.microgrids=1", "--quiet"]
+    assert main(["run", "baseline", *over, "--out", str(tmp_path / "with")]) == 0
+    assert main(["run", "baseline", *over, "--no-report", "--out", str(tmp_path / "without")]) == 0
+    assert "report:" not in capsys.readouterr().out.split("results:")[-1]
+    assert (tmp_path / "with" / "report.html").exists()
+    assert not (tmp_path / "without" / "report.html").exists()
+
+    def digests(folder):
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.glob("*.parquet"))}
+
+    assert digests(tmp_path / "with") == digests(tmp_path / "without") != {}
