@@ -7,6 +7,7 @@ of the NumPy expressions they replace (`np.maximum(peak, kw.max(axis=1))`,
 `kw[:h].sum(axis=0)`, `np.maximum(kw, 0).sum(axis=1)`, `np.maximum(-kw, 0).sum(axis=1)`).
 """
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from gridvalue.simulation import kernels
 class NetTotals:
     """Totals of one day's net loads `customer_kw` (n, T); treat as read-only."""
 
-    customer_kw: np.ndarray  # the loads they were computed from (checked by identity)
+    source: weakref.ref  # the loads they were computed from (identity; not kept alive)
     peak_kw: np.ndarray  # (n,) running peak: yesterday's peak or today's highest interval
     household_kw: np.ndarray  # (T,) the households' (the first rows') summed load
     import_kw: np.ndarray  # (n,) sum over intervals of max(load, 0); x hours = kWh
@@ -32,9 +33,9 @@ class NetTotals:
         peak = np.array(peak_kw, dtype=float)  # a new array, as np.maximum gave
         household, imports, exports = np.empty(T), np.empty(n), np.empty(n)
         kernels.day_totals(kw, n_households, peak, household, imports, exports)
-        return cls(customer_kw, peak, household, imports, exports)
+        return cls(weakref.ref(customer_kw), peak, household, imports, exports)
 
     def matches(self, customer_kw: np.ndarray) -> bool:
         """Whether these are the totals of this very array (not a copy or another day's)."""
-        return self.customer_kw is customer_kw
+        return self.source() is customer_kw
 
