@@ -3,8 +3,8 @@ estimated before anything is allocated and checked against what the machine has.
 
 The estimates are linear fits to measured runs (docs/performance.md, `benchmarks/
 bench_scale.py`: one year, hourly; the baseline, which reads no estimate and so simulates no
-history, peaked at 395 / 529 / 1,895 MB for 10,000 / 100,000 / 1,000,000 customers, and
-`price_packages`, which reads them, at 1,342 MB for 100,000) plus the data platform's history,
+history, peaked at 395 / 550 / 1,942 MB for 10,000 / 100,000 / 1,000,000 customers, and
+`price_packages`, which reads them, at 1,363 MB for 100,000) plus the data platform's history,
 counted only when something in the run reads the estimates (`services.reads_estimates`) and
 growing with `history_months`; results folders were measured the same way (README, "Bad input
 and limits").
