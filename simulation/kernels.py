@@ -328,3 +328,27 @@ def history_day(kw: np.ndarray, shape: np.ndarray, klass: np.ndarray, operating:
 def column_sum32(kw: np.ndarray, t: int) -> np.float32:
     """kw[:, t].sum() of a float32 (n, T) array, bit for bit NumPy's (pairwise, strided)."""
     return _pairwise(kw[:, t], 0, kw.shape[0], np.float32(0.0))
+
+
+@numba.njit(cache=True, nogil=True)
+def shift_rows(load: np.ndarray, q: np.ndarray, energy: np.ndarray, cap: np.ndarray) -> None:
+    """The middle of simulation/response.py `shift_and_scale`, one row at a time, in place,
+    as NumPy computes it: load *= q (the substitution weights); rescale to the day's
+    `energy` (load *= energy / total, total the row's sum, 1 where not positive); load -= q
+    (the shift); where the energy moved (the row's sum of positive shifts) exceeds `cap`,
+    load *= cap / moved; load += q."""
+    n, T = load.shape
+    pos = np.empty(T)
+    for c in range(n):
+        row, base = load[c], q[c]
+        for t in range(T):
+            row[t] *= base[t]
+        total = _pairwise(row, 0, T, 0.0)
+        scale = energy[c] / (total if total > 0 else 1.0)
+        for t in range(T):
+            row[t] = row[t] * scale - base[t]
+            pos[t] = row[t] if row[t] > 0.0 else 0.0
+        moved = _pairwise(pos, 0, T, 0.0)
+        limit = cap[c] / moved if moved > cap[c] else 1.0
+        for t in range(T):
+            row[t] = row[t] * limit + base[t]

@@ -106,3 +106,46 @@ def test_history_day_is_the_numpy_expression_bit_for_bit():
     assert np.array_equal(energy, expected.sum(axis=1) * dt)
     assert np.array_equal(column, expected.sum(axis=0))
     assert np.array_equal(out_profile, profile + expected)
+
+
+def _shift_and_scale_numpy(load_kw, price, flat, substitution, daily, flexibility_share):
+    """simulation/response.py `shift_and_scale` as NumPy passes (before the compiled shift)."""
+    q = np.maximum(load_kw, 0.0)
+    energy = q.sum(axis=1)
+    safe_energy = np.where(energy > 0, energy, 1.0)
+    mean_price = np.einsum("ij,ij->i", q, price) / safe_energy
+    load = price / np.where(mean_price > 0, mean_price, 1.0)[:, None]
+    np.maximum(load, 1e-12, out=load)
+    np.power(load, substitution[:, None], out=load)
+    load *= q
+    total = load.sum(axis=1)
+    load *= (energy / np.where(total > 0, total, 1.0))[:, None]
+    load -= q
+    moved = np.maximum(load, 0.0).sum(axis=1)
+    cap = flexibility_share * energy
+    load *= np.divide(cap, moved, out=np.ones_like(moved), where=moved > cap)[:, None]
+    load += q
+    new_mean = np.einsum("ij,ij->i", load, price) / safe_energy
+    ratio = np.where(flat > 0, np.maximum(new_mean, 1e-12) / np.where(flat > 0, flat, 1.0), 1.0)
+    factor = np.power(ratio, daily)
+    load *= factor[:, None]
+    return load, factor
+
+
+@pytest.mark.parametrize("T", [24, 96])
+def test_compiled_shift_is_the_numpy_response_bit_for_bit(T):
+    from gridvalue.simulation.response import shift_and_scale
+
+    rng = np.random.default_rng(T)
+    n = 2000
+    load = _loads(n, T, seed=T) + 1.0
+    load[::9] = 0.0  # rows without energy
+    price = rng.uniform(0.3, 1.5, (n, T))
+    flat = np.where(rng.random(n) < 0.1, 0.0, rng.uniform(0.4, 0.8, n))
+    substitution = rng.uniform(-0.3, 0.0, n)
+    daily = rng.uniform(-0.05, 0.0, n)
+    flexibility = rng.choice([0.0, 0.01, 0.05, 0.5], n)  # caps that bind and that do not
+    new, factor = shift_and_scale(load, price, flat, substitution, daily, flexibility)
+    old, old_factor = _shift_and_scale_numpy(load, price, flat, substitution, daily, flexibility)
+    assert np.array_equal(new, old) and np.array_equal(factor, old_factor)
+    assert not np.array_equal(new, load)  # it responded
