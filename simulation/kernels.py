@@ -10,6 +10,9 @@ computes what the NumPy expressions it replaced computed; the AR(1) noise is the
 process written as a recurrence instead of a product with its filter matrix, equal to
 rounding (about 1e-16 relative), and the bisection and interval loops of the dispatch are
 unchanged. `gross_day_threads`: `gross_day` over numba's threads (`kernel_threads`).
+`history_day`: a day of the data platform's history (simulation/dataplatform.py) after its
+float32 draws, and `shift_rows`: the middle of the demand response (simulation/response.py),
+both bit for bit NumPy's.
 """
 
 import functools
