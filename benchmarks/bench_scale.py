@@ -12,6 +12,7 @@ Usage:
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -112,9 +113,12 @@ def _child(args: list[str]) -> None:
     print(json.dumps(out))
 
 
-def spawn(*args) -> dict:
+def spawn(*args, threads: int = 1) -> dict:
+    """One child run; `threads` > 1 runs the per-customer kernels on that many numba threads
+    (GRIDVALUE_KERNEL_THREADS, simulation/kernels.py)."""
+    env = os.environ | {"GRIDVALUE_KERNEL_THREADS": str(threads)}
     proc = subprocess.run([sys.executable, __file__, "--child", *map(str, args)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     if proc.returncode:
         raise SystemExit(proc.stderr[-2000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -128,6 +132,8 @@ def main() -> None:
     parser.add_argument("--history-only", action="store_true")
     parser.add_argument("--no-history", action="store_true")
     parser.add_argument("--history-days", type=int, default=90)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="also the baseline with its kernels on this many threads (1: not)")
     a = parser.parse_args()
     if not a.history_only:
         print(f"{'customers':>10} {'run':>22} {'build s':>8} {'steps s':>8} {'wall s':>8} "
@@ -148,6 +154,9 @@ def main() -> None:
             row(n, "baseline", base, peer, "peer")
             row(n, "baseline, table noise", spawn("run", n, "baseline", a.days, "table"), peer,
                 "peer")
+            if a.threads > 1:
+                row(n, f"baseline, {a.threads} threads",
+                    spawn("run", n, "baseline", a.days, threads=a.threads), peer, "peer")
             if a.only:
                 continue
             for name in TIME_VARYING:

@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
                      metavar="SECTION.FIELD=VALUE", help="override one parameter (repeatable)")
     run.add_argument("--out", type=Path, help="results folder (default: runs/NAME-seedN-TIME)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--no-report", action="store_true",
+                     help="write the tables only: no report.html (its charts cost about as "
+                          "much CPU as a year of the default population)")
 
     compare = sub.add_parser("compare", help="paired runs of scenarios against a base over "
                              "replicates: KPI means, deltas and 95 %% CIs, service lines, a "
@@ -126,10 +129,11 @@ def _cmd_run(args) -> int:
         result = run_scenario(scenario, seed=args.seed,
                               progress=lambda done: bar.update(done - bar.n))
         check_finite(result.summary)
-        out = write_results(result, out)
+        out = write_results(result, out, report=not args.no_report)
     print(format_summary(result.summary, result.scenario.meta.currency))
     print(f"results: {out}")
-    print(f"report:  {out / 'report.html'}")
+    if not args.no_report:
+        print(f"report:  {out / 'report.html'}")
     return 0
 
 

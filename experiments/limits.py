@@ -1,10 +1,13 @@
 """Fail-fast limits: the memory and disk a run, a set of replicates or a sweep will need,
 estimated before anything is allocated and checked against what the machine has.
 
-The estimates are linear fits to measured runs (`benchmarks/bench_year.py`: one year, hourly,
-2,000 / 10,000 / 100,000 customers peaked at 242 / 335 / 1,225 MB) plus the data platform's
-history arrays, which grow with `history_months`; results folders were measured the same way
-(README, "Bad input and limits").
+The estimates are linear fits to measured runs (docs/performance.md, `benchmarks/
+bench_scale.py`: one year, hourly; the baseline, which reads no estimate and so simulates no
+history, peaked at 395 / 550 / 1,942 MB for 10,000 / 100,000 / 1,000,000 customers, and
+`price_packages`, which reads them, at 1,363 MB for 100,000) plus the data platform's history,
+counted only when something in the run reads the estimates (`services.reads_estimates`) and
+growing with `history_months`; results folders were measured the same way (README, "Bad input
+and limits").
 """
 
 import os
@@ -13,10 +16,11 @@ from pathlib import Path
 from gridvalue.simulation.scenario import Scenario
 from gridvalue.simulation.schema import ScenarioError
 
-PROCESS_BASE_BYTES = 250e6  # Python, NumPy, pandas, Mesa, demandlib and the profiles
-BYTES_PER_CUSTOMER = 2_000.0  # agents, customer tables, network
-BYTES_PER_CUSTOMER_INTERVAL = 200.0  # a day's (customers, intervals) arrays
-BYTES_PER_CUSTOMER_HISTORY_DAY = 8.0  # the platform's daily kWh and at-peak arrays (float32)
+PROCESS_BASE_BYTES = 380e6  # Python, NumPy, pandas, Mesa, numba, demandlib and the profiles
+BYTES_PER_CUSTOMER = 560.0  # agents, customer tables, network
+BYTES_PER_CUSTOMER_INTERVAL = 40.0  # a day's (customers, intervals) arrays
+BYTES_PER_CUSTOMER_HISTORY_DAY = 22.0  # the platform's history: daily kWh (float32, shared
+# and observed), its per-day (customers, intervals) arrays and the features' chunks
 FOLDER_BASE_BYTES = 2e6  # report.html, scenario, meta, Parquet footers
 FOLDER_BYTES_PER_CUSTOMER = 400.0
 FOLDER_BYTES_PER_INTERVAL = 16.0  # system_load.parquet
@@ -58,12 +62,21 @@ def _history_days(scenario: Scenario) -> int:
     return 31 * max(scenario.data_platform.history_months, 12)
 
 
+def reads_history(scenario: Scenario) -> bool:
+    """Whether a run of `scenario` simulates the data platform's history (something reads
+    its estimates; simulation/services `reads_estimates`)."""
+    from gridvalue.simulation.services import reads_estimates
+
+    return reads_estimates(scenario)
+
+
 def run_memory_bytes(scenario: Scenario) -> float:
     """Peak memory of one run of `scenario` (one process)."""
     n = scenario.n_customers
     T = scenario.meta.intervals_per_day
-    per_customer = (BYTES_PER_CUSTOMER + BYTES_PER_CUSTOMER_INTERVAL * T
-                    + BYTES_PER_CUSTOMER_HISTORY_DAY * _history_days(scenario))
+    per_customer = BYTES_PER_CUSTOMER + BYTES_PER_CUSTOMER_INTERVAL * T
+    if reads_history(scenario):
+        per_customer += BYTES_PER_CUSTOMER_HISTORY_DAY * _history_days(scenario)
     days = scenario.meta.days
     return PROCESS_BASE_BYTES + n * per_customer + days * T * 8.0 * 4
 

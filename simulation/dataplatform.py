@@ -334,10 +334,12 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     class_at_peak = np.zeros((shapes.shape[0], D_meter))
     bill_class = np.zeros((shapes.shape[0], BILLING_MONTHS))
     bill_dd = np.zeros(BILLING_MONTHS)
+    from gridvalue.simulation.kernels import column_sum32, history_day  # numba: when simulated
+
+    energy, column = np.empty(n, np.float32), np.empty(T, np.float32)
     for d in range(D - 1, -1, -1):  # backwards from the start date
         s = shapes[:, d, :].astype(np.float32)
-        sc = s[klass]
-        waste = world.waste_pattern(s, klass, dd[d]).astype(np.float32)
+        base, slope, operating = world.waste_parts(s, dd[d])
         weather = np.exp(prof.weather_day_sigma * rng.standard_normal()
                          - 0.5 * prof.weather_day_sigma**2)
         level = np.exp(day_sigma * rng.standard_normal(n) - 0.5 * day_sigma**2) * weather
@@ -345,19 +347,20 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
         kw *= noise_sd
         kw += noise_mean
         np.exp(kw, out=kw)
-        kw *= sc * shaped_kw + (waste_kw * waste + block_kw) * sc.mean(axis=1, keepdims=True)
-        kw *= level.astype(np.float32)[:, None]
-        energy = kw.sum(axis=1) * dt
+        m = d - (D - D_meter)
+        # kw *= s[klass] x shaped_kw + (waste_kw x waste + block_kw) x the class shape's mean;
+        # kw *= level; the day's energy and column sums; profile_sum += kw on metered days
+        history_day(kw, s, klass, operating, base, slope, shaped_kw, waste_kw[:, 0], block_kw,
+                    level.astype(np.float32), np.float32(dt), m >= 0, profile_sum, energy,
+                    column)
         if d >= D - D_bill:
             monthly_kwh[:, bill_month[d]] += energy
             bill_class[:, bill_month[d]] += s.sum(axis=1) * dt
             bill_dd[bill_month[d]] += dd[d]
-        m = d - (D - D_meter)
         if m >= 0:
-            profile_sum += kw
             daily_kwh[:, m] = energy
-            peak_t = int(kw.sum(axis=0).argmax())
-            system_peak[m] = kw[:, peak_t].sum()
+            peak_t = int(column.argmax())
+            system_peak[m] = column_sum32(kw, peak_t)
             slot = _peak_slot(system_peak, peak_slot, m)
             if slot >= 0:
                 peak_slot[slot] = m

@@ -3,14 +3,56 @@ NumPy makes many.
 
 `gross_day` (and `gross_day_table`, its table-noise twin): the load engine's demand of one
 day (simulation/loads.py) from its unit normal draws; `peak_shaving_day` and `price_day`:
-the two battery dispatch rules of simulation/storage.py, one row at a time. Each computes what
-the NumPy expressions it replaced computed; the AR(1) noise is the same process written as a
-recurrence instead of a product with its filter matrix, equal to rounding (about 1e-16
-relative), and the bisection and interval loops of the dispatch are unchanged.
+the two battery dispatch rules of simulation/storage.py, one row at a time; `day_totals`
+and `csr_times_dense`: the per-customer totals of the day's net loads and the transformer
+and feeder sums (simulation/totals.py, network.py), bit for bit NumPy's and scipy's. Each
+computes what the NumPy expressions it replaced computed; the AR(1) noise is the same
+process written as a recurrence instead of a product with its filter matrix, equal to
+rounding (about 1e-16 relative), and the bisection and interval loops of the dispatch are
+unchanged. `gross_day_threads`: `gross_day` over numba's threads (`kernel_threads`).
+`history_day`: a day of the data platform's history (simulation/dataplatform.py) after its
+float32 draws, and `shift_rows`: the middle of the demand response (simulation/response.py),
+both bit for bit NumPy's.
 """
+
+import functools
+import os
 
 import numba
 import numpy as np
+
+THREADS_ENV = "GRIDVALUE_KERNEL_THREADS"  # >1: the per-customer kernels on numba threads
+
+
+@functools.cache
+def kernel_threads() -> int:
+    """Threads for the per-customer kernels: `GRIDVALUE_KERNEL_THREADS` (default 1, serial;
+    the results are the same on any number, each customer's row being computed alone). Off
+    by default: the machine's cores are usually shared with other runs or workers, and
+    numba's thread pools do not mix with forked workers."""
+    try:
+        wanted = int(os.environ.get(THREADS_ENV, "1"))
+    except ValueError:
+        wanted = 1
+    threads = max(1, min(wanted, numba.config.NUMBA_NUM_THREADS))
+    if threads > 1:
+        numba.set_num_threads(threads)
+    return threads
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _gross_row(c: int, z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarray,
+               amplitude: np.ndarray, shape: np.ndarray, klass: np.ndarray, cap: np.ndarray,
+               out: np.ndarray) -> None:
+    """One customer's day of `gross_day`."""
+    innovation = np.sqrt(1.0 - rho * rho)
+    x = last[c]
+    s, a, k, limit = sigma[c], amplitude[c], klass[c], cap[c]
+    for t in range(z.shape[0]):
+        x = rho * x + innovation * z[t, c]
+        value = np.exp(x * s) * shape[k, t] * a
+        out[c, t] = value if value < limit else limit
+    last[c] = x
 
 
 @numba.njit(cache=True, nogil=True)
@@ -20,16 +62,18 @@ def gross_day(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarray,
     """Demand (n, T) into `out` from unit normals `z` (T, n) in the stream's order: the unit
     AR(1) x_t = rho x_{t-1} + sqrt(1 - rho^2) z_t from yesterday's `last` (updated in
     place), then min(cap, amplitude x shape[class, t] x exp(sigma x_t))."""
-    T, n = z.shape
-    innovation = np.sqrt(1.0 - rho * rho)
-    for c in range(n):
-        x = last[c]
-        s, a, k, limit = sigma[c], amplitude[c], klass[c], cap[c]
-        for t in range(T):
-            x = rho * x + innovation * z[t, c]
-            value = np.exp(x * s) * shape[k, t] * a
-            out[c, t] = value if value < limit else limit
-        last[c] = x
+    for c in range(z.shape[1]):
+        _gross_row(c, z, last, rho, sigma, amplitude, shape, klass, cap, out)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def gross_day_threads(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarray,
+                      amplitude: np.ndarray, shape: np.ndarray, klass: np.ndarray,
+                      cap: np.ndarray, out: np.ndarray) -> None:
+    """`gross_day` with the customers spread over numba's threads: each row is computed
+    alone, so the result is the same on any number of threads."""
+    for c in numba.prange(z.shape[1]):
+        _gross_row(c, z, last, rho, sigma, amplitude, shape, klass, cap, out)
 
 
 NORMAL_TABLE_SIZE = 65536
@@ -130,3 +174,184 @@ def price_day(net_kw: np.ndarray, price: np.ndarray, soc: np.ndarray, soc_min: n
             power[i, t] = charge - discharge
         soc[i] = min(max(s, low_soc), high_soc)  # guards rounding only
         losses[i] = lost
+
+
+# ---- the day's totals: one pass over the final net loads ------------------------------------
+# NumPy sums a row of a C-contiguous array pairwise (8 accumulators up to 128 values, halves
+# above); `_pairwise` repeats that order exactly, so the compiled totals are bit for bit those
+# of `x.sum(axis=1)`; a sum down the rows (`x.sum(axis=0)`) and scipy's CSR product with a
+# dense array add one row after the other from 0, which the loops below repeat.
+
+
+@numba.njit(cache=True, nogil=True)
+def _block(a: np.ndarray, lo: int, n: int, zero):
+    """NumPy's pairwise sum of a[lo:lo + n] for n <= 128 (numpy/_core/src/umath/
+    loops_utils.h.src): a plain loop from `zero` under 8 values, else 8 accumulators. `zero`
+    (0.0 or np.float32(0)) gives the accumulators' type: NumPy sums float32 in float32."""
+    if n < 8:
+        res = zero
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True, nogil=True)
+def _pairwise(a: np.ndarray, lo: int, n: int, zero):
+    """NumPy's pairwise sum of a[lo:lo + n] of any length: above 128 values the halves (the
+    first a multiple of 8) are summed alike and added, here with an explicit stack (numba's
+    cache does not take recursive functions)."""
+    if n <= 128:
+        return _block(a, lo, n, zero)
+    starts, sizes = np.empty(64, np.int64), np.empty(64, np.int64)
+    stage, left = np.zeros(64, np.int64), np.full(64, zero)
+    depth, value = 0, zero
+    starts[0], sizes[0] = lo, n
+    while True:
+        start, size = starts[depth], sizes[depth]
+        half = size // 2
+        half -= half % 8
+        if size <= 128:
+            value = _block(a, start, size, zero)
+            depth -= 1
+        elif stage[depth] == 0:  # the first half
+            stage[depth] = 1
+            depth += 1
+            starts[depth], sizes[depth], stage[depth] = start, half, 0
+            continue
+        elif stage[depth] == 1:  # the first half is `value`: the second half
+            left[depth], stage[depth] = value, 2
+            depth += 1
+            starts[depth], sizes[depth], stage[depth] = start + half, size - half, 0
+            continue
+        else:  # both halves done
+            value = left[depth] + value
+            depth -= 1
+        if depth < 0:
+            return value
+
+
+@numba.njit(cache=True, nogil=True)
+def day_totals(kw: np.ndarray, n_households: int, peak_kw: np.ndarray, household_kw: np.ndarray,
+               import_kw: np.ndarray, export_kw: np.ndarray) -> None:
+    """One pass over the day's net loads `kw` (n, T): each row's peak into `peak_kw` (the
+    running maximum, in place), the sum of the first `n_households` rows into `household_kw`,
+    and each row's summed imports max(kw, 0) and exports max(-kw, 0) (kW; times the interval's
+    hours for kWh), as NumPy computes them."""
+    n, T = kw.shape
+    pos, neg = np.empty(T), np.empty(T)
+    household_kw[:] = 0.0
+    for c in range(n):
+        row = kw[c]
+        top = peak_kw[c]
+        for t in range(T):
+            v = row[t]
+            if v > top:
+                top = v
+            pos[t] = v if v > 0.0 else 0.0
+            neg[t] = -v if v < 0.0 else 0.0
+        peak_kw[c] = top
+        import_kw[c] = _pairwise(pos, 0, T, 0.0)
+        export_kw[c] = _pairwise(neg, 0, T, 0.0)
+        if c < n_households:
+            for t in range(T):
+                household_kw[t] += row[t]
+
+
+@numba.njit(cache=True, nogil=True)
+def csr_times_dense(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, x: np.ndarray,
+                    out: np.ndarray) -> None:
+    """out = A @ x for a CSR matrix A (indptr, indices, data) and a dense (m, T) x, in
+    scipy's order (csr_matvecs: each output row from 0, adding data * x row by row)."""
+    T = x.shape[1]
+    for i in range(len(indptr) - 1):
+        for t in range(T):
+            out[i, t] = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            a, j = data[jj], indices[jj]
+            for t in range(T):
+                out[i, t] += a * x[j, t]
+
+
+# ---- the data platform's history: one pass per day after the lognormal draws -------------------
+
+
+@numba.njit(cache=True, nogil=True)
+def history_day(kw: np.ndarray, shape: np.ndarray, klass: np.ndarray, operating: np.ndarray,
+                waste_base: np.ndarray, waste_slope: np.ndarray, shaped_kw: np.ndarray,
+                waste_kw: np.ndarray, block_kw: np.ndarray, level: np.ndarray, dt: np.float32,
+                metered: bool, profile_sum: np.ndarray, energy_kwh: np.ndarray,
+                column_kw: np.ndarray) -> None:
+    """One day of simulation/dataplatform.py's history from the lognormal noise `kw` (n, T,
+    float32, scaled in place to the readings), as the NumPy expressions compute it in float32:
+    kw *= sc x shaped + (waste_kw x waste + block) x mean(sc); kw *= level, with sc the
+    class shape `shape[klass]` and waste = float32(base + slope x operating[klass]) (the
+    world's pattern, simulation/worlds.py `waste_parts`); then each reading's day energy
+    (x `dt`), the readings' column sums and, for a `metered` day, `profile_sum += kw`."""
+    n, T = kw.shape
+    mean = np.empty(shape.shape[0], np.float32)
+    for k in range(shape.shape[0]):
+        mean[k] = _pairwise(shape[k], 0, T, np.float32(0.0)) / np.float32(T)
+    for t in range(T):
+        column_kw[t] = np.float32(0.0)
+    for c in range(n):
+        k = klass[c]
+        base, slope, waste_c, level_c = waste_base[c], waste_slope[c], waste_kw[c], level[c]
+        row = kw[c]
+        for t in range(T):
+            waste = np.float32(base + slope * operating[k, t])
+            factor = shape[k, t] * shaped_kw[c, t] + (waste_c * waste + block_kw[c, t]) * mean[k]
+            row[t] = (row[t] * factor) * level_c
+            column_kw[t] += row[t]
+        energy_kwh[c] = _pairwise(row, 0, T, np.float32(0.0)) * dt
+        if metered:
+            for t in range(T):
+                profile_sum[c, t] += row[t]
+
+
+@numba.njit(cache=True, nogil=True)
+def column_sum32(kw: np.ndarray, t: int) -> np.float32:
+    """kw[:, t].sum() of a float32 (n, T) array, bit for bit NumPy's (pairwise, strided)."""
+    return _pairwise(kw[:, t], 0, kw.shape[0], np.float32(0.0))
+
+
+@numba.njit(cache=True, nogil=True)
+def shift_rows(load: np.ndarray, q: np.ndarray, energy: np.ndarray, cap: np.ndarray) -> None:
+    """The middle of simulation/response.py `shift_and_scale`, one row at a time, in place,
+    as NumPy computes it: load *= q (the substitution weights); rescale to the day's
+    `energy` (load *= energy / total, total the row's sum, 1 where not positive); load -= q
+    (the shift); where the energy moved (the row's sum of positive shifts) exceeds `cap`,
+    load *= cap / moved; load += q."""
+    n, T = load.shape
+    pos = np.empty(T)
+    for c in range(n):
+        row, base = load[c], q[c]
+        for t in range(T):
+            row[t] *= base[t]
+        total = _pairwise(row, 0, T, 0.0)
+        scale = energy[c] / (total if total > 0 else 1.0)
+        for t in range(T):
+            row[t] = row[t] * scale - base[t]
+            pos[t] = row[t] if row[t] > 0.0 else 0.0
+        moved = _pairwise(pos, 0, T, 0.0)
+        limit = cap[c] / moved if moved > cap[c] else 1.0
+        for t in range(T):
+            row[t] = row[t] * limit + base[t]

@@ -19,7 +19,13 @@ weather and the realised PV stay inside the engine.
 import numpy as np
 
 from gridvalue.simulation import solar
-from gridvalue.simulation.kernels import gross_day, gross_day_table, normal_table
+from gridvalue.simulation.kernels import (
+    gross_day,
+    gross_day_table,
+    gross_day_threads,
+    kernel_threads,
+    normal_table,
+)
 from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario
@@ -152,8 +158,9 @@ class LoadEngine:
             gross_day_table(z, self._normal_table, last, self.interval_persistence, sigma,
                             scale, shape, customers["profile_class"], cap, x)
         else:
-            gross_day(z, last, self.interval_persistence, sigma, scale, shape,
-                      customers["profile_class"], cap, x)
+            kernel = gross_day_threads if kernel_threads() > 1 else gross_day
+            kernel(z, last, self.interval_persistence, sigma, scale, shape,
+                   customers["profile_class"], cap, x)
         self._state = (last, level)
         return x
 

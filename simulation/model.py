@@ -49,6 +49,7 @@ from gridvalue.simulation.storage import (
 )
 from gridvalue.simulation.tables import Table
 from gridvalue.simulation.tariffs import TariffEngine
+from gridvalue.simulation.totals import NetTotals
 from gridvalue.simulation.worlds import World, degree_days
 
 # Peak of one customer over its share of the class's coincident peak, per unit of noise
@@ -138,6 +139,7 @@ class GridValueModel(mesa.Model):
         self._build_records()
         self.market = Market(self)
         self._settled_through = -1  # last day whose month has been settled
+        self.net_totals: NetTotals | None = None  # the day's, once `operate` has run
         self.running = True
 
     # ---- construction -------------------------------------------------------------------
@@ -169,15 +171,9 @@ class GridValueModel(mesa.Model):
         competitor's offer whose class `reads_estimates`, a company strategy other than
         `fixed` (they rank contacts by the estimates), or `data_platform.history =
         "always"`. Without, no history is simulated (the company's view stays empty)."""
-        from gridvalue.simulation.services import registry
+        from gridvalue.simulation.services import reads_estimates
 
-        if (self.scenario.data_platform.history == "always"
-                or self.scenario.company.strategy != "fixed"):
-            return True
-        services = registry()
-        offers = list(self.scenario.services) + [spec.offer for spec
-                                                 in self.scenario.competitors.values()]
-        return any(services[name].reads_estimates for name in offers)
+        return reads_estimates(self.scenario)
 
     def _class_full_load_hours(self) -> np.ndarray:
         """Full-load hours of each class's expected shape over a year (for design peaks)."""
@@ -377,8 +373,11 @@ class GridValueModel(mesa.Model):
                                                           prices)
             customer_kw[rows] += battery_kw
             self.battery_losses_kwh += float(losses.sum())
-        self.customers["peak_kw"] = np.maximum(self.customers["peak_kw"], customer_kw.max(axis=1))
-        self.household_kw[day] = customer_kw[:len(self.tables["households"])].sum(axis=0)
+        # one compiled pass: peaks, the households' sum, imports and exports (the bills')
+        self.net_totals = NetTotals.of(customer_kw, len(self.tables["households"]),
+                                       self.customers["peak_kw"])
+        self.customers["peak_kw"] = self.net_totals.peak_kw
+        self.household_kw[day] = self.net_totals.household_kw
         dt = self.hours_per_interval
         return customer_kw, {"date": self.dates[day].isoformat(),
                              "pv_kwh": float(pv_kw.sum() * dt),

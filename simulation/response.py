@@ -17,6 +17,7 @@ For one customer-day with demand q_t and prices p_t (p̄: the load-weighted mean
 
 import numpy as np
 
+from gridvalue.simulation.kernels import shift_rows
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.prices import DayPrices
 
@@ -33,14 +34,9 @@ def shift_and_scale(load_kw: np.ndarray, price_per_kwh: np.ndarray, flat_price_p
     load = price_per_kwh / np.where(mean_price > 0, mean_price, 1.0)[:, None]  # relative price
     np.maximum(load, 1e-12, out=load)
     np.power(load, substitution[:, None], out=load)
-    load *= q  # substitution weights
-    total = load.sum(axis=1)
-    load *= (energy / np.where(total > 0, total, 1.0))[:, None]
-    load -= q  # the shift
-    moved = np.maximum(load, 0.0).sum(axis=1)
-    cap = flexibility_share * energy
-    load *= np.divide(cap, moved, out=np.ones_like(moved), where=moved > cap)[:, None]
-    load += q  # shifted load
+    # substitution weights (x q), rescaled to the day's energy, the shift (- q) capped at
+    # the flexible share of the energy, + q: one compiled pass, bit for bit the NumPy form
+    shift_rows(load, np.ascontiguousarray(q), energy, flexibility_share * energy)
     new_mean = np.einsum("ij,ij->i", load, price_per_kwh) / safe_energy
     # the mean price is floored (not the ratio): a near-zero load's mean price can underflow
     ratio = np.where(flat_price_per_kwh > 0, np.maximum(new_mean, 1e-12) / np.where(

@@ -253,8 +253,12 @@ class TariffEngine:
         if cached is not None and cached[0] is customer_kw and cached[1] is prices:
             return cached[2]
         dt = self.dt
-        imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
-        exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
+        net = getattr(self.model, "net_totals", None)  # the day's compiled totals, if these
+        if net is not None and net.matches(customer_kw):
+            imports_kwh, exports_kwh = net.import_kw * dt, net.export_kw * dt
+        else:
+            imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
+            exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
         totals = (imports_kwh, exports_kwh,
                   bills(customer_kw, prices, dt, imports_kwh, exports_kwh))
         self._day_bills = (customer_kw, prices, totals)

@@ -100,10 +100,18 @@ class World:
                       degree_days_today: float) -> np.ndarray:
         """(n, T) waste per unit of the customer's mean-shape load today (mean over the day:
         1 on a day of normal degree-days)."""
-        op = operating_hours(class_shape)[klass]
+        base, slope, operating = self.waste_parts(class_shape, degree_days_today)
+        return base[:, None] + slope[:, None] * operating[klass]
+
+    def waste_parts(self, class_shape: np.ndarray, degree_days_today: float,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`waste_pattern` = base[:, None] + slope[:, None] x operating[klass]: each
+        customer's always-on base (n,), its slope on the operating hours (n,, with the
+        weather-sensitive part at today's degree-days) and each class's operating-hours
+        pattern (n_classes, T)."""
         w = self.weights
         ratio = degree_days_today / self.dd_normal
-        return w[:, :1] + (w[:, 1:2] + w[:, 2:3] * ratio) * op
+        return w[:, 0], w[:, 1] + w[:, 2] * ratio, operating_hours(class_shape)
 
     def weather_share(self, efficiency_share: np.ndarray) -> np.ndarray:
         """Share of each customer's energy that scales with degree-days (its weather-sensitive

@@ -21,3 +21,15 @@ def registry() -> dict[str, type[Service]]:
 def params_registry() -> dict[str, type]:
     """Each registered service's parameter dataclass, by service name."""
     return {name: cls.Params for name, cls in registry().items()}
+
+
+def reads_estimates(scenario) -> bool:
+    """Whether anything in a run of `scenario` reads the data platform's estimates (so the
+    platform simulates its history): a service or a competitor's offer whose class
+    `reads_estimates`, a company strategy other than `fixed` (they rank contacts by the
+    estimates), or `data_platform.history = "always"`."""
+    if scenario.data_platform.history == "always" or scenario.company.strategy != "fixed":
+        return True
+    services = registry()
+    offers = list(scenario.services) + [spec.offer for spec in scenario.competitors.values()]
+    return any(services[name].reads_estimates for name in offers)

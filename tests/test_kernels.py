@@ -1,0 +1,151 @@
+"""The compiled day's totals and sums (simulation/kernels.py) equal NumPy's and scipy's bit for
+bit, and the threaded demand kernel equals the serial one."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from gridvalue.simulation import kernels
+from gridvalue.simulation.network import _incidence, _incidence_product
+from gridvalue.simulation.totals import NetTotals
+
+
+def _loads(n: int, T: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    kw = rng.standard_normal((n, T)) * 10.0 ** rng.uniform(-3, 3, (n, 1)) + 0.3
+    kw[::5] = np.abs(kw[::5])  # rows without exports
+    kw[1::7] = -np.abs(kw[1::7])  # rows without imports
+    return kw
+
+
+@pytest.mark.parametrize("T", [7, 24, 96, 300])
+def test_day_totals_are_numpys_bit_for_bit(T):
+    kw = _loads(3000, T)
+    peak = np.random.default_rng(1).uniform(-1, 3, len(kw))
+    totals = NetTotals.of(kw, 2500, peak)
+    assert np.array_equal(totals.peak_kw, np.maximum(peak, kw.max(axis=1)))
+    assert np.array_equal(totals.household_kw, kw[:2500].sum(axis=0))
+    assert np.array_equal(totals.import_kw, np.maximum(kw, 0.0).sum(axis=1))
+    assert np.array_equal(totals.export_kw, np.maximum(-kw, 0.0).sum(axis=1))
+    assert totals.peak_kw is not peak and totals.matches(kw) and not totals.matches(kw.copy())
+
+
+def test_incidence_product_is_scipys_bit_for_bit():
+    kw = _loads(5000, 24, seed=2)
+    parent = np.random.default_rng(3).integers(0, 300, len(kw))
+    A = _incidence(parent, 300)
+    assert np.array_equal(_incidence_product(A, kw), A @ kw)
+    weighted = sp.csr_matrix(A.multiply(np.random.default_rng(4).uniform(0.5, 2, A.shape[1])))
+    assert np.array_equal(_incidence_product(weighted, kw), weighted @ kw)
+
+
+def test_threaded_demand_equals_the_serial_kernel():
+    rng = np.random.default_rng(5)
+    n, T = 4000, 24
+    args = (rng.uniform(0.2, 0.6, n), rng.uniform(0.5, 3, n), rng.uniform(0.01, 0.1, (5, T)),
+            rng.integers(0, 5, n), rng.uniform(1, 5, n))
+    z, last = rng.standard_normal((T, n)), rng.standard_normal(n)
+    serial, threaded = np.empty((n, T)), np.empty((n, T))
+    last_serial, last_threaded = last.copy(), last.copy()
+    kernels.gross_day(z, last_serial, 0.8, *args, serial)
+    kernels.numba.set_num_threads(min(2, kernels.numba.config.NUMBA_NUM_THREADS))
+    kernels.gross_day_threads(z, last_threaded, 0.8, *args, threaded)
+    assert np.array_equal(serial, threaded) and np.array_equal(last_serial, last_threaded)
+    assert not np.array_equal(last, last_serial)  # the carried state moved
+
+
+def test_the_compiled_totals_change_no_bill(monkeypatch):
+    """A short run whose bills use the day's compiled imports and exports and one whose bills
+    use NumPy's formulas (the settlement's fallback) bill the same, bit for bit."""
+    from gridvalue.simulation.model import GridValueModel
+
+    over = {"meta.days": 8, "population.households": 300, "population.enterprises": 40,
+            "population.microgrids": 2}
+    fast = GridValueModel("tou_pricing", overrides=over).run()
+    monkeypatch.setattr(NetTotals, "matches", lambda self, kw: False)
+    slow = GridValueModel("tou_pricing", overrides=over).run()
+    for column in ("import_kwh", "export_kwh", "bill", "month_bill"):
+        assert np.array_equal(fast.customers[column], slow.customers[column]), column
+    assert fast.customers["bill"].sum() > 0
+
+
+@pytest.mark.parametrize("n", [5, 100, 1000, 70_001])
+def test_float32_column_sums_are_numpys_bit_for_bit(n):
+    kw = np.exp(np.random.default_rng(n).standard_normal((n, 24), dtype=np.float32))
+    assert kernels.column_sum32(kw, 7) == kw[:, 7].sum()
+
+
+def test_history_day_is_the_numpy_expression_bit_for_bit():
+    """The platform history's day (simulation/dataplatform.py) against its NumPy form."""
+    from gridvalue.simulation.worlds import operating_hours
+
+    rng = np.random.default_rng(6)
+    n, T, dt = 900, 24, 1.0
+    s = rng.uniform(0.01, 0.2, (4, T)).astype(np.float32)
+    klass = rng.integers(0, 4, n)
+    w = rng.dirichlet(np.ones(3), n)
+    ratio = 1.3
+    shaped = rng.uniform(0, 3, (n, T)).astype(np.float32)
+    waste_kw = rng.uniform(0, 1, (n, 1)).astype(np.float32)
+    block = rng.uniform(0, 2, (n, T)).astype(np.float32)
+    level = rng.uniform(0.5, 1.5, n)
+    noise = np.exp(rng.standard_normal((n, T), dtype=np.float32))
+    op = operating_hours(s)
+    waste = (w[:, :1] + (w[:, 1:2] + w[:, 2:3] * ratio) * op[klass]).astype(np.float32)
+    sc = s[klass]
+    expected = noise.copy()
+    expected *= sc * shaped + (waste_kw * waste + block) * sc.mean(axis=1, keepdims=True)
+    expected *= level.astype(np.float32)[:, None]
+    profile = rng.uniform(0, 1, (n, T))
+    kw, out_profile = noise.copy(), profile.copy()
+    energy, column = np.empty(n, np.float32), np.empty(T, np.float32)
+    kernels.history_day(kw, s, klass, op, w[:, 0], w[:, 1] + w[:, 2] * ratio, shaped,
+                        waste_kw[:, 0], block, level.astype(np.float32), np.float32(dt), True,
+                        out_profile, energy, column)
+    assert np.array_equal(kw, expected)
+    assert np.array_equal(energy, expected.sum(axis=1) * dt)
+    assert np.array_equal(column, expected.sum(axis=0))
+    assert np.array_equal(out_profile, profile + expected)
+
+
+def _shift_and_scale_numpy(load_kw, price, flat, substitution, daily, flexibility_share):
+    """simulation/response.py `shift_and_scale` as NumPy passes (before the compiled shift)."""
+    q = np.maximum(load_kw, 0.0)
+    energy = q.sum(axis=1)
+    safe_energy = np.where(energy > 0, energy, 1.0)
+    mean_price = np.einsum("ij,ij->i", q, price) / safe_energy
+    load = price / np.where(mean_price > 0, mean_price, 1.0)[:, None]
+    np.maximum(load, 1e-12, out=load)
+    np.power(load, substitution[:, None], out=load)
+    load *= q
+    total = load.sum(axis=1)
+    load *= (energy / np.where(total > 0, total, 1.0))[:, None]
+    load -= q
+    moved = np.maximum(load, 0.0).sum(axis=1)
+    cap = flexibility_share * energy
+    load *= np.divide(cap, moved, out=np.ones_like(moved), where=moved > cap)[:, None]
+    load += q
+    new_mean = np.einsum("ij,ij->i", load, price) / safe_energy
+    ratio = np.where(flat > 0, np.maximum(new_mean, 1e-12) / np.where(flat > 0, flat, 1.0), 1.0)
+    factor = np.power(ratio, daily)
+    load *= factor[:, None]
+    return load, factor
+
+
+@pytest.mark.parametrize("T", [24, 96])
+def test_compiled_shift_is_the_numpy_response_bit_for_bit(T):
+    from gridvalue.simulation.response import shift_and_scale
+
+    rng = np.random.default_rng(T)
+    n = 2000
+    load = _loads(n, T, seed=T) + 1.0
+    load[::9] = 0.0  # rows without energy
+    price = rng.uniform(0.3, 1.5, (n, T))
+    flat = np.where(rng.random(n) < 0.1, 0.0, rng.uniform(0.4, 0.8, n))
+    substitution = rng.uniform(-0.3, 0.0, n)
+    daily = rng.uniform(-0.05, 0.0, n)
+    flexibility = rng.choice([0.0, 0.01, 0.05, 0.5], n)  # caps that bind and that do not
+    new, factor = shift_and_scale(load, price, flat, substitution, daily, flexibility)
+    old, old_factor = _shift_and_scale_numpy(load, price, flat, substitution, daily, flexibility)
+    assert np.array_equal(new, old) and np.array_equal(factor, old_factor)
+    assert not np.array_equal(new, load)  # it responded
