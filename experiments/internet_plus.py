@@ -88,9 +88,9 @@ def flexibility(size: dict) -> None:
     for label, extra in (("fleet, forecast", {}), ("fleet, perfect foresight", perfect)):
         runs.append((label, run("flexibility_fleet", size | extra)[0], "flexibility"))
     own = size | {"services.flexibility.contacts_per_month": 0, "storage.grid_batteries": 10}
-    for label, extra in (("own batteries, perfect foresight", {}),
-                         ("own batteries, forecast",
-                          {"storage.grid_battery_forecast": "same_weekday"})):
+    for label, extra in (("own batteries, perfect foresight",
+                          {"storage.grid_battery_forecast": "perfect"}),
+                         ("own batteries, forecast", {})):
         runs.append((label, run("flexibility_fleet", own | extra)[0], "grid_storage"))
     report_fleet(owners, runs)
     print(f"  fleet contracts {len(runs[1][1].market.services[-1].contracts)}")

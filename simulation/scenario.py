@@ -585,9 +585,11 @@ class Storage:
                                            "charged to the ledger (annuity at the company's "
                                            "discount rate)", min=1, max=100)
     grid_battery_forecast: str = param(
-        "perfect", "-", A, "What the company schedules its own batteries on: the day's "
-        "realised transformer load (perfect foresight, today's behaviour) or its forecast "
-        "from the transformers' meters (the same weekday over the last forecast_weeks weeks)",
+        "same_weekday", "-", A, "What the company schedules its own batteries on: its "
+        "day-ahead forecast from the transformers' meters (the same weekday over the last "
+        "forecast_weeks weeks; the default, since the company cannot see the day's load "
+        "before it happens) or the day's realised transformer load (perfect foresight: an "
+        "upper bound on what the batteries can do)",
         choices=("perfect", "same_weekday"))
     forecast_weeks: int = param(4, "weeks", A, "Weeks of metered same-weekday profiles the "
                                 "company's day-ahead load forecast averages (its own "

@@ -135,7 +135,7 @@ def test_same_weekday_forecast_reads_only_the_metered_past():
 def test_the_company_schedules_its_fleet_on_its_forecast():
     """Company dispatch on the forecast: idle on the first day (nothing metered), within the
     batteries' limits after it, and different from the same batteries with perfect
-    foresight; the company's own batteries keep today's perfect foresight by default."""
+    foresight; the company's own batteries run on the forecast too by default."""
     forecast = run(**{"services.home_battery.dispatch": "company"})
     perfect = run(**{"services.home_battery.dispatch": "company",
                      "services.home_battery.fleet_forecast": "perfect"})
@@ -146,7 +146,7 @@ def test_the_company_schedules_its_fleet_on_its_forecast():
     assert (b.soc_kwh >= b.soc_min_kwh - 1e-9).all() and (b.soc_kwh <= b.soc_max_kwh + 1e-9).all()
     assert not np.array_equal(forecast.system_kw, perfect.system_kw)
     grid = GridValueModel("baseline", overrides=SMALL | {"storage.grid_batteries": 3})
-    assert grid.scenario.storage.grid_battery_forecast == "perfect"
+    assert grid.scenario.storage.grid_battery_forecast == "same_weekday"
     planned = GridValueModel("baseline", overrides=SMALL | {
         "storage.grid_batteries": 3, "storage.grid_battery_forecast": "same_weekday"})
     site_kw = np.ones((3, planned.scenario.meta.intervals_per_day))
