@@ -22,8 +22,8 @@ that saving takes (`margin_taken`), both informative, not cash between parties.
 import numpy as np
 import pandas as pd
 
-from gridvalue.simulation.contracts import ACTIVE, COMPLETED, DEFAULTED, STATUS_NAMES
-from gridvalue.simulation.credit import monthly_default_probability
+from gridvalue.simulation.contracts import ACTIVE, COMPLETED, STATUS_NAMES
+from gridvalue.simulation.credit import book_defaults
 from gridvalue.simulation.ledger import Ledger
 
 CONTRACT_COLUMNS = ["competitor", "offer", "customer", "start_day", "term_months",
@@ -103,21 +103,8 @@ class CompetitorBooks:
         ledger.book(date, rival.name, "opex", -flows.opex.sum())
 
     def _defaults_of(self, index: int, rows: np.ndarray, u: np.ndarray, date) -> None:
-        rival = self.rivals[index]
-        book = rival.contracts
-        who = book["customer"][rows]
-        hazard = self.model.customers["default_hazard_per_year"][who]
-        defaulted = rows[u[who] < monthly_default_probability(hazard)]
-        if len(defaulted) == 0:
-            return
-        writeoff = rival.exposure(defaulted)
-        back = rival.recovery(defaulted)
-        book["status"][defaulted] = DEFAULTED
-        rival.on_default(defaulted)
-        book["recovered"][defaulted] += back
-        self.ledger.write_off(date, rival.name, writeoff.sum())
-        if back.sum():
-            self.ledger.book(date, rival.name, "recoveries", back.sum())
+        book_defaults(self.rivals[index], rows, u,
+                      self.model.customers["default_hazard_per_year"], self.ledger, date)
 
     # ---- results -------------------------------------------------------------------------
     def contract_frame(self) -> pd.DataFrame:

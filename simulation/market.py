@@ -23,8 +23,8 @@ from gridvalue.agents.experience import Experience
 from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
 from gridvalue.simulation.competitors import CompetitorBooks
-from gridvalue.simulation.contracts import COMPLETED, DEFAULTED, STATUS_NAMES, ContractBook
-from gridvalue.simulation.credit import monthly_default_probability
+from gridvalue.simulation.contracts import COMPLETED, STATUS_NAMES, ContractBook
+from gridvalue.simulation.credit import book_defaults
 from gridvalue.simulation.ledger import ENERGY_SALES
 from gridvalue.simulation.services import registry
 from gridvalue.simulation.services.base import SEGMENT_NAMES, Service, segment_codes
@@ -493,26 +493,14 @@ class Market:
 
     def _defaults_of(self, service: Service, rows: np.ndarray, u: np.ndarray, date,
                      factor: float) -> None:
-        """Cash only: a defaulter stops paying and its repossessed asset, if any, comes back
-        as cash (`recoveries`); the unrecovered amount is an accounting write-off, kept apart
-        from the cash (ledger.write_off)."""
-        book = service.contracts
-        who = book["customer"][rows]
-        hazard = self.model.customers["default_hazard_per_year"][who]
-        defaulted = rows[u[who] < monthly_default_probability(hazard)]
-        if len(defaulted) == 0:
-            return
-        writeoff = service.exposure(defaulted)
-        back = service.recovery(defaulted)
-        book["status"][defaulted] = DEFAULTED
-        service.on_default(defaulted)
-        self.taxes.dispose(service, defaulted, date)
-        book["recovered"][defaulted] += back
-        book["npv_to_date"][defaulted] += back * factor
-        ledger = self.model.company.ledger
-        ledger.write_off(date, service.name, writeoff.sum())
-        if back.sum():
-            ledger.book(date, service.name, "recoveries", back.sum())
+        """Cash only (`credit.book_defaults`); the defaulted contracts' undepreciated capex
+        becomes deductible and their recoveries count in their cash to date."""
+        defaulted, back = book_defaults(service, rows, u,
+                                        self.model.customers["default_hazard_per_year"],
+                                        self.model.company.ledger, date)
+        if len(defaulted):
+            self.taxes.dispose(service, defaulted, date)
+            service.contracts["npv_to_date"][defaulted] += back * factor
 
     # ---- results -----------------------------------------------------------------------------
     def contract_frame(self) -> pd.DataFrame:
