@@ -270,6 +270,9 @@ class GridValueModel(mesa.Model):
             roundtrip_efficiency=p.battery_roundtrip_efficiency,
             soc_min_share=p.battery_soc_min_share, soc_max_share=p.battery_soc_max_share)
         self.grid_battery_capex = float(energy.sum() * s.grid_battery_capex_per_kwh)
+        if s.grid_battery_forecast != "perfect":  # what their transformers' meters read
+            self._grid_forecast = SameWeekdayForecast(
+                count, self.scenario.meta.intervals_per_day, s.forecast_weeks)
 
     def _build_records(self) -> None:
         T, topo = self.scenario.meta.intervals_per_day, self.topology
@@ -437,12 +440,8 @@ class GridValueModel(mesa.Model):
         """The load the company schedules its batteries on: the day's realised load at their
         transformers (`storage.grid_battery_forecast = "perfect"`), or its forecast from
         their meters (zero on the first day: idle)."""
-        s = self.scenario.storage
-        if s.grid_battery_forecast == "perfect":
+        if self.scenario.storage.grid_battery_forecast == "perfect":
             return site_kw
-        if day == 0:
-            self._grid_forecast = SameWeekdayForecast(len(site_kw), site_kw.shape[1],
-                                                      s.forecast_weeks)
         plan = self._grid_forecast.predict(day)
         self._grid_forecast.observe(day, site_kw)
         return np.zeros_like(site_kw) if plan is None else plan
