@@ -325,10 +325,7 @@ class GridValueModel(mesa.Model):
         """A year on (every 365 days): demand grows by customer class, retail and wholesale
         prices escalate (`[growth]`, one multiplicative step a year)."""
         g, c = self.scenario.growth, self.customers
-        growth = np.array([g.household_load_growth_per_year, g.industrial_load_growth_per_year,
-                           g.commercial_load_growth_per_year,
-                           g.agricultural_load_growth_per_year,
-                           g.microgrid_load_growth_per_year])[segment_codes(c)]
+        growth = np.array(g.load_growth_by_segment())[segment_codes(c)]
         if growth.any():
             c["load_scale"] *= 1.0 + growth
         if g.tariff_escalation_per_year:

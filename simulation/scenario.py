@@ -695,6 +695,12 @@ class Growth:
         "(recalled)", "Annual loss of PV output (every system, from the start date or its "
         "installation)", min=0, max=0.2)
 
+    def load_growth_by_segment(self) -> tuple[float, ...]:
+        """The annual load growth of each segment, in SEGMENT_NAMES order (1/yr)."""
+        return (self.household_load_growth_per_year, self.industrial_load_growth_per_year,
+                self.commercial_load_growth_per_year, self.agricultural_load_growth_per_year,
+                self.microgrid_load_growth_per_year)
+
 
 @dataclass(frozen=True)
 class Taxes:

@@ -304,11 +304,7 @@ class Service:
         if tariff and g.tariff_escalation_per_year:
             factor *= 1.0 + g.tariff_escalation_per_year
         if load:
-            by_segment = np.array([g.household_load_growth_per_year,
-                                   g.industrial_load_growth_per_year,
-                                   g.commercial_load_growth_per_year,
-                                   g.agricultural_load_growth_per_year,
-                                   g.microgrid_load_growth_per_year])
+            by_segment = np.array(g.load_growth_by_segment())
             if by_segment.any():
                 factor *= 1.0 + by_segment[segment_codes(self.model.customers)[who]]
         if pv and g.pv_degradation_per_year:
