@@ -77,7 +77,9 @@ class CompetitorBooks:
             if len(rows):
                 self._settle_rows(index, rows, date, month_share)
                 if rival.credit_exposed:
-                    self._defaults_of(index, rows, u_default, date)
+                    book_defaults(rival, rows, u_default,
+                                  self.model.customers["default_hazard_per_year"], self.ledger,
+                                  date)
                 rows = book.active()
                 ended = rows[book["months_settled"][rows] >= book["term_months"][rows]]
                 book["status"][ended] = COMPLETED
@@ -101,10 +103,6 @@ class CompetitorBooks:
         ledger.book(date, rival.name, "revenue", flows.customer_pays.sum())
         ledger.book(date, rival.name, "payments_to_customers", -flows.company_pays.sum())
         ledger.book(date, rival.name, "opex", -flows.opex.sum())
-
-    def _defaults_of(self, index: int, rows: np.ndarray, u: np.ndarray, date) -> None:
-        book_defaults(self.rivals[index], rows, u,
-                      self.model.customers["default_hazard_per_year"], self.ledger, date)
 
     # ---- results -------------------------------------------------------------------------
     def contract_frame(self) -> pd.DataFrame:
