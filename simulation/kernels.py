@@ -355,3 +355,172 @@ def shift_rows(load: np.ndarray, q: np.ndarray, energy: np.ndarray, cap: np.ndar
         limit = cap[c] / moved if moved > cap[c] else 1.0
         for t in range(T):
             row[t] = row[t] * limit + base[t]
+
+
+# ---- the demand response, the package prices and the bills in compiled passes ------------------
+# np.einsum("ij,ij->i") of C-contiguous float64 rows is NumPy's baseline-SIMD sum of products
+# (numpy/_core/src/multiarray/einsum_sumprod.c.src, x86-64-v2: two lanes, four vectors an
+# iteration, multiply then add, no FMA); `_einsum_dot` repeats that order, `_max` np.maximum's
+# choice (NaN propagates; of equal values the second). np.power stays NumPy's (its AVX-512
+# routine is not libm's); the response computes it only on each row's distinct relative prices.
+
+LEVELS = 4  # distinct prices a row may have to take the compact power (TOU: 2, CPP: 1 or 2)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _max(a: float, b: float) -> float:
+    """np.maximum(a, b) bit for bit: NaN if either is, else a where a > b, else b."""
+    return a if (a > b or a != a) else b
+
+
+@numba.njit(cache=True, nogil=True)
+def _einsum_dot(a: np.ndarray, b: np.ndarray) -> float:
+    """np.einsum("i,i->", a, b) of two contiguous float64 rows, in NumPy's order (above)."""
+    n = a.shape[0]
+    v0, v1 = 0.0, 0.0
+    i = 0
+    while n - i >= 8:
+        v0 = a[i + 6] * b[i + 6] + v0
+        v1 = a[i + 7] * b[i + 7] + v1
+        v0 = a[i + 4] * b[i + 4] + v0
+        v1 = a[i + 5] * b[i + 5] + v1
+        v0 = a[i + 2] * b[i + 2] + v0
+        v1 = a[i + 3] * b[i + 3] + v1
+        v0 = a[i] * b[i] + v0
+        v1 = a[i + 1] * b[i + 1] + v1
+        i += 8
+    while i < n:  # the tail, two lanes at a time, the missing lane zero-filled
+        v0 = a[i] * b[i] + v0
+        v1 = (a[i + 1] * b[i + 1] if i + 1 < n else 0.0) + v1
+        i += 2
+    return 0.0 + (v0 + v1)
+
+
+@numba.njit(cache=True, nogil=True)
+def relative_prices(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy: np.ndarray,
+                    levels: np.ndarray, index: np.ndarray, relative: np.ndarray) -> int:
+    """The first pass of simulation/response.py's demand response of the customers at `rows`
+    (demand `kw[rows]`, prices `price` (k, T)), as NumPy computes it: q = max(kw, 0), the
+    day's `energy` q.sum(), the load-weighted mean price einsum(q, price) / energy and the
+    relative prices max(price / mean, 1e-12). A row with at most LEVELS distinct relative
+    prices gets them in `levels` (k, LEVELS; padded with 1) and each interval's column of
+    `levels` in `index` (k, T); a row with more gets index[c, 0] = -1 and its relative
+    prices in `relative` (k, T). Returns the number of such dense rows."""
+    k, T = price.shape
+    L = levels.shape[1]
+    q, rel = np.empty(T), np.empty(T)
+    dense = 0
+    for c in range(k):
+        src, p = kw[rows[c]], price[c]
+        for t in range(T):
+            q[t] = _max(src[t], 0.0)
+        e = _pairwise(q, 0, T, 0.0)
+        energy[c] = e
+        mean = _einsum_dot(q, p) / (e if e > 0 else 1.0)
+        if not mean > 0:
+            mean = 1.0
+        count = 0
+        for t in range(T):
+            r = _max(p[t] / mean, 1e-12)
+            rel[t] = r
+            if count <= L:
+                j = 0
+                while j < count and levels[c, j] != r:
+                    j += 1
+                if j == count:
+                    if count < L:
+                        levels[c, j] = r
+                    count += 1
+                if count <= L:
+                    index[c, t] = j
+        if count > L:
+            dense += 1
+            index[c, 0] = -1
+            for t in range(T):
+                relative[c, t] = rel[t]
+        else:
+            for j in range(count, L):
+                levels[c, j] = 1.0
+    return dense
+
+
+@numba.njit(cache=True, nogil=True)
+def shift_respond(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy: np.ndarray,
+                  levels: np.ndarray, index: np.ndarray, weights: np.ndarray,
+                  flexibility_share: np.ndarray, flat_price: np.ndarray,
+                  ratio: np.ndarray) -> None:
+    """The second pass of the response, in place on `kw[rows]`: with the substitution
+    weights (levels[c, index[c, t]], or weights[c, t] for a dense row) `shift_rows`' shift
+    (load = w q rescaled to the day's energy, the shift capped at flexibility_share x energy),
+    then each row's price `ratio` for the daily term: max(einsum(load, price) / energy,
+    1e-12) / flat price (1 where the flat price is not positive), as NumPy computes them."""
+    k, T = price.shape
+    q, row, pos = np.empty(T), np.empty(T), np.empty(T)
+    for c in range(k):
+        out, e = kw[rows[c]], energy[c]
+        dense = index[c, 0] < 0
+        for t in range(T):
+            q[t] = _max(out[t], 0.0)
+            w = weights[c, t] if dense else levels[c, index[c, t]]
+            row[t] = w * q[t]
+        total = _pairwise(row, 0, T, 0.0)
+        scale = e / (total if total > 0 else 1.0)
+        for t in range(T):
+            row[t] = row[t] * scale - q[t]
+            pos[t] = _max(row[t], 0.0)
+        moved = _pairwise(pos, 0, T, 0.0)
+        cap = flexibility_share[c] * e
+        limit = cap / moved if moved > cap else 1.0
+        for t in range(T):
+            row[t] = row[t] * limit + q[t]
+            out[t] = row[t]
+        new_mean = _einsum_dot(row, price[c]) / (e if e > 0 else 1.0)
+        f = flat_price[c]
+        ratio[c] = _max(new_mean, 1e-12) / f if f > 0 else 1.0
+
+
+@numba.njit(cache=True, nogil=True)
+def scale_rows(kw: np.ndarray, rows: np.ndarray, factor: np.ndarray) -> None:
+    """kw[rows[c]] *= factor[c], in place."""
+    for c in range(len(rows)):
+        out, f = kw[rows[c]], factor[c]
+        for t in range(out.shape[0]):
+            out[t] *= f
+
+
+@numba.njit(cache=True, nogil=True)
+def package_prices(flat_price: np.ndarray, rows: np.ndarray, package: np.ndarray,
+                   klass: np.ndarray, multipliers: np.ndarray, out: np.ndarray) -> None:
+    """out[c] = flat_price[r] x multipliers[package[r], klass[r]] for r = rows[c]: the day's
+    price per interval of the customers on packages (simulation/tariffs.py `start_day`)."""
+    T = multipliers.shape[2]
+    for c in range(len(rows)):
+        r = rows[c]
+        f, m = flat_price[r], multipliers[package[r], klass[r]]
+        for t in range(T):
+            out[c, t] = f * m[t]
+
+
+@numba.njit(cache=True, nogil=True)
+def import_costs(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, out: np.ndarray) -> None:
+    """out[c] = einsum(max(kw[rows[c]], 0), price[c]) (currency x h / kWh; x the interval's
+    hours for the bill's energy cost), as NumPy computes it."""
+    T = price.shape[1]
+    q = np.empty(T)
+    for c in range(len(rows)):
+        src = kw[rows[c]]
+        for t in range(T):
+            q[t] = _max(src[t], 0.0)
+        out[c] = _einsum_dot(q, price[c])
+
+
+@numba.njit(cache=True, nogil=True)
+def decay_and_meter(file_kwh: np.ndarray, rows: np.ndarray, kw: np.ndarray, memory: float,
+                    dt: float) -> None:
+    """file_kwh[r] = file_kwh[r] x memory + max(kw[r], 0) x dt for r in `rows` (the price
+    packages' customer file, simulation/services/household_pricing.py), in NumPy's roundings."""
+    T = file_kwh.shape[1]
+    for c in range(len(rows)):
+        r = rows[c]
+        for t in range(T):
+            file_kwh[r, t] = file_kwh[r, t] * memory + _max(kw[r, t], 0.0) * dt

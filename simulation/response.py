@@ -17,9 +17,42 @@ For one customer-day with demand q_t and prices p_t (p̄: the load-weighted mean
 
 import numpy as np
 
-from gridvalue.simulation.kernels import shift_rows
+from gridvalue.simulation import kernels
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.prices import DayPrices
+
+
+def respond(customer_kw: np.ndarray, rows: np.ndarray, price_per_kwh: np.ndarray,
+            flat_price_per_kwh: np.ndarray, substitution: np.ndarray, daily: np.ndarray,
+            flexibility_share: np.ndarray) -> np.ndarray:
+    """Respond the demand of the customers at `rows` in place (customer_kw (n, T), C order)
+    to their prices (len(rows), T); the other arguments are per row of `rows`. Returns the
+    daily energy factor of each row ((p̄'/flat)^ε: new energy / old energy).
+
+    Three compiled passes (simulation/kernels.py `relative_prices`, `shift_respond`,
+    `scale_rows`) around NumPy's `np.power`, bit for bit the NumPy expressions: the
+    substitution weights (p_t / p̄)^σ are computed on each row's distinct relative prices
+    only (two a day on TOU) where a row has at most `kernels.LEVELS` of them."""
+    k, T = price_per_kwh.shape
+    price = np.ascontiguousarray(price_per_kwh, dtype=float)
+    energy, ratio = np.empty(k), np.empty(k)
+    levels, relative = np.empty((k, kernels.LEVELS)), np.empty((k, T))
+    index = np.empty((k, T), dtype=np.int8)
+    dense = kernels.relative_prices(customer_kw, rows, price, energy, levels, index, relative)
+    exponent = np.asarray(substitution, dtype=float)[:, None]
+    if dense == k:
+        np.power(relative, exponent, out=relative)
+    else:
+        np.power(levels, exponent, out=levels)
+        if dense:
+            on = np.flatnonzero(index[:, 0] < 0)
+            relative[on] = np.power(relative[on], exponent[on])
+    kernels.shift_respond(customer_kw, rows, price, energy, levels, index, relative,
+                          np.asarray(flexibility_share, dtype=float),
+                          np.asarray(flat_price_per_kwh, dtype=float), ratio)
+    factor = np.power(ratio, daily)
+    kernels.scale_rows(customer_kw, rows, factor)
+    return factor
 
 
 def shift_and_scale(load_kw: np.ndarray, price_per_kwh: np.ndarray, flat_price_per_kwh: np.ndarray,
@@ -27,22 +60,9 @@ def shift_and_scale(load_kw: np.ndarray, price_per_kwh: np.ndarray, flat_price_p
                     flexibility_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Respond (rows, T) demand to (rows, T) prices; returns the new load and the daily
     energy factor of each row ((p̄'/flat)^ε: new energy / old energy)."""
-    q = np.maximum(load_kw, 0.0)
-    energy = q.sum(axis=1)
-    safe_energy = np.where(energy > 0, energy, 1.0)
-    mean_price = np.einsum("ij,ij->i", q, price_per_kwh) / safe_energy
-    load = price_per_kwh / np.where(mean_price > 0, mean_price, 1.0)[:, None]  # relative price
-    np.maximum(load, 1e-12, out=load)
-    np.power(load, substitution[:, None], out=load)
-    # substitution weights (x q), rescaled to the day's energy, the shift (- q) capped at
-    # the flexible share of the energy, + q: one compiled pass, bit for bit the NumPy form
-    shift_rows(load, np.ascontiguousarray(q), energy, flexibility_share * energy)
-    new_mean = np.einsum("ij,ij->i", load, price_per_kwh) / safe_energy
-    # the mean price is floored (not the ratio): a near-zero load's mean price can underflow
-    ratio = np.where(flat_price_per_kwh > 0, np.maximum(new_mean, 1e-12) / np.where(
-        flat_price_per_kwh > 0, flat_price_per_kwh, 1.0), 1.0)
-    factor = np.power(ratio, daily)
-    load *= factor[:, None]
+    load = np.array(load_kw, dtype=float, order="C")  # a new array; load_kw is unchanged
+    factor = respond(load, np.arange(len(load)), price_per_kwh, flat_price_per_kwh,
+                     substitution, daily, flexibility_share)
     return load, factor
 
 
@@ -82,6 +102,7 @@ class DemandResponse:
             return
         flexibility = self.flexibility_share[rows]
         substitution, daily = self.elasticities(rows, prices.is_event)
-        customer_kw[rows], _ = shift_and_scale(customer_kw[rows], prices.import_price_per_kwh,
-                                               prices.flat_price_per_kwh[rows], substitution,
-                                               daily, flexibility)
+        if not customer_kw.flags.c_contiguous:
+            raise ValueError("the day's demand must be a C-ordered (customers, T) array")
+        respond(customer_kw, rows, prices.import_price_per_kwh,
+                prices.flat_price_per_kwh[rows], substitution, daily, flexibility)

@@ -20,6 +20,7 @@ before, so flat scenarios give the same numbers to the last bit.
 
 import numpy as np
 
+from gridvalue.simulation import kernels
 from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.services.base import in_segments
 from gridvalue.simulation.vocabulary import TARIFF_KINDS
@@ -164,8 +165,10 @@ class TariffEngine:
         if len(rows) == 0:
             prices = np.zeros((0, self.T))
         else:
-            mult = self.multipliers(day, used)[packages[rows], c["profile_class"][rows]]
-            prices = c["price_per_kwh"][rows, None] * mult
+            # flat price x the package's multiplier of the class: one compiled pass
+            prices = np.empty((len(rows), self.T))
+            kernels.package_prices(c["price_per_kwh"], rows, packages, c["profile_class"],
+                                   self.multipliers(day, used), prices)
         self.latest = DayPrices(day, c["price_per_kwh"], rows, prices,
                                 self.params.export_price_per_kwh,
                                 self.wholesale_multipliers(day), self.is_event)
@@ -279,7 +282,9 @@ def bills(customer_kw: np.ndarray, prices: DayPrices, dt: float,
     out = imports_kwh * prices.flat_price_per_kwh - exports_kwh * export
     if len(prices.rows):
         rows = prices.rows
-        energy_cost = np.einsum("ij,ij->i", np.maximum(customer_kw[rows], 0.0),
-                                prices.import_price_per_kwh)
+        # einsum(max(customer_kw[rows], 0), prices) in one compiled pass, bit for bit
+        energy_cost = np.empty(len(rows))
+        kernels.import_costs(np.ascontiguousarray(customer_kw, dtype=float), rows,
+                             np.ascontiguousarray(prices.import_price_per_kwh), energy_cost)
         out[rows] = energy_cost * dt - exports_kwh[rows] * export
     return out

@@ -149,3 +149,99 @@ def test_compiled_shift_is_the_numpy_response_bit_for_bit(T):
     old, old_factor = _shift_and_scale_numpy(load, price, flat, substitution, daily, flexibility)
     assert np.array_equal(new, old) and np.array_equal(factor, old_factor)
     assert not np.array_equal(new, load)  # it responded
+
+
+def _level_prices(n: int, T: int, rng) -> np.ndarray:
+    """Prices with 1 to LEVELS + 2 distinct values a row (TOU: 2, CPP: 1 or 2, RTP: T)."""
+    flat = rng.uniform(0.4, 0.8, (n, 1))
+    count = rng.integers(1, kernels.LEVELS + 3, n)
+    count[::11] = T  # dense rows, as RTP
+    out = np.empty((n, T))
+    for i in range(n):
+        multipliers = rng.uniform(0.5, 3.0, count[i])
+        out[i] = flat[i] * multipliers[rng.integers(0, count[i], T)]
+    return out
+
+
+@pytest.mark.parametrize("T", [24, 96, 13])
+def test_response_on_distinct_prices_is_the_numpy_response_bit_for_bit(T):
+    """The compact power (each row's distinct relative prices only) and the dense one, mixed
+    in one call, against the NumPy passes; rows without energy, with negative and signed-zero
+    demand, flat prices of zero, caps that bind and that do not."""
+    from gridvalue.simulation.response import shift_and_scale
+
+    rng = np.random.default_rng(100 + T)
+    n = 3000
+    load = np.abs(_loads(n, T, seed=T)) + 0.01
+    load[::9] = 0.0
+    load[3::13, : T // 2] = -0.0
+    load[5::17] -= 0.5  # some negative intervals
+    price = _level_prices(n, T, rng)
+    flat = np.where(rng.random(n) < 0.1, 0.0, rng.uniform(0.4, 0.8, n))
+    substitution = rng.choice([-0.095, -0.19, -0.3, -0.01, 0.0], n)
+    daily = rng.choice([-0.023, -0.016, 0.0], n)
+    flexibility = rng.choice([0.0, 0.01, 0.05, 0.5], n)
+    new, factor = shift_and_scale(load, price, flat, substitution, daily, flexibility)
+    old, old_factor = _shift_and_scale_numpy(load, price, flat, substitution, daily, flexibility)
+    assert np.array_equal(new, old) and np.array_equal(factor, old_factor)
+    assert np.array_equal(np.signbit(new), np.signbit(old))
+    assert not np.array_equal(new, load)
+    for one in (price[:1], np.repeat(price[:1], 2, axis=0)):  # all compact / all one row
+        rows = len(one)
+        a = shift_and_scale(load[:rows], one, flat[:rows], substitution[:rows], daily[:rows],
+                            flexibility[:rows])
+        b = _shift_and_scale_numpy(load[:rows], one, flat[:rows], substitution[:rows],
+                                   daily[:rows], flexibility[:rows])
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_relative_prices_sorts_rows_into_compact_and_dense():
+    """A row with at most LEVELS distinct prices gets its levels and each interval's level;
+    one with more is dense (index -1) with its relative prices."""
+    T, L = 24, kernels.LEVELS
+    price = np.ones((3, T))
+    price[0, ::2] = 3.0  # two levels
+    price[1, :L + 1] = np.arange(2.0, L + 3)  # L + 2 levels: dense
+    price[2, :L - 1] = np.arange(2.0, L + 1)  # L levels: compact
+    kw = np.ones((5, T))
+    rows = np.array([4, 0, 2])
+    energy, levels = np.empty(3), np.empty((3, L))
+    index, relative = np.zeros((3, T), np.int8), np.zeros((3, T))
+    dense = kernels.relative_prices(kw, rows, price, energy, levels, index, relative)
+    assert dense == 1 and index[1, 0] == -1 and index[0, 0] == 0 and index[2].max() == L - 1
+    mean = price.mean(axis=1)  # flat demand: the mean price
+    assert np.allclose(levels[0, index[0]], price[0] / mean[0])
+    assert np.allclose(levels[2, index[2]], price[2] / mean[2])
+    assert np.allclose(relative[1], price[1] / mean[1]) and np.array_equal(energy, [T] * 3)
+    assert np.array_equal(levels[0, 2:], [1.0] * (L - 2))
+
+
+def test_einsum_dot_is_numpys_einsum_bit_for_bit():
+    rng = np.random.default_rng(7)
+    for T in (1, 2, 7, 8, 9, 24, 96, 131):
+        a, b = rng.lognormal(0, 1, (500, T)), rng.uniform(0.1, 2, (500, T))
+        out = np.empty(500)
+        kernels.import_costs(a, np.arange(500), b, out)
+        assert np.array_equal(out, np.einsum("ij,ij->i", a, b)), T
+        assert not np.array_equal(out, (a * b).sum(axis=1)) or T < 3  # another order
+
+
+def test_package_prices_costs_and_the_customer_file_are_numpys():
+    rng = np.random.default_rng(8)
+    n, T = 700, 24
+    flat, kw = rng.uniform(0.3, 0.9, n), _loads(n, T, seed=9)
+    package, klass = rng.integers(0, 4, n).astype(np.int8), rng.integers(0, 6, n)
+    mult = rng.uniform(0.3, 3, (4, 6, T))
+    rows = np.flatnonzero(package != 0)
+    out = np.empty((len(rows), T))
+    kernels.package_prices(flat, rows, package, klass, mult, out)
+    assert np.array_equal(out, flat[rows, None] * mult[package[rows], klass[rows]])
+    cost = np.empty(len(rows))
+    kernels.import_costs(kw, rows, out, cost)
+    assert np.array_equal(cost, np.einsum("ij,ij->i", np.maximum(kw[rows], 0.0), out))
+    file_kwh = rng.uniform(0, 5, (n, T))
+    expected = file_kwh.copy()
+    expected[rows] *= 0.97
+    expected[rows] += np.maximum(kw[rows], 0.0) * 0.25
+    kernels.decay_and_meter(file_kwh, rows, kw, 0.97, 0.25)
+    assert np.array_equal(file_kwh, expected)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridvalue.simulation import kernels
 from gridvalue.simulation.lifetime import window
 from gridvalue.simulation.population import HOUSEHOLD
 from gridvalue.simulation.prices import DayPrices
@@ -155,9 +156,10 @@ class PricePackages(Service):
     def observe_day(self, day: int, net_kw: np.ndarray, prices: DayPrices) -> None:
         """Meter the households' files; for enrolled customers, what today's load pays on
         the package and would pay on flat prices."""
-        rows = self.households
-        self.file_kwh[rows] *= FILE_MEMORY
-        self.file_kwh[rows] += np.maximum(net_kw[rows], 0.0) * self.model.hours_per_interval
+        # file = file x FILE_MEMORY + max(net, 0) x dt on the metered rows: one compiled pass
+        kernels.decay_and_meter(self.file_kwh, self.households,
+                                np.ascontiguousarray(net_kw, dtype=float), FILE_MEMORY,
+                                self.model.hours_per_interval)
         if self.model.dates[day].day == 1 or day == 0:
             self.month_flat_bill[:] = 0.0
             self.month_bill[:] = 0.0
