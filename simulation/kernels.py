@@ -373,7 +373,7 @@ def _max(a: float, b: float) -> float:
     return a if (a > b or a != a) else b
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _einsum_dot(a: np.ndarray, b: np.ndarray) -> float:
     """np.einsum("i,i->", a, b) of two contiguous float64 rows, in NumPy's order (above)."""
     n = a.shape[0]
@@ -396,49 +396,84 @@ def _einsum_dot(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 + (v0 + v1)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_sum(a: np.ndarray) -> float:
+    """a.sum() of a contiguous float64 row, NumPy's pairwise order (`_block`, inlined for
+    rows of up to 128 values, `_pairwise` above)."""
+    n = a.shape[0]
+    if n > 128:
+        return _pairwise(a, 0, n, 0.0)
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
 @numba.njit(cache=True, nogil=True)
 def relative_prices(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy: np.ndarray,
                     levels: np.ndarray, index: np.ndarray, relative: np.ndarray) -> int:
     """The first pass of simulation/response.py's demand response of the customers at `rows`
     (demand `kw[rows]`, prices `price` (k, T)), as NumPy computes it: q = max(kw, 0), the
     day's `energy` q.sum(), the load-weighted mean price einsum(q, price) / energy and the
-    relative prices max(price / mean, 1e-12). A row with at most LEVELS distinct relative
-    prices gets them in `levels` (k, LEVELS; padded with 1) and each interval's column of
+    relative prices max(price / mean, 1e-12). A row with at most LEVELS distinct prices gets
+    its relative prices in `levels` (k, LEVELS; padded with 1) and each interval's column of
     `levels` in `index` (k, T); a row with more gets index[c, 0] = -1 and its relative
     prices in `relative` (k, T). Returns the number of such dense rows."""
     k, T = price.shape
     L = levels.shape[1]
-    q, rel = np.empty(T), np.empty(T)
+    q, level_price = np.empty(T), np.empty(L)
     dense = 0
     for c in range(k):
         src, p = kw[rows[c]], price[c]
+        count = 0
         for t in range(T):
             q[t] = _max(src[t], 0.0)
-        e = _pairwise(q, 0, T, 0.0)
+            if count <= L:  # equal prices give equal relative prices
+                v = p[t]
+                j = 0
+                while j < count and level_price[j] != v:
+                    j += 1
+                if j == count:
+                    if count < L:
+                        level_price[j] = v
+                    count += 1
+                if count <= L:
+                    index[c, t] = j
+        e = _row_sum(q)
         energy[c] = e
         mean = _einsum_dot(q, p) / (e if e > 0 else 1.0)
         if not mean > 0:
             mean = 1.0
-        count = 0
-        for t in range(T):
-            r = _max(p[t] / mean, 1e-12)
-            rel[t] = r
-            if count <= L:
-                j = 0
-                while j < count and levels[c, j] != r:
-                    j += 1
-                if j == count:
-                    if count < L:
-                        levels[c, j] = r
-                    count += 1
-                if count <= L:
-                    index[c, t] = j
         if count > L:
             dense += 1
             index[c, 0] = -1
+            for j in range(L):
+                levels[c, j] = 1.0
+            out = relative[c]
             for t in range(T):
-                relative[c, t] = rel[t]
+                out[t] = _max(p[t] / mean, 1e-12)
         else:
+            for j in range(count):
+                levels[c, j] = _max(level_price[j] / mean, 1e-12)
             for j in range(count, L):
                 levels[c, j] = 1.0
     return dense
@@ -458,17 +493,22 @@ def shift_respond(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy: n
     q, row, pos = np.empty(T), np.empty(T), np.empty(T)
     for c in range(k):
         out, e = kw[rows[c]], energy[c]
-        dense = index[c, 0] < 0
-        for t in range(T):
-            q[t] = _max(out[t], 0.0)
-            w = weights[c, t] if dense else levels[c, index[c, t]]
-            row[t] = w * q[t]
-        total = _pairwise(row, 0, T, 0.0)
+        if index[c, 0] < 0:
+            w = weights[c]
+            for t in range(T):
+                q[t] = _max(out[t], 0.0)
+                row[t] = w[t] * q[t]
+        else:
+            w, at = levels[c], index[c]
+            for t in range(T):
+                q[t] = _max(out[t], 0.0)
+                row[t] = w[at[t]] * q[t]
+        total = _row_sum(row)
         scale = e / (total if total > 0 else 1.0)
         for t in range(T):
             row[t] = row[t] * scale - q[t]
             pos[t] = _max(row[t], 0.0)
-        moved = _pairwise(pos, 0, T, 0.0)
+        moved = _row_sum(pos)
         cap = flexibility_share[c] * e
         limit = cap / moved if moved > cap else 1.0
         for t in range(T):
