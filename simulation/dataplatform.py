@@ -26,6 +26,7 @@ the company's view of each customer that targeting, offer terms and screening us
    `data_platform` ledger line.
 """
 
+import contextlib
 import dataclasses
 import datetime
 from dataclasses import dataclass
@@ -133,6 +134,7 @@ HISTORY_COLUMNS = ("customer_type", "sector", "profile_class", "default_hazard_p
                    "efficiency_potential_share", "annual_kwh", "interval_sigma")
 HISTORY_CACHE_BYTES = 1 << 30  # assumption: at most 1 GiB of simulated histories kept in-process
 _HISTORY_CACHE: "dict[str, _History]" = {}  # by history_key, oldest first
+_DERIVED_MONTHS: "tuple[int, ...]" = ()  # history lengths built together (`derived_histories`)
 
 
 @dataclass(frozen=True)
@@ -190,18 +192,50 @@ def clear_history_cache() -> None:
 
 def _cached_history(scenario, customers, flexibility_share: np.ndarray,
                     streams: Streams) -> "_History":
-    """The simulated history, from the in-process cache where an equal one was built."""
+    """The simulated history, from the in-process cache where an equal one was built. Where
+    `derived_histories` plans several history lengths that include this one, the longest is
+    simulated once and the others are derived from it (byte-identical to their own
+    simulation: the days run backwards from the start date on the same streams)."""
     key = history_key(scenario, customers, flexibility_share, streams.seed)
     history = _HISTORY_CACHE.pop(key, None)
     if history is None:
-        history = _simulate_history(scenario, customers, flexibility_share, streams)
+        params = scenario.data_platform
+        months = params.history_months
+        planned = sorted(set(_DERIVED_MONTHS) | {months}) if months in _DERIVED_MONTHS else []
+        if len(planned) > 1:
+            def with_months(m: int):
+                return dataclasses.replace(scenario, data_platform=dataclasses.replace(
+                    params, history_months=m))
+
+            family = _simulate_history(with_months(planned[-1]), customers,
+                                       flexibility_share, streams, windows=tuple(planned))
+            for m, derived in family.items():
+                if m != months:
+                    _HISTORY_CACHE[history_key(with_months(m), customers, flexibility_share,
+                                               streams.seed)] = derived
+            history = family[months]
+        else:
+            history = _simulate_history(scenario, customers, flexibility_share, streams)
     _HISTORY_CACHE[key] = history  # most recently used last
     while (sum(h.nbytes for h in _HISTORY_CACHE.values()) > HISTORY_CACHE_BYTES
            and len(_HISTORY_CACHE) > 1):
         del _HISTORY_CACHE[next(iter(_HISTORY_CACHE))]
-    if history.nbytes > HISTORY_CACHE_BYTES:
+    if history.nbytes > HISTORY_CACHE_BYTES and key in _HISTORY_CACHE:
         del _HISTORY_CACHE[key]
     return history
+
+
+@contextlib.contextmanager
+def derived_histories(months):
+    """Within the block, a history of any of these lengths (`history_months`) is built with
+    the others: the longest simulated once, the shorter ones derived from it (a `voi`'s
+    data-quality levels)."""
+    global _DERIVED_MONTHS
+    before, _DERIVED_MONTHS = _DERIVED_MONTHS, tuple(sorted(set(int(m) for m in months)))
+    try:
+        yield
+    finally:
+        _DERIVED_MONTHS = before
 
 
 def acquire(scenario, customers, flexibility_share: np.ndarray,
@@ -269,9 +303,13 @@ def _peak_slot(system_peak: np.ndarray, slot_day: np.ndarray, m: int) -> int:
 
 
 def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
-                      streams: Streams) -> "_History":
+                      streams: Streams, windows: "tuple[int, ...]" = ()
+                      ) -> "_History | dict[int, _History]":
     """Simulate every customer's meter readings of the history (the world's data, before
-    the platform's limits)."""
+    the platform's limits). With `windows` (history lengths in months, at most
+    `history_months`): {months: the history of that length}, the shorter ones taken from
+    the state of the running sums and peak days after their first days (the days run
+    backwards from the start date, so a shorter history is a prefix of the longer)."""
     params, meta, prof = scenario.data_platform, scenario.meta, scenario.profiles
     T, dt = meta.intervals_per_day, 24.0 / meta.intervals_per_day
     n, M = len(customers), params.history_months
@@ -337,6 +375,13 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     from gridvalue.simulation.kernels import column_sum32, history_day  # numba: when simulated
 
     energy, column = np.empty(n, np.float32), np.empty(T, np.float32)
+    # shorter histories (windows): meter days D_w, the first m of the long one they keep
+    window_days = {w: (end - history_start(meta.start_date, w)).days for w in windows
+                   if w != M}
+    if any(days > D_meter or min(PEAK_DAYS, days) != K for days in window_days.values()):
+        raise ValueError("a derived history must be shorter than the simulated one")
+    snapshot_at = {D_meter - days: w for w, days in window_days.items()}
+    snapshots = {}
     for d in range(D - 1, -1, -1):  # backwards from the start date
         s = shapes[:, d, :].astype(np.float32)
         base, slope, operating = world.waste_parts(s, dd[d])
@@ -366,6 +411,8 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
                 peak_slot[slot] = m
                 at_peak[:, slot] = kw[:, peak_t]
             class_at_peak[:, m] = s[:, peak_t]
+        if m >= 0 and m in snapshot_at:  # a shorter history's last (oldest) day
+            snapshots[snapshot_at[m]] = (profile_sum.copy(), at_peak.copy(), peak_slot - m)
 
     delay = liquidity_delays(streams, hazard, group, BILLING_MONTHS,
                              params.payment_delay_days_mean, params.payment_hazard_correlation,
@@ -373,26 +420,39 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     _, pilot_eff, pilot_flex = pilot_outcomes(
         streams, eff, flex, params.pilot_share, params.pilot_measurement_sd,
         params.pilot_realisation_sd)
-    top = np.sort(peak_slot)  # the K highest days, in meter-day order
-    order = np.argsort(peak_slot)
-    meter_shapes = shapes[:, D - D_meter:, :]
-    class_mean = meter_shapes.mean(axis=1)
-    return _History(
-        monthly_kwh=monthly_kwh, payment_delay_days=delay,
-        past_default=past_defaults(streams, hazard, BILLING_MONTHS),
-        pilot_efficiency_share=pilot_eff, pilot_flexibility_share=pilot_flex,
-        profile_kw=profile_sum / D_meter, daily_kwh=daily_kwh,
-        peak_kw=at_peak[:, order], meter_degree_days=dd[D - D_meter:].copy(),
-        class_profile=class_mean / class_mean.mean(axis=1, keepdims=True),
-        class_daily_kwh_per_kwh=meter_shapes.sum(axis=2) * dt,
-        class_billed_share=shapes[:, D - D_bill:, :].sum(axis=(1, 2)) * dt,
-        class_peak_kw_per_kwh=class_at_peak[:, top],
-        bill_class_kwh_per_kwh=bill_class, bill_degree_days=bill_dd,
-        bill_base_kwh_per_kwh=np.stack([np.bincount(
-            bill_month[D - D_bill:], weights=row, minlength=BILLING_MONTHS)
-            for row in base_daily[:, D - D_bill:]]),
-        bill_temperature_c=past.daily_mean_c[D - D_bill:].copy(),
-        bill_day_period=bill_month[D - D_bill:].copy())
+
+    def history(meter_days: int, profile: np.ndarray, peaks: np.ndarray,
+                slots: np.ndarray) -> _History:
+        first_meter = D_meter - meter_days  # the long history's meter day of its first
+        top = np.sort(slots)  # the K highest days, in meter-day order
+        order = np.argsort(slots)
+        meter_shapes = shapes[:, D - meter_days:, :]
+        class_mean = meter_shapes.mean(axis=1)
+        return _History(
+            monthly_kwh=monthly_kwh, payment_delay_days=delay,
+            past_default=past_default,
+            pilot_efficiency_share=pilot_eff, pilot_flexibility_share=pilot_flex,
+            profile_kw=profile / meter_days,
+            daily_kwh=np.ascontiguousarray(daily_kwh[:, first_meter:]),
+            peak_kw=peaks[:, order], meter_degree_days=dd[D - meter_days:].copy(),
+            class_profile=class_mean / class_mean.mean(axis=1, keepdims=True),
+            class_daily_kwh_per_kwh=meter_shapes.sum(axis=2) * dt,
+            class_billed_share=shapes[:, D - D_bill:, :].sum(axis=(1, 2)) * dt,
+            class_peak_kw_per_kwh=class_at_peak[:, first_meter:][:, top],
+            bill_class_kwh_per_kwh=bill_class, bill_degree_days=bill_dd,
+            bill_base_kwh_per_kwh=bill_base,
+            bill_temperature_c=past.daily_mean_c[D - D_bill:].copy(),
+            bill_day_period=bill_month[D - D_bill:].copy())
+
+    past_default = past_defaults(streams, hazard, BILLING_MONTHS)
+    bill_base = np.stack([np.bincount(bill_month[D - D_bill:], weights=row,
+                                      minlength=BILLING_MONTHS)
+                          for row in base_daily[:, D - D_bill:]])
+    longest = history(D_meter, profile_sum, at_peak, peak_slot)
+    if not windows:
+        return longest
+    return {M: longest} | {w: history(window_days[w], *snapshots[w])
+                           for w in window_days}
 
 
 # ---- processing ----------------------------------------------------------------------------
