@@ -26,6 +26,7 @@ from gridvalue.simulation.kernels import (
     kernel_threads,
     normal_table,
 )
+from gridvalue.simulation.prefetch import DrawAhead
 from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario
@@ -33,13 +34,29 @@ from gridvalue.simulation.tables import Table
 from gridvalue.simulation.weather import Weather, daily_normal, normals_for
 
 
+def day_draws(rng: np.random.Generator, key: tuple[int, int, bool]) -> tuple[np.ndarray,
+                                                                           np.ndarray]:
+    """A day's noise draws for `key` = (customers n, intervals T, table noise): the interval
+    draws (T, n) first (unit normals, or 16-bit uniforms four from each raw 64-bit draw),
+    then the day level's n normals."""
+    n, T, table = key
+    if table:
+        raw = rng.bit_generator.random_raw(-(-T * n // 4))
+        z = raw.view(np.uint16)[:T * n].reshape(T, n)
+    else:
+        z = rng.standard_normal((T, n))
+    return z, rng.standard_normal(n)
+
+
 class LoadEngine:
     """Weather, shapes and PV for the horizon; `gross_kw` and `pv_kw` per simulated day.
 
     `gross_kw` carries the noise state from one day to the next: call it once per day, in
-    order."""
+    order. Its draws come from the engine's own stream (`loads`), the next day's taken ahead
+    on a background thread while the model runs the day (simulation/prefetch.py; the same
+    numbers in the same order; `prefetch=False` or `GRIDVALUE_PREFETCH=0`: none)."""
 
-    def __init__(self, scenario: Scenario, streams: Streams):
+    def __init__(self, scenario: Scenario, streams: Streams, prefetch: bool | None = None):
         meta, prof = scenario.meta, scenario.profiles
         T = meta.intervals_per_day
         self.intervals_per_day = T
@@ -59,7 +76,7 @@ class LoadEngine:
         self.class_full_load_hours = 1.0 / self.class_peak_kw_per_kwh
         self.interval_persistence = prof.interval_persistence ** (24.0 / T)
         self.day_persistence = prof.day_persistence
-        self._noise = streams["loads"]
+        self.noise_draws = DrawAhead(streams["loads"], day_draws, prefetch)  # nothing else
         self._state = None  # (last interval noise, day level) per customer, set on first use
         self._state_rng = streams.fresh("loads:initial")
         self._streams, self._profiles, self._planning = streams, prof, None
@@ -130,18 +147,17 @@ class LoadEngine:
 
     def gross_kw(self, customers: Table, day: int) -> np.ndarray:
         """Demand of every customer before PV and storage, kW, shaped (n_customers, T)."""
-        n, rng, T = len(customers), self._noise, self.intervals_per_day
+        n, T = len(customers), self.intervals_per_day
         if self._state is None or len(self._state[0]) != n:
             self._state = (self._state_rng.standard_normal(n), self._state_rng.standard_normal(n))
         last, level = self._state
         table = self._profiles.interval_noise == "table"
-        if table:  # 16-bit uniforms, four from each raw 64-bit draw
-            raw = rng.bit_generator.random_raw(-(-T * n // 4))
-            z = raw.view(np.uint16)[:T * n].reshape(T, n)
-        else:
-            z = rng.standard_normal((T, n))  # the interval draws first, then the day's
+        key = (n, T, table)
+        z, level_draws = self.noise_draws.take(key)
+        if day + 1 < len(self.weather.dates):  # tomorrow's draws while the day runs
+            self.noise_draws.ahead(key)
         phi = self.day_persistence
-        level = phi * level + np.sqrt(1.0 - phi**2) * rng.standard_normal(n)
+        level = phi * level + np.sqrt(1.0 - phi**2) * level_draws
         last = last.copy()
         sigma = customers["interval_sigma"]
         day_sigma = customers["day_sigma"]
