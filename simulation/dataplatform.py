@@ -437,14 +437,17 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
             peak_kw=peaks[:, order], meter_degree_days=dd[D - meter_days:].copy(),
             class_profile=class_mean / class_mean.mean(axis=1, keepdims=True),
             class_daily_kwh_per_kwh=meter_shapes.sum(axis=2) * dt,
-            class_billed_share=shapes[:, D - D_bill:, :].sum(axis=(1, 2)) * dt,
+            class_billed_share=billed_share,
             class_peak_kw_per_kwh=class_at_peak[:, first_meter:][:, top],
             bill_class_kwh_per_kwh=bill_class, bill_degree_days=bill_dd,
-            bill_base_kwh_per_kwh=bill_base,
-            bill_temperature_c=past.daily_mean_c[D - D_bill:].copy(),
-            bill_day_period=bill_month[D - D_bill:].copy())
+            bill_base_kwh_per_kwh=bill_base, bill_temperature_c=bill_temperature,
+            bill_day_period=bill_period)
 
+    # the billing file's fields are the same in every window (acquire copies what it keeps)
     past_default = past_defaults(streams, hazard, BILLING_MONTHS)
+    billed_share = shapes[:, D - D_bill:, :].sum(axis=(1, 2)) * dt
+    bill_temperature = past.daily_mean_c[D - D_bill:].copy()
+    bill_period = bill_month[D - D_bill:].copy()
     bill_base = np.stack([np.bincount(bill_month[D - D_bill:], weights=row,
                                       minlength=BILLING_MONTHS)
                           for row in base_daily[:, D - D_bill:]])
