@@ -385,3 +385,19 @@ def test_strategy_study_bad_input_is_one_line_exit_2_and_nothing_written(
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1, err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["equipment_rental", "equipment_instalments"])
+def test_the_company_values_equipment_without_the_site_s_served_share(name):
+    """The served share is each site's own draw, seen at signing (the kit is sized then):
+    the company's estimates for targeting use its mean, so shuffling the draws moves
+    them not at all, while the customer's own value moves."""
+    model = GridValueModel("equipment_services", seed=5, overrides=SMALL)
+    service = next(s for s in model.market.services if s.name == name)
+    who = np.flatnonzero(service.eligible())
+    before = (service.contract_value_estimate(who), service.acceptance_estimate(who))
+    own = service.customer_value(who)
+    service.served_share[:] = np.random.default_rng(0).permutation(service.served_share)
+    np.testing.assert_array_equal(service.contract_value_estimate(who), before[0])
+    np.testing.assert_array_equal(service.acceptance_estimate(who), before[1])
+    assert not np.allclose(service.customer_value(who), own)
