@@ -30,6 +30,7 @@ import itertools
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -233,6 +234,19 @@ def voi_by_strategy(runs: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
+CHANNELS = ("contacts", "contracts", "signed_estimate_share", "signed_true_share",
+            "lifetime_value_per_contract", "default_losses")
+
+
+def voi_channels(runs: pd.DataFrame) -> pd.DataFrame:
+    """Where the value of information comes from: per arm, world, quality and analytics, the
+    mean over seeds of the contacts, contracts, the signed customers' estimated and true
+    savings shares (the truth read here, by the experiment), a contract's lifetime value
+    and the default losses."""
+    return (runs.groupby(["arm", "world", "quality", "analytics"], sort=False)[list(CHANNELS)]
+            .mean().reset_index())
+
+
 def voi(seeds: list[int], arms: list[str], qualities: list[str], extra: list[str],
         scenario: str = "value_of_information", jobs: int = 1,
         runs_csv: str | None = None) -> dict:
@@ -251,6 +265,11 @@ def voi(seeds: list[int], arms: list[str], qualities: list[str], extra: list[str
     runs = pd.concat(parts, ignore_index=True)
     if runs_csv:
         runs.to_csv(runs_csv, index=False)
+    return voi_summary(runs, arms)
+
+
+def voi_summary(runs: pd.DataFrame, arms: list[str]) -> dict:
+    """`voi`'s tables from its runs (one row per run, with its `arm`)."""
     per_seed = voi_by_strategy(runs)
     rows, diffs = [], []
     for (world, quality), part in per_seed.groupby(["world", "quality"], sort=False):
@@ -265,7 +284,8 @@ def voi(seeds: list[int], arms: list[str], qualities: list[str], extra: list[str
                                             - wide[("voi_gross", a)]).to_numpy()),
                           "voi_net": _ci((wide[("voi_net", b)]
                                           - wide[("voi_net", a)]).to_numpy())})
-    return {"per_seed": per_seed, "value_of_information": pd.DataFrame(rows),
+    return {"per_seed": per_seed, "channels": voi_channels(runs),
+            "value_of_information": pd.DataFrame(rows),
             "paired_differences": pd.DataFrame(diffs)}
 
 
@@ -286,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default="value_of_information", help="voi: scenario")
     parser.add_argument("--jobs", type=int, default=1, help="voi: processes")
     parser.add_argument("--runs-csv", help="voi: write every run's metrics to this file")
+    parser.add_argument("--from-runs", help="voi: the tables from a --runs-csv file (no run)")
     args = parser.parse_args(argv)
     try:
         seeds = [int(s) for s in args.seeds.split(",")]
@@ -296,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
             out = budget(seeds, args.overrides)
         elif args.claim == "peak":
             out = peak(seeds, args.overrides)
+        elif args.from_runs:
+            if not Path(args.from_runs).is_file():
+                raise ScenarioError("--from-runs", f"no such file: {args.from_runs}")
+            runs = pd.read_csv(args.from_runs)
+            out = voi_summary(runs, list(dict.fromkeys(runs["arm"])))
         else:
             if args.jobs < 1:
                 raise ScenarioError("--jobs", f"must be at least 1, got {args.jobs}")

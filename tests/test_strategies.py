@@ -348,7 +348,7 @@ def test_fixed_random_contacts_ignore_the_expected_value():
 
 
 def test_strategy_study_voi_pairs_the_strategies_on_the_same_seeds(tmp_path):
-    from gridvalue.experiments.strategy_study import voi
+    from gridvalue.experiments.strategy_study import voi, voi_summary
 
     runs_csv = tmp_path / "runs.csv"
     out = voi([1, 2], ["fixed/random", "fixed"], ["high"], VOI_SMALL, runs_csv=str(runs_csv))
@@ -360,6 +360,9 @@ def test_strategy_study_voi_pairs_the_strategies_on_the_same_seeds(tmp_path):
         part = runs[(runs["arm"] == arm) & (runs["seed"] == seed)].set_index("analytics")
         assert row["voi_gross"] == pytest.approx(part.loc["predictive", "gross_profit"]
                                                  - part.loc["none", "gross_profit"], abs=1e-3)
+    again = voi_summary(runs, ["fixed/random", "fixed"])  # the tables from the file alone
+    for key in ("per_seed", "value_of_information", "paired_differences"):
+        pd.testing.assert_frame_equal(again[key], out[key])
     diff = out["paired_differences"]
     assert list(diff["difference"]) == ["fixed - fixed/random"]
     assert set(out["value_of_information"]["arm"]) == {"fixed", "fixed/random"}
@@ -372,6 +375,7 @@ def test_strategy_study_voi_pairs_the_strategies_on_the_same_seeds(tmp_path):
     (["voi", "--strategies", "fixed,cunning"], "--strategies: must be among"),
     (["voi", "--qualities", "high,perfect"], "--qualities: must be among"),
     (["voi", "--jobs", "0"], "--jobs: must be at least 1"),
+    (["voi", "--from-runs", "missing.csv"], "--from-runs: no such file"),
     (["voi", "--set", "company.fixed_contacts=\"smart\""], "company.fixed_contacts: must be"),
     (["learning", "--best", "nothing=8"], "--best: must name a service with a term menu"),
     (["learning", "--best", "maintenance_subscription=high"],
