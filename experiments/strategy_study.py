@@ -289,6 +289,12 @@ def voi_summary(runs: pd.DataFrame, arms: list[str]) -> dict:
             "paired_differences": pd.DataFrame(diffs)}
 
 
+def _number(v: float) -> str:
+    """Money to the unit with thousands separators, small figures (shares, ratios) to 3
+    decimals."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="strategy_study", description=__doc__.split("\n")[0])
     parser.add_argument("claim", choices=("learning", "budget", "peak", "voi"))
@@ -332,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"strategy_study: error: {error}", file=sys.stderr)
         return 2
     for key, value in out.items():
-        text = value.to_string(index=False) if isinstance(value, pd.DataFrame) else value
+        text = (value.to_string(index=False, float_format=_number)
+                if isinstance(value, pd.DataFrame) else value)
         print(f"{key}:\n{text}" if isinstance(value, pd.DataFrame) else f"{key}: {text}")
     return 0
 
