@@ -234,7 +234,7 @@ def voi_by_strategy(runs: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
-CHANNELS = ("contacts", "contracts", "signed_estimate_share", "signed_true_share",
+CHANNELS = ("gross_profit", "contacts", "contracts", "signed_estimate_share", "signed_true_share",
             "lifetime_value_per_contract", "default_losses")
 
 
@@ -284,7 +284,16 @@ def voi_summary(runs: pd.DataFrame, arms: list[str]) -> dict:
                                             - wide[("voi_gross", a)]).to_numpy()),
                           "voi_net": _ci((wide[("voi_net", b)]
                                           - wide[("voi_net", a)]).to_numpy())})
+    levels = []  # what acting differently on the same data is worth: each arm's NPV paired
+    for (world, quality, level), part in runs.groupby(["world", "quality", "analytics"],
+                                                      sort=False):
+        wide = part.pivot(index="seed", columns="arm", values="gross_profit")
+        for arm in arms[1:]:
+            levels.append({"world": world, "quality": quality, "analytics": level,
+                           "difference": f"{arm} - {arms[0]}",
+                           "gross_profit": _ci((wide[arm] - wide[arms[0]]).to_numpy())})
     return {"per_seed": per_seed, "channels": voi_channels(runs),
+            "gross_profit_against_first_arm": pd.DataFrame(levels),
             "value_of_information": pd.DataFrame(rows),
             "paired_differences": pd.DataFrame(diffs)}
 
