@@ -302,7 +302,8 @@ def _cmd_voi(args) -> int:
     if args.format == "json":
         print(voi.to_json(table))
         return 0
-    print(voi.format_table(table[table["analytics"] != "none"], scenario.meta.currency))
+    print(voi.format_table(table[table["analytics"] != "none"], scenario.meta.currency,
+                           voi.strategy_label(scenario)))
     print(f"uplift over analytics none (levels for r and M&V), mean [95 % CI] of {len(seeds)} "
           "paired replicates")
     print(f"results: {out}")

@@ -77,6 +77,15 @@ def with_platform(scenario: Scenario, quality: str, analytics: str,
     return dataclasses.replace(scenario, data_platform=platform)
 
 
+def strategy_label(scenario: Scenario) -> str:
+    """The company's strategy as the experiment records it (`company.strategy`; a `fixed`
+    company contacting at random, `company.fixed_contacts = "random"`, is `fixed/random`)."""
+    company = scenario.company
+    if company.strategy == "fixed" and company.fixed_contacts == "random":
+        return "fixed/random"
+    return company.strategy
+
+
 def check_worlds(text: str | None, scenario: Scenario) -> list[str]:
     """The worlds of a comma-separated list (the scenario's world if None); raises
     ScenarioError naming --world."""
@@ -139,10 +148,11 @@ def run_metrics(model: GridValueModel) -> dict[str, float]:
 def run_grid(scenario: Scenario, seeds: "list[int]", qualities=tuple(QUALITY_LEVELS),
              analytics=ANALYTICS, progress: Callable[[], None] | None = None,
              worlds: "tuple[str, ...] | list[str] | None" = None) -> pd.DataFrame:
-    """One row per run: world, quality, analytics, seed and its metrics. The quality levels'
+    """One row per run: world, quality, analytics, seed, the company's strategy
+    (`strategy_label`) and its metrics. The quality levels'
     histories of a world and seed are simulated once, at the longest, and the shorter ones
     derived from it (simulation/dataplatform.py `derived_histories`; byte-identical)."""
-    rows = []
+    rows, strategy = [], strategy_label(scenario)
     months = {QUALITY_LEVELS[quality]["history_months"] for quality in qualities}
     with derived_histories(months):
         for world in worlds or [scenario.data_platform.world]:
@@ -152,7 +162,8 @@ def run_grid(scenario: Scenario, seeds: "list[int]", qualities=tuple(QUALITY_LEV
                         model = GridValueModel(with_platform(scenario, quality, level, world),
                                                seed=seed).run()
                         rows.append({"world": world, "quality": quality, "analytics": level,
-                                     "seed": seed} | run_metrics(model))
+                                     "seed": seed, "strategy": strategy}
+                                    | run_metrics(model))
                         if progress is not None:
                             progress()
     return pd.DataFrame(rows)
@@ -209,9 +220,9 @@ def _digits(kpi: str) -> int:
                         "corr_hazard") else (2 if kpi.startswith("mv_") else 0)
 
 
-def format_table(table: pd.DataFrame, currency: str) -> str:
+def format_table(table: pd.DataFrame, currency: str, strategy: str | None = None) -> str:
     """One aligned text table per world: one line per quality x analytics, one column per
-    KPI, 'mean [low, high]'."""
+    KPI, 'mean [low, high]'. Its header names the world (and the company's `strategy`)."""
     def cell(row) -> str:
         digits = _digits(row["kpi"])
         sign = "+" if row["kpi"] in UPLIFTS else ""
@@ -241,7 +252,7 @@ def format_table(table: pd.DataFrame, currency: str) -> str:
         body = [[q, a] + [wide.loc[(q, a), k] if isinstance(wide.loc[(q, a), k], str)
                           else "-" for k in kpis] for q, a in wide.index]
         widths = [max(len(str(r[i])) for r in [header] + body) for i in range(len(header))]
-        lines = [f"world: {world}"]
+        lines = [f"world: {world}" + (f", strategy: {strategy}" if strategy else "")]
         for r in [header] + body:
             lines.append("  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)
                                    for i, (v, w) in enumerate(zip(r, widths, strict=True))))
@@ -337,7 +348,9 @@ th,td{{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}}
 figure{{margin:1.5em 0}}img{{max-width:100%}}</style></head><body>
 <h1>Value of information: {html.escape(scenario.meta.name)}</h1>
 <p>{html.escape(scenario.meta.description)}</p>
-<p>In each world, each data-quality level is run with analytics none, segments and
+<p>The company's strategy: <b>{html.escape(strategy_label(scenario))}</b>
+(<code>company.strategy</code>, agents/strategies/).
+In each world, each data-quality level is run with analytics none, segments and
 predictive, with seeds {html.escape(", ".join(map(str, seeds)))} (common random numbers).
 Each run is paired with the analytics = none run of the same world, quality and seed; the
 uplift is the mean paired difference, with its 95 % t confidence interval over {len(seeds)}

@@ -634,6 +634,11 @@ class Company:
         "and segments), peak_targeted (targeted plus the deferral value of demand-side offers "
         "behind tight transformers), learning (targeted with acceptance, terms and credit "
         "thresholds learnt from its own offers' outcomes)", choices=STRATEGY_NAMES)
+    fixed_contacts: str = param(
+        "expected_value", "-", A, "fixed: whom each service contacts among the open customers, "
+        "by the platform's expected contact value where the service has one (expected_value) "
+        "or at random (random: a company that does not act on its data in targeting; it "
+        "still screens and prices on its estimates)", choices=("expected_value", "random"))
     marketing_budget_per_month: float = param(
         0.0, "CNY/month", A, "Monthly marketing budget of the targeted strategies (0: what the "
         "services' contacts_per_month x marketing_cost_per_contact cost, the spend of fixed)",

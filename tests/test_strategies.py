@@ -29,6 +29,7 @@ def test_every_strategy_the_scenario_names_is_registered():
     ("company.marketing_budget_per_month=-1", "company.marketing_budget_per_month: must be at "
      "least 0"),
     ("company.budget_split=\"half\"", "company.budget_split: must be one of"),
+    ("company.fixed_contacts=\"smart\"", "company.fixed_contacts: must be one of"),
 ])
 def test_bad_strategy_input_is_one_line_exit_2_and_nothing_written(tmp_path, monkeypatch,
                                                                    capsys, setting, expected):
@@ -280,9 +281,13 @@ def test_voi_runs_under_a_strategy(tmp_path, monkeypatch, capsys):
     rc = cli.main(["voi", "--replicates", "2", "--out", "voi", "--quiet",
                    "--set", "population.households=10", "--set", "population.enterprises=40",
                    "--set", "meta.days=40", "--set", "company.strategy=\"learning\""])
-    assert rc == 0, capsys.readouterr().err
+    out = capsys.readouterr()
+    assert rc == 0, out.err
     runs = pd.read_csv(tmp_path / "voi" / "runs.csv")
     assert len(runs) == 2 * 4 * 3
+    assert set(runs["strategy"]) == {"learning"}
+    assert "world: always_on, strategy: learning" in out.out
+    assert "<b>learning</b>" in (tmp_path / "voi" / "report.html").read_text()
 
 
 @pytest.mark.slow
@@ -311,3 +316,92 @@ def test_peak_targeted_earns_more_deferral_per_cny_than_random_letters():
     assert runs.loc["fixed", "spend"] > 0 and runs.loc["peak_targeted", "spend"] > 0
     assert (runs.loc["peak_targeted", "deferral_per_cny"]
             > runs.loc["fixed", "deferral_per_cny"])
+
+
+VOI_SMALL = ["population.households=10", "population.enterprises=60", "meta.days=60"]
+
+
+def _contacts(mode: str, seed: int = 3) -> tuple:
+    """Whom `fixed` contacts for shared savings in value_of_information's first month, with
+    `fixed_contacts = mode`: (picked, pool, priority, the pool's expected contact values)."""
+    model = GridValueModel("value_of_information", seed=seed,
+                           overrides=VOI_SMALL + [f"company.fixed_contacts=\"{mode}\""])
+    market, service = model.market, model.market.services[0]
+    pool = np.flatnonzero(market._open(0, service, service.eligible()))
+    priority = np.random.default_rng(seed).random(len(model.customers))
+    picked = model.company.strategy.contacts(0, service, pool, priority, model.dates[0])
+    return picked, pool, priority, service.expected_contact_value(pool)
+
+
+def test_fixed_random_contacts_ignore_the_expected_value():
+    """`fixed_contacts = "random"`: the first contacts_per_month of the pool in the random
+    order of `priority`, whatever their expected value; "expected_value" ranks by it."""
+    picked, pool, priority, value = _contacts("random")
+    n = 8  # value_of_information's contacts_per_month
+    assert len(pool) > 3 * n and len(np.unique(value)) > n
+    np.testing.assert_array_equal(picked, pool[np.argsort(priority[pool], kind="stable")[:n]])
+    ranked, _, _, _ = _contacts("expected_value")
+    top = pool[np.argsort(-value, kind="stable")[:n]]
+    assert set(ranked) == set(top) and set(picked) != set(top)
+    worth = dict(zip(pool, value, strict=True))
+    assert np.mean([worth[i] for i in picked]) < np.mean([worth[i] for i in ranked])
+
+
+def test_strategy_study_voi_pairs_the_strategies_on_the_same_seeds(tmp_path):
+    from gridvalue.experiments.strategy_study import voi, voi_summary
+
+    runs_csv = tmp_path / "runs.csv"
+    out = voi([1, 2], ["fixed/random", "fixed"], ["high"], VOI_SMALL, runs_csv=str(runs_csv))
+    runs = pd.read_csv(runs_csv)
+    assert len(runs) == 2 * 2 * 2  # arms x seeds x (none, predictive)
+    assert set(runs["strategy"]) == {"fixed", "fixed/random"}
+    per_seed = out["per_seed"].set_index(["arm", "seed"])
+    for (arm, seed), row in per_seed.iterrows():
+        part = runs[(runs["arm"] == arm) & (runs["seed"] == seed)].set_index("analytics")
+        assert row["voi_gross"] == pytest.approx(part.loc["predictive", "gross_profit"]
+                                                 - part.loc["none", "gross_profit"], abs=1e-3)
+    again = voi_summary(runs, ["fixed/random", "fixed"])  # the tables from the file alone
+    for key in ("per_seed", "value_of_information", "paired_differences"):
+        pd.testing.assert_frame_equal(again[key], out[key])
+    diff = out["paired_differences"]
+    assert list(diff["difference"]) == ["fixed - fixed/random"]
+    assert set(out["value_of_information"]["arm"]) == {"fixed", "fixed/random"}
+    # the arms differ in whom they contact, so their runs differ
+    assert not np.allclose(runs[runs["arm"] == "fixed"]["gross_profit"],
+                           runs[runs["arm"] == "fixed/random"]["gross_profit"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["voi", "--strategies", "fixed,cunning"], "--strategies: must be among"),
+    (["voi", "--qualities", "high,perfect"], "--qualities: must be among"),
+    (["voi", "--jobs", "0"], "--jobs: must be at least 1"),
+    (["voi", "--from-runs", "missing.csv"], "--from-runs: no such file"),
+    (["voi", "--set", "company.fixed_contacts=\"smart\""], "company.fixed_contacts: must be"),
+    (["learning", "--best", "nothing=8"], "--best: must name a service with a term menu"),
+    (["learning", "--best", "maintenance_subscription=high"],
+     "--best: maintenance_subscription: must be a number"),
+])
+def test_strategy_study_bad_input_is_one_line_exit_2_and_nothing_written(
+        tmp_path, capsys, args, message):
+    from gridvalue.experiments.strategy_study import main
+
+    assert main([*args, "--runs-csv", str(tmp_path / "runs.csv")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["equipment_rental", "equipment_instalments"])
+def test_the_company_values_equipment_without_the_site_s_served_share(name):
+    """The served share is each site's own draw, seen at signing (the kit is sized then):
+    the company's estimates for targeting use its mean, so shuffling the draws moves
+    them not at all, while the customer's own value moves."""
+    model = GridValueModel("equipment_services", seed=5, overrides=SMALL)
+    service = next(s for s in model.market.services if s.name == name)
+    who = np.flatnonzero(service.eligible())
+    before = (service.contract_value_estimate(who), service.acceptance_estimate(who))
+    own = service.customer_value(who)
+    service.served_share[:] = np.random.default_rng(0).permutation(service.served_share)
+    np.testing.assert_array_equal(service.contract_value_estimate(who), before[0])
+    np.testing.assert_array_equal(service.acceptance_estimate(who), before[1])
+    assert not np.allclose(service.customer_value(who), own)

@@ -9,8 +9,8 @@ from gridvalue.agents.strategies.base import Strategy
 class Fixed(Strategy):
     """Contact up to `contacts_per_month` customers per service: those with the highest
     expected profit per contact where the service can value a contact
-    (`Service.expected_contact_value`), in the random order of `priority` otherwise and
-    among equals."""
+    (`Service.expected_contact_value`), in the random order of `priority` otherwise, among
+    equals, and for every service with `company.fixed_contacts = "random"`."""
 
     name = "fixed"
 
@@ -19,7 +19,7 @@ class Fixed(Strategy):
         if n == 0:
             return pool[:0]
         value = service.expected_contact_value(pool)
-        if value is None:
+        if value is None or self.model.scenario.company.fixed_contacts == "random":
             order = np.argsort(priority[pool], kind="stable")
         else:
             order = np.lexsort((priority[pool], -value))

@@ -80,6 +80,22 @@ class EquipmentDeal(RepossessedAsset, Service):
     def eligible(self) -> np.ndarray:
         return in_segments(self.model.customers, self.params.segments)
 
+    def _at_mean_served_share(self, estimate, customers: np.ndarray) -> np.ndarray:
+        """`estimate(customers)` with every site's served share at `served_share_mean`: the
+        company sizes a site's kit at signing; before that it knows only the mean."""
+        own = self.served_share[customers].copy()
+        self.served_share[customers] = self.params.served_share_mean
+        try:
+            return estimate(customers)
+        finally:
+            self.served_share[customers] = own
+
+    def contract_value_estimate(self, customers: np.ndarray) -> np.ndarray:
+        return self._at_mean_served_share(super().contract_value_estimate, customers)
+
+    def offer_value_estimate(self, customers: np.ndarray) -> np.ndarray:
+        return self._at_mean_served_share(super().offer_value_estimate, customers)
+
     def _equipment_kw(self, customers: np.ndarray) -> np.ndarray:
         c = self.model.customers
         return (self.served_share[customers] * c["annual_kwh"][customers]
