@@ -622,9 +622,11 @@ def _erratic_feature(obs: Observations, rows: np.ndarray) -> np.ndarray:
 
 
 def _log_ratio(obs: Observations, rows: np.ndarray) -> np.ndarray:
-    """Each of `rows`' log daily energy over its class's standard daily energy (rows, days)."""
-    return np.log(np.maximum(obs.daily_kwh[rows], 1e-9)
-                  / np.maximum(obs.class_daily_kwh_per_kwh[obs.profile_class[rows]], 1e-12))
+    """Each of `rows`' log daily energy over its class's standard daily energy (rows, days);
+    the floor of the standard energy is taken on the (classes, days) table before it is
+    spread over the rows (the same numbers, one pass fewer over the rows)."""
+    standard = np.maximum(obs.class_daily_kwh_per_kwh, 1e-12)
+    return np.log(np.maximum(obs.daily_kwh[rows], 1e-9) / standard[obs.profile_class[rows]])
 
 
 # the last (observations, rows, day means) of `_per_row_of_daily_ratio`: `features` asks for
