@@ -29,6 +29,7 @@ the company's view of each customer that targeting, offer terms and screening us
 import contextlib
 import dataclasses
 import datetime
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -621,23 +622,51 @@ def _erratic_feature(obs: Observations, rows: np.ndarray) -> np.ndarray:
 
 
 def _log_ratio(obs: Observations, rows: np.ndarray) -> np.ndarray:
-    return np.log(np.maximum(obs.daily_kwh[rows], 1e-9)
-                  / np.maximum(obs.class_daily_kwh_per_kwh[obs.profile_class[rows]], 1e-12))
+    """Each of `rows`' log daily energy over its class's standard daily energy (rows, days);
+    the floor of the standard energy is taken on the (classes, days) table before it is
+    spread over the rows (the same numbers, one pass fewer over the rows)."""
+    standard = np.maximum(obs.class_daily_kwh_per_kwh, 1e-12)
+    return np.log(np.maximum(obs.daily_kwh[rows], 1e-9) / standard[obs.profile_class[rows]])
+
+
+# the last (observations, rows, day means) of `_per_row_of_daily_ratio`: `features` asks for
+# three per-row figures of the same ratios in turn (observations are never changed in place;
+# a reread makes new ones)
+_last_day_mean: tuple | None = None
 
 
 def _per_row_of_daily_ratio(obs: Observations, rows: np.ndarray, per_row) -> np.ndarray:
     """`per_row` of each customer's log daily energy over its class's, less the day's mean
     over all `rows`, chunk by chunk (peak memory: one chunk, not (rows, days) float64
     arrays); the day's mean is summed row after row as one NumPy mean over all rows is, so
-    the result does not depend on the chunk size."""
+    the result does not depend on the chunk size. The mean's pass keeps its last chunk's
+    ratios for the second pass, and the day's mean is kept for the next call on the same
+    observations and rows: with one chunk a call computes the ratios once instead of twice,
+    and `features`' later calls skip the mean's pass (the same numbers)."""
+    global _last_day_mean
     chunks = [rows[i:i + ROWS_PER_CHUNK] for i in range(0, len(rows), ROWS_PER_CHUNK)]
-    total = np.zeros(obs.daily_kwh.shape[1])
-    for chunk in chunks:
-        total = np.add.reduce(np.concatenate([total[None], _log_ratio(obs, chunk)]), axis=0)
-    mean = total / max(len(rows), 1)
     if not chunks:
         return np.zeros(0)
-    return np.concatenate([per_row(_log_ratio(obs, chunk) - mean) for chunk in chunks])
+    kept = None  # the last chunk's ratios, when computed here
+    last = _last_day_mean
+    if last is not None and last[0]() is obs and np.array_equal(last[1], rows):
+        mean = last[2]
+    else:
+        total = np.zeros(obs.daily_kwh.shape[1])
+        for chunk in chunks[:-1]:
+            total = np.add.reduce(np.concatenate([total[None], _log_ratio(obs, chunk)]), axis=0)
+        kept = _log_ratio(obs, chunks[-1])
+        total = np.add.reduce(np.concatenate([total[None], kept]), axis=0)
+        mean = total / max(len(rows), 1)
+        _last_day_mean = (weakref.ref(obs), rows.copy(), mean)
+    out = [None] * len(chunks)
+    if kept is not None:  # the last chunk first, so that no two chunks' ratios are held
+        out[-1] = per_row(kept - mean)
+        del kept
+    for i, chunk in enumerate(chunks):
+        if out[i] is None:
+            out[i] = per_row(_log_ratio(obs, chunk) - mean)
+    return np.concatenate(out)
 
 
 def _load_features(obs: Observations, rows: np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ and feeder sums (simulation/totals.py, network.py), bit for bit NumPy's and scip
 computes what the NumPy expressions it replaced computed; the AR(1) noise is the same
 process written as a recurrence instead of a product with its filter matrix, equal to
 rounding (about 1e-16 relative), and the bisection and interval loops of the dispatch are
-unchanged. `gross_day_threads`: `gross_day` over numba's threads (`kernel_threads`).
+unchanged. `gross_day_threads`: `gross_day` over numba's threads (`kernel_threads`);
+`standard_normals`: NumPy's standard normal draws, the same numbers, compiled.
 `history_day`: a day of the data platform's history (simulation/dataplatform.py) after its
 float32 draws, and `shift_rows`: the middle of the demand response (simulation/response.py),
 both bit for bit NumPy's.
@@ -74,6 +75,19 @@ def gross_day_threads(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.nda
     alone, so the result is the same on any number of threads."""
     for c in numba.prange(z.shape[1]):
         _gross_row(c, z, last, rho, sigma, amplitude, shape, klass, cap, out)
+
+
+@numba.njit(cache=True, nogil=True)
+def standard_normals(rng: np.random.Generator, out: np.ndarray) -> None:
+    """Fill `out` (C-contiguous) in order with `rng.standard_normal()`: numba's port of
+    NumPy's ziggurat on the generator's own bit generator, so the numbers and the generator's
+    state after them are those of `rng.standard_normal(out.shape)` bit for bit (its rare
+    wedge and tail steps call the same libm `exp` and `log1p`; test), in about a third of
+    NumPy's CPU time (docs/performance.md, round 6). Nothing else may draw from the generator
+    meanwhile."""
+    flat = out.reshape(-1)
+    for i in range(flat.size):
+        flat[i] = rng.standard_normal()
 
 
 NORMAL_TABLE_SIZE = 65536

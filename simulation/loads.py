@@ -25,6 +25,7 @@ from gridvalue.simulation.kernels import (
     gross_day_threads,
     kernel_threads,
     normal_table,
+    standard_normals,
 )
 from gridvalue.simulation.prefetch import DrawAhead
 from gridvalue.simulation.profiles import climate_shapes
@@ -34,18 +35,33 @@ from gridvalue.simulation.tables import Table
 from gridvalue.simulation.weather import Weather, daily_normal, normals_for
 
 
-def day_draws(rng: np.random.Generator, key: tuple[int, int, bool]) -> tuple[np.ndarray,
-                                                                           np.ndarray]:
+class DayDraws:
     """A day's noise draws for `key` = (customers n, intervals T, table noise): the interval
     draws (T, n) first (unit normals, or 16-bit uniforms four from each raw 64-bit draw),
-    then the day level's n normals."""
-    n, T, table = key
-    if table:
-        raw = rng.bit_generator.random_raw(-(-T * n // 4))
-        z = raw.view(np.uint16)[:T * n].reshape(T, n)
-    else:
-        z = rng.standard_normal((T, n))
-    return z, rng.standard_normal(n)
+    then the day level's n normals. The normals are written into two sets of buffers in
+    turn, kept from day to day: the day taken is read (`LoadEngine.gross_kw`) before the
+    draw after next overwrites it, and no page of the (T, n) array is allocated anew."""
+
+    def __init__(self):
+        self._buffers: list[tuple[np.ndarray, np.ndarray]] = []
+        self._turn = 0
+
+    def __call__(self, rng: np.random.Generator, key: tuple[int, int, bool]) -> tuple[
+            np.ndarray, np.ndarray]:
+        n, T, table = key
+        if table:
+            raw = rng.bit_generator.random_raw(-(-T * n // 4))
+            return raw.view(np.uint16)[:T * n].reshape(T, n), rng.standard_normal(n)
+        if not self._buffers or self._buffers[0][0].shape != (T, n):
+            self._buffers = [(np.empty((T, n)), np.empty(n)) for _ in range(2)]
+        z, level = self._buffers[self._turn]
+        self._turn = 1 - self._turn
+        standard_normals(rng, z)
+        standard_normals(rng, level)
+        return z, level
+
+    def __getstate__(self) -> dict:
+        return {"_buffers": [], "_turn": 0}  # a copy draws into buffers of its own
 
 
 class LoadEngine:
@@ -76,7 +92,7 @@ class LoadEngine:
         self.class_full_load_hours = 1.0 / self.class_peak_kw_per_kwh
         self.interval_persistence = prof.interval_persistence ** (24.0 / T)
         self.day_persistence = prof.day_persistence
-        self.noise_draws = DrawAhead(streams["loads"], day_draws, prefetch)  # nothing else
+        self.noise_draws = DrawAhead(streams["loads"], DayDraws(), prefetch)  # nothing else
         self._state = None  # (last interval noise, day level) per customer, set on first use
         self._state_rng = streams.fresh("loads:initial")
         self._streams, self._profiles, self._planning = streams, prof, None

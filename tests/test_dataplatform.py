@@ -327,6 +327,41 @@ def test_load_features_do_not_depend_on_the_chunk_size(model, monkeypatch):
     rows = np.flatnonzero(obs.interval)
     whole = dataplatform._load_features(obs, rows)
     monkeypatch.setattr(dataplatform, "ROWS_PER_CHUNK", 7)
+    monkeypatch.setattr(dataplatform, "_last_day_mean", None)  # the mean summed in chunks too
     chunked = dataplatform._load_features(obs, rows)
     np.testing.assert_array_equal(np.delete(chunked, 6, axis=1), np.delete(whole, 6, axis=1))
     np.testing.assert_allclose(chunked[:, 6], whole[:, 6], rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("chunk", [7, 65536])
+def test_kept_day_means_give_the_features_of_a_fresh_computation(model, monkeypatch, chunk):
+    """Features computed with the day's mean kept from the previous call (and the mean's
+    last chunk reused) are byte for byte those of the two passes computed afresh; another
+    set of rows does not take the kept mean."""
+    from gridvalue.simulation import dataplatform
+
+    monkeypatch.setattr(dataplatform, "ROWS_PER_CHUNK", chunk)
+    obs = observe(model)
+    rows = np.flatnonzero(obs.interval)
+
+    def fresh(rows: np.ndarray, per_row) -> np.ndarray:  # the two passes, nothing kept
+        chunks = [rows[i:i + chunk] for i in range(0, len(rows), chunk)]
+        total = np.zeros(obs.daily_kwh.shape[1])
+        for c in chunks:
+            total = np.add.reduce(np.concatenate([total[None], dataplatform._log_ratio(obs, c)]),
+                                  axis=0)
+        mean = total / len(rows)
+        return np.concatenate([per_row(dataplatform._log_ratio(obs, c) - mean) for c in chunks])
+
+    def sd(ratio: np.ndarray) -> np.ndarray:
+        return ratio.std(axis=1, ddof=1)
+
+    monkeypatch.setattr(dataplatform, "_last_day_mean", None)
+    first = dataplatform._per_row_of_daily_ratio(obs, rows, sd)
+    assert dataplatform._last_day_mean is not None
+    again = dataplatform._per_row_of_daily_ratio(obs, rows, sd)  # the kept mean
+    assert first.tobytes() == again.tobytes() == fresh(rows, sd).tobytes()
+    fewer = rows[: len(rows) // 2]
+    assert dataplatform._per_row_of_daily_ratio(obs, fewer, sd).tobytes() == fresh(
+        fewer, sd).tobytes()
+    assert not np.array_equal(fresh(fewer, sd), fresh(rows, sd)[: len(fewer)])  # other means
