@@ -5,7 +5,9 @@ and the true expected lifetime value of the first N contracts (revenue and the m
 true saving takes, at the true hazard, less the retrofit the company pays on its estimate).
 "oracle" ranks on the truth itself: the most that perfect information could buy here. Also
 prints the company's own valuation per unit of estimated annual saving value by sector, and
-the estimated and true savings of the first N1 contacts by sector at high quality.
+the estimated and true savings of the first N1 contacts by sector at high quality, and per
+quality the customers whose expected contact value is above 0 (whom
+`company.contact_positive_value_only` may contact) by sector, with their true savings share.
 Reads hidden truths to score; no run, construction only.
 
     .venv/bin/python benchmarks/voi_targeting.py WORLD SEED N1,N2 [key=value ...]
@@ -80,6 +82,15 @@ def main() -> None:
                 print(f"(company's value per unit of estimated annual saving value, sector "
                       f"{sector}: {per_unit[rows].mean():+.3f})")
         order = ranked(model, svc, oracle=quality == "oracle")
+        if quality != "oracle":
+            c = model.customers
+            pool = np.flatnonzero(svc.eligible()
+                                  & (c["credit_score"] >= svc.params.score_threshold))
+            positive = pool[svc.expected_contact_value(pool) > 0]
+            counts = np.bincount(c["sector"][positive], minlength=3)
+            print(f"({quality}: {len(positive)} of {len(pool)} screened with a positive "
+                  f"contact value; commercial {counts[1]}, agricultural {counts[2]}; true "
+                  f"savings {c['efficiency_potential_share'][positive].mean():.3f})")
         if quality == "high":  # the first N1 contacts per sector: estimated and true savings
             c, first = model.customers, order[:sizes[0]]
             for sector in np.unique(c["sector"][first]):

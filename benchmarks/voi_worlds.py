@@ -7,8 +7,10 @@ history cache shares one simulated history per world, seed and history length), 
 per world: predictive's paired uplift over none at each quality (gross, net, uptake per
 contact, default losses, peak reduction; mean and 95 % t interval over seeds), the
 estimate/truth correlations, the paired *step* of the gross uplift between adjacent quality
-levels (the monotone claim, seed by seed), and what the signed contracts were (true and
-estimated savings share, lifetime value per contract). Writes runs.csv to OUT.
+levels, the paired *trend* (per seed the least-squares slope of the gross uplift on the
+quality index 0..3, then a t interval over seeds) and high - bills only (the claim "value
+grows with data quality", seed by seed), and what the signed contracts were (true and
+estimated savings share, lifetime value per contract, contacts). Writes runs.csv to OUT.
 
     .venv/bin/python benchmarks/voi_worlds.py REPLICATES WORLDS OUT [key=value ...]
     .venv/bin/python benchmarks/voi_worlds.py report OUT/runs.csv   # the tables again
@@ -31,6 +33,14 @@ def _ci(values: np.ndarray) -> str:
     return f"{values.mean():+,.0f} [{low:+,.0f}, {high:+,.0f}]"
 
 
+def quality_trend(uplift: np.ndarray) -> np.ndarray:
+    """(seeds, levels) paired uplift at quality index 0, 1, ... -> per seed the least-squares
+    slope of the uplift on the index."""
+    x = np.arange(uplift.shape[1], dtype=float)
+    x -= x.mean()
+    return (uplift - uplift.mean(axis=1, keepdims=True)) @ x / (x @ x)
+
+
 def report(runs: pd.DataFrame) -> None:
     table = uplift_table(runs)
     pred = table[table["analytics"] == "predictive"].set_index(["world", "quality", "kpi"])
@@ -38,9 +48,9 @@ def report(runs: pd.DataFrame) -> None:
     for world in dict.fromkeys(runs["world"]):
         print(f"\n### {world}\n")
         print("| quality | gross uplift | net uplift | uptake/contact | default losses "
-              "| peak reduction (kW) | r savings | r hazard | contracts | true e signed "
-              "| est e signed | LV/contract |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+              "| peak reduction (kW) | r savings | r hazard | contracts | contacts "
+              "| true e signed | est e signed | LV/contract |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for q in qualities:
             def cell(kpi, digits=0, scale=1.0, world=world, q=q):
                 r = pred.loc[(world, q, kpi)]
@@ -53,6 +63,7 @@ def report(runs: pd.DataFrame) -> None:
                   f"{cell('uptake_per_contact', 3)} | {cell('default_losses', 0, 1e3)} k | "
                   f"{cell('peak_reduction_kw', 0)} | {level['corr_savings']:.2f} | "
                   f"{level['corr_hazard']:.2f} | {part['contracts'].mean():.0f} | "
+                  f"{part['contacts'].mean():.0f} | "
                   f"{part['signed_true_share'].mean():.3f} | "
                   f"{part['signed_estimate_share'].mean():.3f} | "
                   f"{part['lifetime_value_per_contract'].mean():+,.0f} |")
@@ -63,6 +74,10 @@ def report(runs: pd.DataFrame) -> None:
         steps = [f"{a} -> {b}: {_ci((uplift[b] - uplift[a]) / 1e3)} k"
                  for a, b in zip(qualities, qualities[1:], strict=False)]
         print("\nstep of the gross uplift (paired over seeds): " + "; ".join(steps))
+        matrix = np.column_stack([uplift[q] for q in qualities]) / 1e3
+        print(f"trend (k CNY per quality level): {_ci(quality_trend(matrix))}; "
+              f"{qualities[-1]} - {qualities[0]}: {_ci(matrix[:, -1] - matrix[:, 0])} k; "
+              f"seeds: {len(matrix)}")
 
 
 def main() -> None:

@@ -58,6 +58,8 @@ MIN_LABELS = 10  # labelled metered customers needed before a regression is fitt
 PRIOR_WEIGHT = 5.0  # labels' group means are shrunk to the pooled mean with this weight
 RIDGE_ALPHAS = tuple(10.0 ** np.arange(-2, 4.5, 0.5))  # searched by leave-one-out CV
 MIN_MEASURED_MONTHS = 3  # months of measured savings before a contract becomes a label
+SHRINKAGE = ("none", "cross_validated")
+CALIBRATION_FOLDS = 5  # folds of the out-of-fold calibration (estimate_shrinkage)
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def customer_group(ctype: np.ndarray, sector: np.ndarray) -> np.ndarray:
 # `acquire`): runs that differ only in these share one simulated history.
 AFTER_HISTORY_FIELDS = ("analytics", "segments", "household_meter_coverage_share",
                         "enterprise_meter_coverage_share", "microgrid_meter_coverage_share",
-                        "granularity", "learn_in_run", "history")
+                        "granularity", "learn_in_run", "history", "estimate_shrinkage")
 # The customer columns the history is simulated from (with the flexibility share).
 HISTORY_COLUMNS = ("customer_type", "sector", "profile_class", "default_hazard_per_year",
                    "efficiency_potential_share", "annual_kwh", "interval_sigma")
@@ -471,6 +473,7 @@ class Features:
     segment: np.ndarray  # (n,) load-shape segment, -1 where none
     credit: np.ndarray  # (n, j) credit features, standardised
     peak_kw: np.ndarray  # (n,) peak contribution estimate
+    shrinkage: str = "none"  # predictive: "cross_validated" shrinks toward the group means
 
 
 @dataclass
@@ -495,10 +498,14 @@ def estimate(obs: Observations, analytics: str, segments: int = 6, seed: int = 0
                labels or Labels.from_observations(obs))
 
 
-def features(obs: Observations, analytics: str, segments: int = 6, seed: int = 0) -> Features:
-    """Load, segment and credit features of an analytics level."""
+def features(obs: Observations, analytics: str, segments: int = 6, seed: int = 0,
+             shrinkage: str = "none") -> Features:
+    """Load, segment and credit features of an analytics level (`shrinkage`: how predictive
+    estimates are shrunk toward the billing file's group means, see `_learn`)."""
     if analytics not in ANALYTICS:
         raise ValueError(f"analytics must be one of {ANALYTICS}, got {analytics!r}")
+    if shrinkage not in SHRINKAGE:
+        raise ValueError(f"shrinkage must be one of {SHRINKAGE}, got {shrinkage!r}")
     n = len(obs.customer_type)
     group = customer_group(obs.customer_type, obs.sector)
     annual_kwh = obs.monthly_kwh.sum(axis=1) / np.maximum(
@@ -522,7 +529,7 @@ def features(obs: Observations, analytics: str, segments: int = 6, seed: int = 0
         peak = peak.copy()
         peak[rows] = peak_c
     return Features(analytics, group, rows, load, segment,
-                    _standardise(np.hstack(credit)), peak)
+                    _standardise(np.hstack(credit)), peak, shrinkage)
 
 
 def fit(obs: Observations, feats: Features, labels: Labels,
@@ -555,7 +562,11 @@ def _group_means(y: np.ndarray, group: np.ndarray) -> np.ndarray:
 def _learn(y: np.ndarray, feats: Features) -> np.ndarray:
     """Group means of the labels (none); plus segment means (segments); plus a ridge
     regression of the labels' deviation from the group means on load features (predictive),
-    where enough metered customers are labelled."""
+    where enough metered customers are labelled. With `feats.shrinkage = "cross_validated"`
+    the regression's prediction is multiplied by its calibration slope on the labels, fitted
+    out of fold (`calibration_slope` of `out_of_fold`): ranking on noisy estimates selects
+    their upward errors (the winner's curse), and a slope below 1 pulls them back toward the
+    billing file's prior by as much as the labels say they overshoot."""
     prior = _group_means(y, feats.group)
     out = prior.copy()
     rows = feats.rows
@@ -576,9 +587,39 @@ def _learn(y: np.ndarray, feats: Features) -> np.ndarray:
     from sklearn.linear_model import RidgeCV
 
     X = feats.load
-    model = RidgeCV(alphas=RIDGE_ALPHAS).fit(X[labelled], y[rows][labelled] - prior[rows][labelled])
-    out[rows] += model.predict(X)
+    target = y[rows][labelled] - prior[rows][labelled]
+    model = RidgeCV(alphas=RIDGE_ALPHAS).fit(X[labelled], target)
+    slope = 1.0
+    if feats.shrinkage == "cross_validated":
+        slope = calibration_slope(out_of_fold(X[labelled], target), target)
+    out[rows] += slope * model.predict(X)
     return out
+
+
+def out_of_fold(X: np.ndarray, y: np.ndarray, folds: int = CALIBRATION_FOLDS) -> np.ndarray:
+    """Each row's prediction by a ridge regression (`RidgeCV`, as `_learn` fits it) fitted
+    without its fold (row i in fold i mod `folds`)."""
+    from sklearn.linear_model import RidgeCV
+
+    fold = np.arange(len(y)) % max(min(folds, len(y)), 2)
+    pred = np.zeros(len(y))
+    for f in np.unique(fold):
+        held = fold == f
+        if held.all():
+            continue
+        pred[held] = RidgeCV(alphas=RIDGE_ALPHAS).fit(X[~held], y[~held]).predict(X[held])
+    return pred
+
+
+def calibration_slope(predicted: np.ndarray, actual: np.ndarray) -> float:
+    """Least-squares slope of `actual` on `predicted` (both as deviations from their means),
+    clipped to [0, 1]: 1 where predictions are calibrated, below 1 where they overshoot;
+    0 where the predictions do not vary."""
+    p = predicted - predicted.mean()
+    var = float(p @ p)
+    if var <= 1e-18:
+        return 0.0
+    return float(np.clip(p @ (actual - actual.mean()) / var, 0.0, 1.0))
 
 
 def _credit(feats: Features, defaulted: np.ndarray) -> np.ndarray:
@@ -748,7 +789,7 @@ class DataPlatform:
         self.metered = self.observations.metered
         seed = int(model.streams.fresh("platform:segments").integers(2**31 - 1))
         self.features = features(self.observations, self.params.analytics,
-                                 self.params.segments, seed)
+                                 self.params.segments, seed, self.params.estimate_shrinkage)
         self.labels = Labels.from_observations(self.observations)
         self.estimates = fit(self.observations, self.features, self.labels)
         self.initial_estimates = self.estimates
@@ -799,7 +840,8 @@ class DataPlatform:
             class_daily_kwh_per_kwh=np.concatenate(
                 [obs.class_daily_kwh_per_kwh[:, k:], class_daily], axis=1)[:, -window:])
         self.features = features(self.observations, self.params.analytics,
-                                 self.params.segments, self._seed)
+                                 self.params.segments, self._seed,
+                                 self.params.estimate_shrinkage)
         return True
 
     def _skip(self) -> None:

@@ -22,7 +22,7 @@ ITEMS = frozenset({
     "capex_annuity",  # grid storage
     "meter_capex_annuity", "platform_opex", "analytics",  # data platform
     "capex", "marketing", "termination_fees", "payments_to_customers", "opex", "margin_lost",
-    "vat", "subsidy", "recoveries", "income_tax",  # service lines
+    "vat", "subsidy", "recoveries", "income_tax", "audit",  # service lines
 })
 
 

@@ -410,6 +410,7 @@ class Market:
         self.model.company.ledger.book(date, service.name, "marketing",
                                        -n * service.params.marketing_cost_per_contact
                                        * self.model.company.price_level)
+        service.contacted(picked, date)
 
     # ---- last day of the month -----------------------------------------------------------
     def settle(self, date: datetime.date, month_share: float = 1.0) -> None:

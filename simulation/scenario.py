@@ -639,6 +639,10 @@ class Company:
         "by the platform's expected contact value where the service has one (expected_value) "
         "or at random (random: a company that does not act on its data in targeting; it "
         "still screens and prices on its estimates)", choices=("expected_value", "random"))
+    contact_positive_value_only: bool = param(
+        False, "-", A, "fixed: contact only customers whose expected contact value "
+        "(Service.expected_contact_value) is above 0, so the contact budget may go unspent; "
+        "false: up to contacts_per_month whatever their value")
     marketing_budget_per_month: float = param(
         0.0, "CNY/month", A, "Monthly marketing budget of the targeted strategies (0: what the "
         "services' contacts_per_month x marketing_cost_per_contact cost, the spend of fixed)",
@@ -946,6 +950,12 @@ class DataPlatform:
     learn_in_run: bool = param(
         True, "-", A, "Whether the platform adds the savings it measures and the defaults it "
         "sees during the run to its labels and refits each month")
+    estimate_shrinkage: str = param(
+        "none", "-", A + " (calibration slope: Steyerberg, Clinical Prediction Models, 2009; "
+        "the winner's curse of ranking on noisy estimates)", "How predictive savings and "
+        "flexibility estimates are shrunk toward the billing file's group means: none, or "
+        "cross_validated (the regression's prediction times its out-of-fold calibration "
+        "slope on the labels, clipped to 0..1)", choices=("none", "cross_validated"))
     reread_loads_in_run: bool = param(
         False, "-", A, "Whether the platform also re-reads its interval customers' load "
         "features each month from the run's meter readings (with measurement_noise_sd), the "

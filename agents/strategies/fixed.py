@@ -23,6 +23,8 @@ class Fixed(Strategy):
             order = np.argsort(priority[pool], kind="stable")
         else:
             order = np.lexsort((priority[pool], -value))
+            if self.model.scenario.company.contact_positive_value_only:
+                order = order[value[order] > 0]
         picked = pool[order[:n]]
         self.log(date, service, picked, None if value is None else value[order[:n]],
                  service.params.contacts_per_month * service.params.marketing_cost_per_contact)

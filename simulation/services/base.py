@@ -132,6 +132,10 @@ class Service:
         """NPV of the offer to each customer, at the customer's discount rate (currency)."""
         raise NotImplementedError
 
+    def contacted(self, customers: np.ndarray, date) -> None:
+        """Called when the company's marketing contacts these customers (after the contact is
+        booked); efficiency services may audit them here. Nothing by default."""
+
     def expected_contact_value(self, customers: np.ndarray) -> np.ndarray | None:
         """The company's expected NPV of contacting each customer (the chance it accepts times
         the contract's NPV), from the company's estimates and published averages only, never
