@@ -6,7 +6,8 @@ contacts) per sector: how many, their true savings share, and the true expected 
 contacting them all (the chance of signing times the contract's value on the truth, the
 retrofit sized on the true saving as the audit sizes it, less the audit), against the contact
 budget of the run. Also the true contract value per unit of true annual saving value by
-sector. Reads hidden truths to score; no run, construction only.
+sector, the positive customers' true hazard and the hazard estimate's correlation with the
+truth over the offered sectors. Reads hidden truths to score; no run, construction only.
 
     .venv/bin/python benchmarks/voi_pool.py WORLD SEEDS [key=value ...]   # SEEDS: 1,2,3
 """
@@ -49,9 +50,9 @@ def main() -> None:
     budget = p.contacts_per_month * round(scenario.meta.days / 365 * 12)
     print(f"world {world}, budget {budget} contacts ({p.contacts_per_month} a month)")
     print("| seed | quality | screened | positive | commercial | agricultural | true e "
-          "positive | true value of contacting them (k CNY) | of which commercial "
-          "| true value of the best `budget` by truth |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "positive | true hazard positive (1/yr) | r hazard | true value of contacting them "
+          "(k CNY) | of which commercial | true value of the best `budget` by truth |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for seed in seeds:
         for quality in ("bills only", "high", "oracle"):
             model = GridValueModel(with_platform(
@@ -70,8 +71,12 @@ def main() -> None:
             com = positive & (sector == 1)
             agr = positive & (sector == 2)
             best = np.sort(true)[::-1][:budget]
+            hazard = c["default_hazard_per_year"]
+            ent = np.flatnonzero(svc.eligible())
+            r = np.corrcoef(c["default_hazard_estimate_per_year"][ent], hazard[ent])[0, 1]
             print(f"| {seed} | {quality} | {len(pool)} | {positive.sum()} | {com.sum()} | "
                   f"{agr.sum()} | {c['efficiency_potential_share'][pool][positive].mean():.3f}"
+                  f" | {hazard[pool][positive].mean():.3f} | {r:.2f}"
                   f" | {true[positive].sum() / 1e3:+,.0f} | {true[com].sum() / 1e3:+,.0f} | "
                   f"{best[best > 0].sum() / 1e3:+,.0f} |", flush=True)
             if quality == "oracle" and seed == seeds[0]:
