@@ -103,8 +103,9 @@ def test_data_quality_raises_the_true_value_of_whom_the_company_contacts_in_ever
     tuning seeds 1-6 nor the evaluation seeds of docs/voi.md): in every informative world,
     the customers whose expected contact value is positive at high data quality are worth
     more by the truth, summed over the seeds, than those on bills only (`no_signature` is
-    checked on runs by tests/test_dataplatform.py). Before round 6b's weather-adjusted volatility, `weather_sensitive` at
-    seeds 1-6 summed 3,434 k against 3,451 k on bills only (docs/voi.md, round 6b)."""
+    checked on runs by tests/test_dataplatform.py). Before round 6b's weather-adjusted
+    volatility, `weather_sensitive` at seeds 1-6 summed 3,434 k against 3,451 k on bills
+    only (docs/voi.md, round 6b)."""
     from gridvalue.experiments.voi import with_platform
     from gridvalue.simulation.model import GridValueModel
     from gridvalue.simulation.scenario import load_scenario
