@@ -131,7 +131,8 @@ def customer_group(ctype: np.ndarray, sector: np.ndarray) -> np.ndarray:
 # `acquire`): runs that differ only in these share one simulated history.
 AFTER_HISTORY_FIELDS = ("analytics", "segments", "household_meter_coverage_share",
                         "enterprise_meter_coverage_share", "microgrid_meter_coverage_share",
-                        "granularity", "learn_in_run", "history", "estimate_shrinkage")
+                        "granularity", "learn_in_run", "history", "estimate_shrinkage",
+                        "volatility_weather_adjusted")
 # The customer columns the history is simulated from (with the flexibility share).
 HISTORY_COLUMNS = ("customer_type", "sector", "profile_class", "default_hazard_per_year",
                    "efficiency_potential_share", "annual_kwh", "interval_sigma")
@@ -499,9 +500,11 @@ def estimate(obs: Observations, analytics: str, segments: int = 6, seed: int = 0
 
 
 def features(obs: Observations, analytics: str, segments: int = 6, seed: int = 0,
-             shrinkage: str = "none") -> Features:
+             shrinkage: str = "none", weather_adjusted: bool = False) -> Features:
     """Load, segment and credit features of an analytics level (`shrinkage`: how predictive
-    estimates are shrunk toward the billing file's group means, see `_learn`)."""
+    estimates are shrunk toward the billing file's group means, see `_learn`;
+    `weather_adjusted`: the volatility feature is net of each customer's own weather
+    response, see `_erratic_feature`)."""
     if analytics not in ANALYTICS:
         raise ValueError(f"analytics must be one of {ANALYTICS}, got {analytics!r}")
     if shrinkage not in SHRINKAGE:
@@ -521,9 +524,9 @@ def features(obs: Observations, analytics: str, segments: int = 6, seed: int = 0
             segment[rows] = _segments(obs, rows, segments, seed)
             peak_c = annual_kwh[rows] * _segment_mean(peak_c / annual_kwh[rows], segment[rows])
         else:
-            load = _standardise(_load_features(obs, rows))
+            load = _standardise(_load_features(obs, rows, weather_adjusted))
             erratic = np.zeros((n, 2))
-            erratic[rows, 0] = _erratic_feature(obs, rows)
+            erratic[rows, 0] = _erratic_feature(obs, rows, weather_adjusted)
             erratic[rows, 1] = 1.0  # metered indicator
             credit.append(erratic)
         peak = peak.copy()
@@ -653,13 +656,26 @@ def _payment_features(delay_days: np.ndarray) -> np.ndarray:
 ROWS_PER_CHUNK = 65536  # customers per chunk of the (rows, days) daily-energy ratios
 
 
-def _erratic_feature(obs: Observations, rows: np.ndarray) -> np.ndarray:
+def _erratic_feature(obs: Observations, rows: np.ndarray,
+                     weather_adjusted: bool = False) -> np.ndarray:
     """Log-sd of each metered customer's daily energy around its standard day (common
-    day-to-day movements removed with the day's mean over all metered customers)."""
-    if obs.daily_kwh.shape[1] < 2:
+    day-to-day movements removed with the day's mean over all metered customers). With
+    `weather_adjusted`, the sd of the residuals after each customer's own least-squares
+    slope on the day's degree-days (as weather-normalised baselines remove it): a customer
+    whose load follows the weather more than its class's is not thereby erratic."""
+    days = obs.daily_kwh.shape[1]
+    if days < 2 or (weather_adjusted and days < 3):
         return np.zeros(len(rows))
-    sd = _per_row_of_daily_ratio(obs, rows, lambda ratio: ratio.std(axis=1, ddof=1))
-    return np.log(np.maximum(sd, 1e-9))
+    if not weather_adjusted:
+        sd = _per_row_of_daily_ratio(obs, rows, lambda ratio: ratio.std(axis=1, ddof=1))
+        return np.log(np.maximum(sd, 1e-9))
+    ddn = obs.meter_degree_days - obs.meter_degree_days.mean()
+    ss = max(float(ddn @ ddn), 1e-9)
+
+    def residual_sd(ratio: np.ndarray) -> np.ndarray:
+        return (ratio - (ratio @ ddn / ss)[:, None] * ddn).std(axis=1, ddof=2)
+
+    return np.log(np.maximum(_per_row_of_daily_ratio(obs, rows, residual_sd), 1e-9))
 
 
 def _log_ratio(obs: Observations, rows: np.ndarray) -> np.ndarray:
@@ -710,7 +726,8 @@ def _per_row_of_daily_ratio(obs: Observations, rows: np.ndarray, per_row) -> np.
     return np.concatenate(out)
 
 
-def _load_features(obs: Observations, rows: np.ndarray) -> np.ndarray:
+def _load_features(obs: Observations, rows: np.ndarray,
+                   weather_adjusted: bool = False) -> np.ndarray:
     """Generic load-analytics features of metered customers (not the generator's form):
     load against the class profile in its off-hours and its operating hours, base load
     (minimum over mean), load factor (mean over maximum), spread of the ratio to the class
@@ -731,7 +748,7 @@ def _load_features(obs: Observations, rows: np.ndarray) -> np.ndarray:
     ddn = obs.meter_degree_days - obs.meter_degree_days.mean()
     slope = _per_row_of_daily_ratio(obs, rows, lambda ratio: ratio @ ddn) / max(
         float(ddn @ ddn), 1e-9)
-    erratic = _erratic_feature(obs, rows)
+    erratic = _erratic_feature(obs, rows, weather_adjusted)
     onehot = (obs.profile_class[rows][:, None]
               == np.unique(obs.profile_class[rows])[None, :]).astype(float)
     return np.column_stack([off_hours, on_hours, p.min(axis=1), 1.0 / p.max(axis=1),
@@ -789,7 +806,8 @@ class DataPlatform:
         self.metered = self.observations.metered
         seed = int(model.streams.fresh("platform:segments").integers(2**31 - 1))
         self.features = features(self.observations, self.params.analytics,
-                                 self.params.segments, seed, self.params.estimate_shrinkage)
+                                 self.params.segments, seed, self.params.estimate_shrinkage,
+                                 self.params.volatility_weather_adjusted)
         self.labels = Labels.from_observations(self.observations)
         self.estimates = fit(self.observations, self.features, self.labels)
         self.initial_estimates = self.estimates
@@ -841,7 +859,8 @@ class DataPlatform:
                 [obs.class_daily_kwh_per_kwh[:, k:], class_daily], axis=1)[:, -window:])
         self.features = features(self.observations, self.params.analytics,
                                  self.params.segments, self._seed,
-                                 self.params.estimate_shrinkage)
+                                 self.params.estimate_shrinkage,
+                                 self.params.volatility_weather_adjusted)
         return True
 
     def _skip(self) -> None:

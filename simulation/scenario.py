@@ -956,6 +956,12 @@ class DataPlatform:
         "flexibility estimates are shrunk toward the billing file's group means: none, or "
         "cross_validated (the regression's prediction times its out-of-fold calibration "
         "slope on the labels, clipped to 0..1)", choices=("none", "cross_validated"))
+    volatility_weather_adjusted: bool = param(
+        False, "-", A + " (weather normalisation as in IPMVP / CalTRACK baselines; "
+        "docs/voi.md, round 6b)", "Whether predictive analytics' day-to-day volatility "
+        "feature (credit and load) is the sd of each metered customer's daily energy after "
+        "its own least-squares slope on degree-days; false: around its class's standard day "
+        "only, so a customer whose load follows the weather reads as erratic")
     reread_loads_in_run: bool = param(
         False, "-", A, "Whether the platform also re-reads its interval customers' load "
         "features each month from the run's meter readings (with measurement_noise_sd), the "

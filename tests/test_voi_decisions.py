@@ -55,11 +55,12 @@ def test_shrinkage_scales_the_regression_toward_the_billing_file_and_none_leaves
     platform = model.platform
     obs, labels, params = platform.observations, platform.labels, platform.params
     assert params.estimate_shrinkage == "cross_validated"
-    seed = platform._seed
+    seed, adjusted = platform._seed, params.volatility_weather_adjusted
     prior = fit(obs, features(obs, "none", params.segments, seed), labels)
-    plain = fit(obs, features(obs, "predictive", params.segments, seed, "none"), labels)
-    shrunk = fit(obs, features(obs, "predictive", params.segments, seed, "cross_validated"),
-                 labels)
+    plain = fit(obs, features(obs, "predictive", params.segments, seed, "none", adjusted),
+                labels)
+    shrunk = fit(obs, features(obs, "predictive", params.segments, seed, "cross_validated",
+                               adjusted), labels)
     np.testing.assert_array_equal(shrunk.efficiency_estimate_share,
                                   model.customers["efficiency_estimate_share"])
     rows = np.flatnonzero(obs.interval)
