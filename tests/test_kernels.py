@@ -290,8 +290,8 @@ def test_numbas_own_float32_normals_are_not_numpys():
 def test_compiled_float32_normals_are_numpys_bit_for_bit(seed, shape, before):
     """The same numbers as `standard_normal(dtype=np.float32)` and the generator left in the
     same state, the kept high half of a 64-bit draw included (`before` float32 draws first:
-    an odd count leaves one kept); float64 draws between them leave the kept half alone. The
-    2.4 million draws of the first case take the tail step over 500 times."""
+    an odd count leaves one kept); float64 draws between them leave the kept half alone. Each
+    2.4 million draws of the first case take the tail step over 600 times."""
     ours, numpys = (np.random.Generator(np.random.PCG64(seed)) for _ in range(2))
     for g in (ours, numpys):
         g.standard_normal(before, dtype=np.float32)
