@@ -346,9 +346,19 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     erratic = params.erratic_per_relative_hazard if world.signature else 0.0
     day_sigma = prof.customer_day_sigma * (1.0 + erratic * rel_hazard)
 
+    # numba: when simulated; the compiled draws are NumPy's numbers and leave its state
+    from gridvalue.simulation.kernels import (
+        column_sum32,
+        history_day,
+        standard_normals,
+        standard_normals32,
+    )
+
     rng = streams.fresh("platform:history")
     sd = params.shape_idiosyncrasy_sd
-    delta = np.exp(sd * rng.standard_normal((n, T)) - 0.5 * sd**2)
+    delta = np.empty((n, T))
+    standard_normals(rng, delta)
+    delta = np.exp(sd * delta - 0.5 * sd**2)
     B = max(1, round(FLEX_WINDOW_HOURS / dt))
     block = np.zeros((n, T))
     start = rng.integers(0, T, n)
@@ -376,9 +386,8 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     class_at_peak = np.zeros((shapes.shape[0], D_meter))
     bill_class = np.zeros((shapes.shape[0], BILLING_MONTHS))
     bill_dd = np.zeros(BILLING_MONTHS)
-    from gridvalue.simulation.kernels import column_sum32, history_day  # numba: when simulated
-
     energy, column = np.empty(n, np.float32), np.empty(T, np.float32)
+    day_z, kw = np.empty(n), np.empty((n, T), np.float32)  # each day's draws, reused
     # shorter histories (windows): meter days D_w, the first m of the long one they keep
     window_days = {w: (end - history_start(meta.start_date, w)).days for w in windows
                    if w != M}
@@ -391,8 +400,9 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
         base, slope, operating = world.waste_parts(s, dd[d])
         weather = np.exp(prof.weather_day_sigma * rng.standard_normal()
                          - 0.5 * prof.weather_day_sigma**2)
-        level = np.exp(day_sigma * rng.standard_normal(n) - 0.5 * day_sigma**2) * weather
-        kw = rng.standard_normal((n, T), dtype=np.float32)
+        standard_normals(rng, day_z)
+        level = np.exp(day_sigma * day_z - 0.5 * day_sigma**2) * weather
+        standard_normals32(rng, kw)  # kw: only read within the day (at_peak copies a column)
         kw *= noise_sd
         kw += noise_mean
         np.exp(kw, out=kw)
