@@ -168,6 +168,7 @@ def test_audits_off_change_nothing():
     ("services.shared_savings.audit_cost_cny=-5", "services.shared_savings.audit_cost_cny"),
     ('data_platform.estimate_shrinkage="bayes"', "data_platform.estimate_shrinkage"),
     ("company.contact_positive_value_only=3", "company.contact_positive_value_only"),
+    ("data_platform.volatility_weather_adjusted=3", "data_platform.volatility_weather_adjusted"),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, setting, field):
     proc = subprocess.run(

@@ -2,9 +2,6 @@
 of each customer's own weather response, so that weather-sensitive load does not read as
 erratic behaviour to the credit model."""
 
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -42,19 +39,6 @@ def test_weather_response_is_not_volatility_but_noise_is():
     assert raw[0] > raw[1]  # the weather reads as erratic behaviour
     assert net[0] < 0.3 * net[1]  # not once the customer's own slope is removed
     np.testing.assert_allclose(net[1:3], 0.1, rtol=0.15)
-
-
-def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path):
-    field = "data_platform.volatility_weather_adjusted"
-    proc = subprocess.run(
-        [sys.executable, "-m", "gridvalue.experiments.cli", "run", "value_of_information",
-         "--set", f"{field}=3", "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, cwd=tmp_path,
-        env=os.environ | {"PYTHONWARNINGS": "ignore"})
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and field in lines[0], proc.stderr
-    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow
