@@ -29,7 +29,6 @@ the company's view of each customer that targeting, offer terms and screening us
 import contextlib
 import dataclasses
 import datetime
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -534,9 +533,10 @@ def features(obs: Observations, analytics: str, segments: int = 6, seed: int = 0
             segment[rows] = _segments(obs, rows, segments, seed)
             peak_c = annual_kwh[rows] * _segment_mean(peak_c / annual_kwh[rows], segment[rows])
         else:
-            load = _standardise(_load_features(obs, rows, weather_adjusted))
+            raw = _load_features(obs, rows, weather_adjusted)
+            load = _standardise(raw)
             erratic = np.zeros((n, 2))
-            erratic[rows, 0] = _erratic_feature(obs, rows, weather_adjusted)
+            erratic[rows, 0] = raw[:, LOAD_ERRATIC_COLUMN]  # the volatility, for credit too
             erratic[rows, 1] = 1.0  # metered indicator
             credit.append(erratic)
         peak = peak.copy()
@@ -666,26 +666,31 @@ def _payment_features(delay_days: np.ndarray) -> np.ndarray:
 ROWS_PER_CHUNK = 65536  # customers per chunk of the (rows, days) daily-energy ratios
 
 
+def _erratic_sd(obs: Observations, weather_adjusted: bool):
+    """The per-row spread behind the volatility feature, for `_per_row_of_daily_ratio`: the
+    sd of each customer's daily ratios; with `weather_adjusted`, the sd of their residuals
+    after the customer's own least-squares slope on the day's degree-days (as
+    weather-normalised baselines remove it: a customer whose load follows the weather more
+    than its class's is not thereby erratic). None where the days are too few."""
+    days = obs.daily_kwh.shape[1]
+    if days < 2 or (weather_adjusted and days < 3):
+        return None
+    if not weather_adjusted:
+        return lambda ratio: ratio.std(axis=1, ddof=1)
+    ddn = obs.meter_degree_days - obs.meter_degree_days.mean()
+    ss = max(float(ddn @ ddn), 1e-9)
+    return lambda ratio: (ratio - (ratio @ ddn / ss)[:, None] * ddn).std(axis=1, ddof=2)
+
+
 def _erratic_feature(obs: Observations, rows: np.ndarray,
                      weather_adjusted: bool = False) -> np.ndarray:
     """Log-sd of each metered customer's daily energy around its standard day (common
-    day-to-day movements removed with the day's mean over all metered customers). With
-    `weather_adjusted`, the sd of the residuals after each customer's own least-squares
-    slope on the day's degree-days (as weather-normalised baselines remove it): a customer
-    whose load follows the weather more than its class's is not thereby erratic."""
-    days = obs.daily_kwh.shape[1]
-    if days < 2 or (weather_adjusted and days < 3):
+    day-to-day movements removed with the day's mean over all metered customers), see
+    `_erratic_sd`; 0 where the days are too few."""
+    sd = _erratic_sd(obs, weather_adjusted)
+    if sd is None:
         return np.zeros(len(rows))
-    if not weather_adjusted:
-        sd = _per_row_of_daily_ratio(obs, rows, lambda ratio: ratio.std(axis=1, ddof=1))
-        return np.log(np.maximum(sd, 1e-9))
-    ddn = obs.meter_degree_days - obs.meter_degree_days.mean()
-    ss = max(float(ddn @ ddn), 1e-9)
-
-    def residual_sd(ratio: np.ndarray) -> np.ndarray:
-        return (ratio - (ratio @ ddn / ss)[:, None] * ddn).std(axis=1, ddof=2)
-
-    return np.log(np.maximum(_per_row_of_daily_ratio(obs, rows, residual_sd), 1e-9))
+    return np.log(np.maximum(_per_row_of_daily_ratio(obs, rows, sd)[0], 1e-9))
 
 
 def _log_ratio(obs: Observations, rows: np.ndarray) -> np.ndarray:
@@ -696,44 +701,36 @@ def _log_ratio(obs: Observations, rows: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(obs.daily_kwh[rows], 1e-9) / standard[obs.profile_class[rows]])
 
 
-# the last (observations, rows, day means) of `_per_row_of_daily_ratio`: `features` asks for
-# three per-row figures of the same ratios in turn (observations are never changed in place;
-# a reread makes new ones)
-_last_day_mean: tuple | None = None
-
-
-def _per_row_of_daily_ratio(obs: Observations, rows: np.ndarray, per_row) -> np.ndarray:
-    """`per_row` of each customer's log daily energy over its class's, less the day's mean
-    over all `rows`, chunk by chunk (peak memory: one chunk, not (rows, days) float64
-    arrays); the day's mean is summed row after row as one NumPy mean over all rows is, so
-    the result does not depend on the chunk size. The mean's pass keeps its last chunk's
-    ratios for the second pass, and the day's mean is kept for the next call on the same
-    observations and rows: with one chunk a call computes the ratios once instead of twice,
-    and `features`' later calls skip the mean's pass (the same numbers)."""
-    global _last_day_mean
+def _per_row_of_daily_ratio(obs: Observations, rows: np.ndarray,
+                            *per_row) -> tuple[np.ndarray, ...]:
+    """Each function of `per_row` applied to each customer's log daily energy over its
+    class's, less the day's mean over all `rows`, chunk by chunk (peak memory: one chunk, not
+    (rows, days) float64 arrays); one array per function. The day's mean is summed row
+    after row as one NumPy mean over all rows is, so the result does not depend on the chunk
+    size. The mean's pass keeps its last chunk's ratios for the second pass, and every
+    function reads the same chunk: with one chunk the ratios are computed once."""
     chunks = [rows[i:i + ROWS_PER_CHUNK] for i in range(0, len(rows), ROWS_PER_CHUNK)]
     if not chunks:
-        return np.zeros(0)
-    kept = None  # the last chunk's ratios, when computed here
-    last = _last_day_mean
-    if last is not None and last[0]() is obs and np.array_equal(last[1], rows):
-        mean = last[2]
-    else:
-        total = np.zeros(obs.daily_kwh.shape[1])
-        for chunk in chunks[:-1]:
-            total = np.add.reduce(np.concatenate([total[None], _log_ratio(obs, chunk)]), axis=0)
-        kept = _log_ratio(obs, chunks[-1])
-        total = np.add.reduce(np.concatenate([total[None], kept]), axis=0)
-        mean = total / max(len(rows), 1)
-        _last_day_mean = (weakref.ref(obs), rows.copy(), mean)
-    out = [None] * len(chunks)
-    if kept is not None:  # the last chunk first, so that no two chunks' ratios are held
-        out[-1] = per_row(kept - mean)
-        del kept
-    for i, chunk in enumerate(chunks):
-        if out[i] is None:
-            out[i] = per_row(_log_ratio(obs, chunk) - mean)
-    return np.concatenate(out)
+        return tuple(np.zeros(0) for _ in per_row)
+    total = np.zeros(obs.daily_kwh.shape[1])
+    for chunk in chunks[:-1]:
+        total = np.add.reduce(np.concatenate([total[None], _log_ratio(obs, chunk)]), axis=0)
+    kept = _log_ratio(obs, chunks[-1])
+    total = np.add.reduce(np.concatenate([total[None], kept]), axis=0)
+    mean = total / max(len(rows), 1)
+    out = [[None] * len(chunks) for _ in per_row]
+    kept -= mean  # the last chunk first, so that no two chunks' ratios are held
+    for j, f in enumerate(per_row):
+        out[j][-1] = f(kept)
+    del kept
+    for i, chunk in enumerate(chunks[:-1]):
+        ratio = _log_ratio(obs, chunk) - mean
+        for j, f in enumerate(per_row):
+            out[j][i] = f(ratio)
+    return tuple(np.concatenate(o) for o in out)
+
+
+LOAD_ERRATIC_COLUMN = 7  # `_load_features`' column of the volatility (`_erratic_feature`)
 
 
 def _load_features(obs: Observations, rows: np.ndarray,
@@ -756,9 +753,12 @@ def _load_features(obs: Observations, rows: np.ndarray,
     excess = p - s
     window = sum(np.roll(excess, -j, axis=1) for j in range(B)) / B
     ddn = obs.meter_degree_days - obs.meter_degree_days.mean()
-    slope = _per_row_of_daily_ratio(obs, rows, lambda ratio: ratio @ ddn) / max(
-        float(ddn @ ddn), 1e-9)
-    erratic = _erratic_feature(obs, rows, weather_adjusted)
+    sd = _erratic_sd(obs, weather_adjusted)
+    per_row = _per_row_of_daily_ratio(obs, rows, lambda ratio: ratio @ ddn,
+                                      *([] if sd is None else [sd]))
+    slope = per_row[0] / max(float(ddn @ ddn), 1e-9)
+    erratic = (np.zeros(len(rows)) if sd is None
+               else np.log(np.maximum(per_row[1], 1e-9)))  # as `_erratic_feature`
     onehot = (obs.profile_class[rows][:, None]
               == np.unique(obs.profile_class[rows])[None, :]).astype(float)
     return np.column_stack([off_hours, on_hours, p.min(axis=1), 1.0 / p.max(axis=1),

@@ -327,17 +327,16 @@ def test_load_features_do_not_depend_on_the_chunk_size(model, monkeypatch):
     rows = np.flatnonzero(obs.interval)
     whole = dataplatform._load_features(obs, rows)
     monkeypatch.setattr(dataplatform, "ROWS_PER_CHUNK", 7)
-    monkeypatch.setattr(dataplatform, "_last_day_mean", None)  # the mean summed in chunks too
     chunked = dataplatform._load_features(obs, rows)
     np.testing.assert_array_equal(np.delete(chunked, 6, axis=1), np.delete(whole, 6, axis=1))
     np.testing.assert_allclose(chunked[:, 6], whole[:, 6], rtol=1e-9, atol=1e-15)
 
 
 @pytest.mark.parametrize("chunk", [7, 65536])
-def test_kept_day_means_give_the_features_of_a_fresh_computation(model, monkeypatch, chunk):
-    """Features computed with the day's mean kept from the previous call (and the mean's
-    last chunk reused) are byte for byte those of the two passes computed afresh; another
-    set of rows does not take the kept mean."""
+def test_one_pass_gives_each_per_row_figure_of_a_fresh_computation(model, monkeypatch, chunk):
+    """Several per-row figures computed in one pass over the daily ratios (the mean's last
+    chunk reused) are each byte for byte those of the two passes computed afresh for that
+    figure alone; another set of rows has means of its own."""
     from gridvalue.simulation import dataplatform
 
     monkeypatch.setattr(dataplatform, "ROWS_PER_CHUNK", chunk)
@@ -356,12 +355,14 @@ def test_kept_day_means_give_the_features_of_a_fresh_computation(model, monkeypa
     def sd(ratio: np.ndarray) -> np.ndarray:
         return ratio.std(axis=1, ddof=1)
 
-    monkeypatch.setattr(dataplatform, "_last_day_mean", None)
-    first = dataplatform._per_row_of_daily_ratio(obs, rows, sd)
-    assert dataplatform._last_day_mean is not None
-    again = dataplatform._per_row_of_daily_ratio(obs, rows, sd)  # the kept mean
-    assert first.tobytes() == again.tobytes() == fresh(rows, sd).tobytes()
+    def top(ratio: np.ndarray) -> np.ndarray:
+        return ratio.max(axis=1)
+
+    both = dataplatform._per_row_of_daily_ratio(obs, rows, sd, top)
+    (alone,) = dataplatform._per_row_of_daily_ratio(obs, rows, sd)
+    assert both[0].tobytes() == alone.tobytes() == fresh(rows, sd).tobytes()
+    assert both[1].tobytes() == fresh(rows, top).tobytes()
     fewer = rows[: len(rows) // 2]
-    assert dataplatform._per_row_of_daily_ratio(obs, fewer, sd).tobytes() == fresh(
+    assert dataplatform._per_row_of_daily_ratio(obs, fewer, sd)[0].tobytes() == fresh(
         fewer, sd).tobytes()
     assert not np.array_equal(fresh(fewer, sd), fresh(rows, sd)[: len(fewer)])  # other means
