@@ -145,12 +145,17 @@ def main() -> None:
                   f"{r['peak_rss_mb']:>8.0f} {r['wall_s'] / ref['wall_s']:>10.2f} "
                   f"{r['cpu_s'] / ref['cpu_s']:>10.2f}  (x {against})", flush=True)
 
+        # numba compiles each kernel on its first call and caches it on disk (cache=True): a
+        # small run of every scenario first, so that no timed run pays for the compiler
+        for name in ("baseline", *TIME_VARYING):
+            spawn("run", 300, name, 3)
+        spawn("run", 300, "baseline", 3, "table")
         scaling = []
         for n in a.sizes:
             peer = spawn("peer", n, a.days)
             row(n, "trivial Mesa peer", peer, peer, "peer")
             base = spawn("run", n, "baseline", a.days)
-            scaling.append((n, base["cpu_s"], base["peak_rss_mb"]))
+            scaling.append((n, base["wall_s"], base["cpu_s"], base["peak_rss_mb"]))
             row(n, "baseline", base, peer, "peer")
             row(n, "baseline, table noise", spawn("run", n, "baseline", a.days, "table"), peer,
                 "peer")
@@ -161,11 +166,19 @@ def main() -> None:
                 continue
             for name in TIME_VARYING:
                 row(n, name, spawn("run", n, name, a.days), base, "baseline")
-        if len(scaling) > 1:
-            n0, c0, m0 = scaling[0]
-            for n, c, m in scaling[1:]:
-                print(f"scaling {n0:,} -> {n:,}: CPU per customer x{(c / n) / (c0 / n0):.2f}, "
-                      f"memory per customer x{(m / n) / (m0 / n0):.2f} (1.00 = linear)")
+        if len(scaling) > 2:
+            print("scaling (baseline): the cost of each further customer, between sizes")
+            steps = list(zip(scaling[:-1], scaling[1:], strict=True))
+            marginal = [(None, (w1 - w0) / (n1 - n0) * 1e6, (c1 - c0) / (n1 - n0) * 1e6,
+                         (m1 - m0) / (n1 - n0) * 1024)
+                        for (n0, w0, c0, m0), (n1, w1, c1, m1) in steps]
+            for ((n0, *_), (n1, *_)), (_, w, c, m) in zip(steps, marginal, strict=True):
+                print(f"  {n0:>9,} -> {n1:>9,}: {w:8.2f} wall us, {c:8.2f} CPU us, "
+                      f"{m:6.3f} kB per customer")
+            for label, i in (("wall", 1), ("CPU", 2), ("memory", 3)):
+                print(f"  {label} per further customer, last step over the first: "
+                      f"x{marginal[-1][i] / marginal[0][i]:.2f} (1.00 = linear; within 20 %: "
+                      f"0.80-1.20)")
     if a.no_history:
         return
     print(f"\nrepeated runs ({a.history_days} days, default population): time in the history")

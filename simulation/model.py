@@ -14,7 +14,7 @@ from gridvalue.agents.enterprise import EnterpriseUser
 from gridvalue.agents.grid_company import GridCompany
 from gridvalue.agents.household import Household
 from gridvalue.agents.microgrid import Microgrid
-from gridvalue.simulation import metrics
+from gridvalue.simulation import kernels, metrics
 from gridvalue.simulation.dataplatform import DataPlatform
 from gridvalue.simulation.dayresult import DayRecords, DayResult
 from gridvalue.simulation.ev import EvFleet
@@ -358,7 +358,9 @@ class GridValueModel(mesa.Model):
         if factor is not None:  # weather-sensitive waste follows the day's degree-days
             customer_kw *= factor[:, None]
         self.response.apply(customer_kw, prices)
-        self.customers["month_demand_kwh"] += customer_kw.sum(axis=1) * self.hours_per_interval
+        demand_kw = np.empty(len(customer_kw))
+        kernels.row_sums(customer_kw, demand_kw)  # customer_kw.sum(axis=1), compiled
+        self.customers["month_demand_kwh"] += demand_kw * self.hours_per_interval
         self.ev.add_charging(day, customer_kw, prices)  # EV charging, after the price response
         pv_kw = self.loads.pv_kw(self.customers["pv_kwp"][self._pv_rows]
                                  * self.pv_degradation(day), day)

@@ -30,6 +30,15 @@ def test_day_totals_are_numpys_bit_for_bit(T):
     assert totals.peak_kw is not peak and totals.matches(kw) and not totals.matches(kw.copy())
 
 
+@pytest.mark.parametrize("T", [5, 24, 100, 300])
+def test_row_sums_are_numpys_bit_for_bit(T):
+    kw = _loads(2000, T, seed=6)
+    out = np.empty(len(kw))
+    kernels.row_sums(kw, out)
+    assert np.array_equal(out, kw.sum(axis=1))
+    assert not np.array_equal(out, kw[:, ::-1].cumsum(axis=1)[:, -1])  # the order matters
+
+
 def test_incidence_product_is_scipys_bit_for_bit():
     kw = _loads(5000, 24, seed=2)
     parent = np.random.default_rng(3).integers(0, 300, len(kw))
