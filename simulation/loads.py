@@ -35,16 +35,36 @@ from gridvalue.simulation.tables import Table
 from gridvalue.simulation.weather import Weather, daily_normal, normals_for
 
 
+class TwoBuffers:
+    """Two sets of float64 arrays handed out in turn and kept from call to call, so that a
+    day's arrays stay intact while the next day's are written and no page is allocated anew
+    (at a million customers a fresh (n, 24) array costs about 24 ms a day in page faults).
+    A copy (pickle, deepcopy) starts with none."""
+
+    def __init__(self):
+        self._sets: list[tuple[np.ndarray, ...]] = []
+        self._turn = 0
+
+    def next(self, *shapes: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+        """The next set of arrays of these shapes (contents left from two calls before)."""
+        if not self._sets or [a.shape for a in self._sets[0]] != [tuple(s) for s in shapes]:
+            self._sets = [tuple(np.empty(s) for s in shapes) for _ in range(2)]
+        arrays = self._sets[self._turn]
+        self._turn = 1 - self._turn
+        return arrays
+
+    def __getstate__(self) -> dict:
+        return {"_sets": [], "_turn": 0}
+
+
 class DayDraws:
     """A day's noise draws for `key` = (customers n, intervals T, table noise): the interval
     draws (T, n) first (unit normals, or 16-bit uniforms four from each raw 64-bit draw),
-    then the day level's n normals. The normals are written into two sets of buffers in
-    turn, kept from day to day: the day taken is read (`LoadEngine.gross_kw`) before the
-    draw after next overwrites it, and no page of the (T, n) array is allocated anew."""
+    then the day level's n normals, the normals into `TwoBuffers`: the day taken is read
+    (`LoadEngine.gross_kw`) before the draw after next overwrites it."""
 
     def __init__(self):
-        self._buffers: list[tuple[np.ndarray, np.ndarray]] = []
-        self._turn = 0
+        self._buffers = TwoBuffers()
 
     def __call__(self, rng: np.random.Generator, key: tuple[int, int, bool]) -> tuple[
             np.ndarray, np.ndarray]:
@@ -52,16 +72,10 @@ class DayDraws:
         if table:
             raw = rng.bit_generator.random_raw(-(-T * n // 4))
             return raw.view(np.uint16)[:T * n].reshape(T, n), rng.standard_normal(n)
-        if not self._buffers or self._buffers[0][0].shape != (T, n):
-            self._buffers = [(np.empty((T, n)), np.empty(n)) for _ in range(2)]
-        z, level = self._buffers[self._turn]
-        self._turn = 1 - self._turn
+        z, level = self._buffers.next((T, n), (n,))
         standard_normals(rng, z)
         standard_normals(rng, level)
         return z, level
-
-    def __getstate__(self) -> dict:
-        return {"_buffers": [], "_turn": 0}  # a copy draws into buffers of its own
 
 
 class LoadEngine:
@@ -161,8 +175,9 @@ class LoadEngine:
         """(n_classes, T) kW per annual kWh expected for `day` given its weather."""
         return self._weather_shapes[:, day, :]
 
-    def gross_kw(self, customers: Table, day: int) -> np.ndarray:
-        """Demand of every customer before PV and storage, kW, shaped (n_customers, T)."""
+    def gross_kw(self, customers: Table, day: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Demand of every customer before PV and storage, kW, shaped (n_customers, T), into
+        `out` if given (float64, C-contiguous, that shape), else a new array."""
         n, T = len(customers), self.intervals_per_day
         if self._state is None or len(self._state[0]) != n:
             self._state = (self._state_rng.standard_normal(n), self._state_rng.standard_normal(n))
@@ -182,7 +197,7 @@ class LoadEngine:
         scale *= self.weather_factor[day]
         # the connected load caps the draw; efficient kit (load_scale < 1) lowers it in step
         cap = customers["connected_kw"] * customers["load_scale"]
-        x = np.empty((n, T))
+        x = np.empty((n, T)) if out is None else out
         shape = np.ascontiguousarray(self._weather_shapes[:, day, :])
         if table:
             if self._normal_table is None:

@@ -24,7 +24,7 @@ from gridvalue.simulation.gridflow import GridFlow
 from gridvalue.simulation.grids import load_grid, synthetic_grid
 from gridvalue.simulation.hosting import feeders_of
 from gridvalue.simulation.inflation import nominal_scenario
-from gridvalue.simulation.loads import LoadEngine
+from gridvalue.simulation.loads import LoadEngine, TwoBuffers
 from gridvalue.simulation.market import Market
 from gridvalue.simulation.network import Topology, build_graph, build_topology
 from gridvalue.simulation.population import (
@@ -140,6 +140,7 @@ class GridValueModel(mesa.Model):
         self.market = Market(self)
         self._settled_through = -1  # last day whose month has been settled
         self.net_totals: NetTotals | None = None  # the day's, once `operate` has run
+        self._day_kw = TwoBuffers()  # the day's net loads, written over two days later
         self.running = True
 
     # ---- construction -------------------------------------------------------------------
@@ -352,7 +353,8 @@ class GridValueModel(mesa.Model):
         """Net load of every customer for `day`, kW, (n_customers, T): demand after price
         response to the day's `prices` - PV + battery; and the day's KPIs it measured (date,
         PV, microgrid batteries' discharge: `DayResult` fields)."""
-        customer_kw = self.loads.gross_kw(self.customers, day)
+        (day_kw,) = self._day_kw.next((len(self.customers), self.loads.intervals_per_day))
+        customer_kw = self.loads.gross_kw(self.customers, day, out=day_kw)
         factor = self.world.horizon_day_factor(self.customers["efficiency_potential_share"],
                                                float(degree_days(self.temperature_c[day])))
         if factor is not None:  # weather-sensitive waste follows the day's degree-days
