@@ -393,15 +393,22 @@ def _row_imports_exports(row: np.ndarray) -> tuple[float, float]:
 
 @numba.njit(cache=True, nogil=True)
 def day_totals(kw: np.ndarray, n_households: int, peak_kw: np.ndarray, household_kw: np.ndarray,
-               import_kw: np.ndarray, export_kw: np.ndarray) -> None:
+               import_kw: np.ndarray, export_kw: np.ndarray, parent: np.ndarray,
+               parent_kw: np.ndarray) -> None:
     """One pass over the day's net loads `kw` (n, T): each row's peak into `peak_kw` (the
     running maximum, in place), the sum of the first `n_households` rows into `household_kw`,
-    and each row's summed imports max(kw, 0) and exports max(-kw, 0) (kW; times the interval's
-    hours for kWh), as NumPy computes them (8 to 128 intervals: fused, without temporaries)."""
+    each row's summed imports max(kw, 0) and exports max(-kw, 0) (kW; times the interval's
+    hours for kWh), as NumPy computes them (8 to 128 intervals: fused, without temporaries),
+    and, if `parent` is not empty, the rows summed into `parent_kw` (n_parents, T) by each
+    row's parent: the product with the incidence matrix in scipy's order (`csr_times_dense`
+    of a CSR with ones in ascending columns: each parent's rows added from 0 in row order)."""
     n, T = kw.shape
     fused = 8 <= T <= 128
     pos, neg = np.empty(T), np.empty(T)
     household_kw[:] = 0.0
+    by_parent = len(parent) > 0
+    if by_parent:
+        parent_kw[:] = 0.0
     for c in range(n):
         row = kw[c]
         top = peak_kw[c]
@@ -420,6 +427,10 @@ def day_totals(kw: np.ndarray, n_households: int, peak_kw: np.ndarray, household
         if c < n_households:
             for t in range(T):
                 household_kw[t] += row[t]
+        if by_parent:
+            target = parent_kw[parent[c]]
+            for t in range(T):
+                target[t] += 1.0 * row[t]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -377,9 +377,12 @@ class GridValueModel(mesa.Model):
                                                           prices)
             customer_kw[rows] += battery_kw
             self.battery_losses_kwh += float(losses.sum())
-        # one compiled pass: peaks, the households' sum, imports and exports (the bills')
+        # one compiled pass: peaks, the households' sum, imports and exports (the bills'), the
+        # transformers' sums (`aggregate`'s)
         self.net_totals = NetTotals.of(customer_kw, len(self.tables["households"]),
-                                       self.customers["peak_kw"])
+                                       self.customers["peak_kw"],
+                                       self.topology.customer_transformer,
+                                       self.topology.n_transformers)
         self.customers["peak_kw"] = self.net_totals.peak_kw
         self.household_kw[day] = self.net_totals.household_kw
         dt = self.hours_per_interval
@@ -400,7 +403,9 @@ class GridValueModel(mesa.Model):
         transformer, feeder and system kW and the day's KPIs it measured (`DayResult`
         fields, and the company batteries' `grid_battery_discharge_kwh`)."""
         topo, dt = self.topology, self.hours_per_interval
-        transformer_kw, feeder_kw, system_kw = topo.aggregate(customer_kw)
+        totals = self.net_totals  # its transformer sums, if these are its loads
+        summed = totals.transformer_kw if totals and totals.matches(customer_kw) else None
+        transformer_kw, feeder_kw, system_kw = topo.aggregate(customer_kw, summed)
         kpis = {}
         if self.grid_batteries is not None:
             sites = self.grid_battery_sites

@@ -54,10 +54,14 @@ class Topology:
     def feeder_rating_kw(self) -> np.ndarray:
         return self.feeder_rating_kva * self.power_factor
 
-    def aggregate(self, customer_kw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def aggregate(self, customer_kw: np.ndarray, transformer_kw: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Transformer, feeder and system load from customer loads (n_customers, T): the
-        incidence products in one compiled loop each, in scipy's order (bit for bit)."""
-        transformer_kw = _incidence_product(self.customer_to_transformer, customer_kw)
+        incidence products in one compiled loop each, in scipy's order (bit for bit).
+        `transformer_kw`: the first product already made (simulation/totals.py, the day's
+        totals), taken over as the result's."""
+        if transformer_kw is None:
+            transformer_kw = _incidence_product(self.customer_to_transformer, customer_kw)
         feeder_kw = _incidence_product(self.transformer_to_feeder, transformer_kw)
         return transformer_kw, feeder_kw, feeder_kw.sum(axis=0)
 

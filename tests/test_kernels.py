@@ -28,6 +28,11 @@ def test_day_totals_are_numpys_bit_for_bit(T):
     assert np.array_equal(totals.import_kw, np.maximum(kw, 0.0).sum(axis=1))
     assert np.array_equal(totals.export_kw, np.maximum(-kw, 0.0).sum(axis=1))
     assert totals.peak_kw is not peak and totals.matches(kw) and not totals.matches(kw.copy())
+    parent = np.random.default_rng(2).integers(0, 40, len(kw))
+    by_transformer = NetTotals.of(kw, 2500, peak, parent, 41)  # the last one without rows
+    assert np.array_equal(by_transformer.transformer_kw, _incidence(parent, 41) @ kw)
+    assert np.array_equal(by_transformer.import_kw, totals.import_kw)
+    assert totals.transformer_kw is None
 
 
 @pytest.mark.parametrize("T", [5, 24, 100, 300])
