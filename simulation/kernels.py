@@ -87,6 +87,30 @@ def gross_day_threads(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.nda
 
 
 @numba.njit(cache=True, nogil=True)
+def day_levels(level: np.ndarray, draws: np.ndarray, phi: float, innovation: float,
+               day_sigma: np.ndarray, sigma: np.ndarray, log_factor: np.ndarray) -> None:
+    """The day level's AR(1) step in place, level = phi level + innovation draws, and the
+    log of the day's noise factor, day_sigma level - (day_sigma^2 + sigma^2) / 2, into
+    `log_factor`: NumPy's element-wise expressions of `LoadEngine.gross_kw`, bit for bit."""
+    for c in range(len(level)):
+        x = phi * level[c] + innovation * draws[c]
+        level[c] = x
+        d, s = day_sigma[c], sigma[c]
+        log_factor[c] = d * x - 0.5 * (d * d + s * s)
+
+
+@numba.njit(cache=True, nogil=True)
+def day_scales(annual_kwh: np.ndarray, load_scale: np.ndarray, factor: np.ndarray,
+               weather_factor: float, connected_kw: np.ndarray, amplitude: np.ndarray,
+               cap: np.ndarray) -> None:
+    """amplitude = annual kWh x load scale x factor x weather factor and cap = connected kW x
+    load scale, in that order (NumPy's products of `LoadEngine.gross_kw`, bit for bit)."""
+    for c in range(len(amplitude)):
+        amplitude[c] = ((annual_kwh[c] * load_scale[c]) * factor[c]) * weather_factor
+        cap[c] = connected_kw[c] * load_scale[c]
+
+
+@numba.njit(cache=True, nogil=True)
 def standard_normals(rng: np.random.Generator, out: np.ndarray) -> None:
     """Fill `out` (C-contiguous) in order with `rng.standard_normal()`: numba's port of
     NumPy's ziggurat on the generator's own bit generator, so the numbers and the generator's

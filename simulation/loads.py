@@ -20,6 +20,8 @@ import numpy as np
 
 from gridvalue.simulation import solar
 from gridvalue.simulation.kernels import (
+    day_levels,
+    day_scales,
     gross_day,
     gross_day_table,
     gross_day_threads,
@@ -188,15 +190,16 @@ class LoadEngine:
         if day + 1 < len(self.weather.dates):  # tomorrow's draws while the day runs
             self.noise_draws.ahead(key)
         phi = self.day_persistence
-        level = phi * level + np.sqrt(1.0 - phi**2) * level_draws
-        last = last.copy()
+        level, last = level.copy(), last.copy()  # the day's state: the kernels write in place
         sigma = customers["interval_sigma"]
-        day_sigma = customers["day_sigma"]
-        scale = customers["annual_kwh"] * customers["load_scale"]
-        scale *= np.exp(day_sigma * level - 0.5 * (day_sigma**2 + sigma**2))
-        scale *= self.weather_factor[day]
+        factor = np.empty(n)
+        day_levels(level, level_draws, phi, np.sqrt(1.0 - phi**2), customers["day_sigma"],
+                   sigma, factor)
+        np.exp(factor, out=factor)  # NumPy's exp (not the kernels' libm): the numbers as before
         # the connected load caps the draw; efficient kit (load_scale < 1) lowers it in step
-        cap = customers["connected_kw"] * customers["load_scale"]
+        scale, cap = np.empty(n), np.empty(n)
+        day_scales(customers["annual_kwh"], customers["load_scale"], factor,
+                   float(self.weather_factor[day]), customers["connected_kw"], scale, cap)
         x = np.empty((n, T)) if out is None else out
         shape = np.ascontiguousarray(self._weather_shapes[:, day, :])
         if table:
