@@ -22,13 +22,13 @@ from gridvalue.simulation import solar
 from gridvalue.simulation.kernels import (
     day_levels,
     day_scales,
-    gross_day,
     gross_day_table,
     gross_day_threads,
     kernel_threads,
     normal_table,
     standard_normals,
 )
+from gridvalue.simulation.kernels_exp import gross_day_fast
 from gridvalue.simulation.prefetch import DrawAhead
 from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
@@ -208,7 +208,7 @@ class LoadEngine:
             gross_day_table(z, self._normal_table, last, self.interval_persistence, sigma,
                             scale, shape, customers["profile_class"], cap, x)
         else:
-            kernel = gross_day_threads if kernel_threads() > 1 else gross_day
+            kernel = gross_day_threads if kernel_threads() > 1 else gross_day_fast
             kernel(z, last, self.interval_persistence, sigma, scale, shape,
                    customers["profile_class"], cap, x)
         self._state = (last, level)
