@@ -378,19 +378,35 @@ def _neg(v: float) -> float:
     return -v if v < 0.0 else 0.0
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _above(v: float, top: float) -> float:
+    return v if v > top else top
+
+
 @numba.njit(cache=True, nogil=True)
-def _row_imports_exports(row: np.ndarray) -> tuple[float, float]:
-    """`_block` of max(row, 0) and of max(-row, 0) for 8 <= len(row) <= 128, fused: the same
-    eight accumulators each, the same additions in the same order, no temporary rows."""
+def _row_totals(row: np.ndarray, top: float) -> tuple[float, float, float]:
+    """For 8 <= len(row) <= 128: the running peak from `top` (`if v > top: top = v` over the
+    row), and `_block` of max(row, 0) and of max(-row, 0), fused: the same eight accumulators
+    each, the same additions in the same order, no temporary rows. The peak is taken in
+    eight lanes, which gives the serial loop's bits whenever it is not zero (equal non-zero
+    doubles have equal bits; NaN is never taken, as in the loop); a zero peak, where the
+    loop's order decides between -0.0 and +0.0, is taken again serially."""
     T = len(row)
-    p0, p1, p2, p3 = _pos(row[0]), _pos(row[1]), _pos(row[2]), _pos(row[3])
-    p4, p5, p6, p7 = _pos(row[4]), _pos(row[5]), _pos(row[6]), _pos(row[7])
-    q0, q1, q2, q3 = _neg(row[0]), _neg(row[1]), _neg(row[2]), _neg(row[3])
-    q4, q5, q6, q7 = _neg(row[4]), _neg(row[5]), _neg(row[6]), _neg(row[7])
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = top
+    p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
+    q0 = q1 = q2 = q3 = q4 = q5 = q6 = q7 = 0.0
     body = T - T % 8
-    for j in range(8, body, 8):
+    for j in range(0, body, 8):
         v0, v1, v2, v3 = row[j], row[j + 1], row[j + 2], row[j + 3]
         v4, v5, v6, v7 = row[j + 4], row[j + 5], row[j + 6], row[j + 7]
+        m0, m1, m2, m3 = _above(v0, m0), _above(v1, m1), _above(v2, m2), _above(v3, m3)
+        m4, m5, m6, m7 = _above(v4, m4), _above(v5, m5), _above(v6, m6), _above(v7, m7)
+        if j == 0:  # _block starts its accumulators at the first eight values
+            p0, p1, p2, p3 = _pos(v0), _pos(v1), _pos(v2), _pos(v3)
+            p4, p5, p6, p7 = _pos(v4), _pos(v5), _pos(v6), _pos(v7)
+            q0, q1, q2, q3 = _neg(v0), _neg(v1), _neg(v2), _neg(v3)
+            q4, q5, q6, q7 = _neg(v4), _neg(v5), _neg(v6), _neg(v7)
+            continue
         p0 += _pos(v0)
         p1 += _pos(v1)
         p2 += _pos(v2)
@@ -409,10 +425,17 @@ def _row_imports_exports(row: np.ndarray) -> tuple[float, float]:
         q7 += _neg(v7)
     imports = ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
     exports = ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7))
+    peak = _above(m7, _above(m6, _above(m5, _above(m4, _above(m3, _above(m2, _above(m1, m0)))))))
     for t in range(body, T):
-        imports += _pos(row[t])
-        exports += _neg(row[t])
-    return imports, exports
+        v = row[t]
+        peak = _above(v, peak)
+        imports += _pos(v)
+        exports += _neg(v)
+    if peak == 0.0:
+        peak = top
+        for t in range(T):
+            peak = _above(row[t], peak)
+    return peak, imports, exports
 
 
 @numba.njit(cache=True, nogil=True)
@@ -435,15 +458,13 @@ def day_totals(kw: np.ndarray, n_households: int, peak_kw: np.ndarray, household
         parent_kw[:] = 0.0
     for c in range(n):
         row = kw[c]
-        top = peak_kw[c]
-        for t in range(T):
-            v = row[t]
-            if v > top:
-                top = v
-        peak_kw[c] = top
         if fused:
-            import_kw[c], export_kw[c] = _row_imports_exports(row)
+            peak_kw[c], import_kw[c], export_kw[c] = _row_totals(row, peak_kw[c])
         else:
+            top = peak_kw[c]
+            for t in range(T):
+                top = _above(row[t], top)
+            peak_kw[c] = top
             for t in range(T):
                 pos[t], neg[t] = _pos(row[t]), _neg(row[t])
             import_kw[c] = _pairwise(pos, 0, T, 0.0)
