@@ -383,22 +383,23 @@ def _above(v: float, top: float) -> float:
     return v if v > top else top
 
 
-@numba.njit(cache=True, nogil=True)
-def _row_totals(row: np.ndarray, top: float) -> tuple[float, float, float]:
-    """For 8 <= len(row) <= 128: the running peak from `top` (`if v > top: top = v` over the
-    row), and `_block` of max(row, 0) and of max(-row, 0), fused: the same eight accumulators
-    each, the same additions in the same order, no temporary rows. The peak is taken in
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_totals(kw: np.ndarray, c: int, top: float) -> tuple[float, float, float]:
+    """For row c of kw (n, T), 8 <= T <= 128, indexed (not a view): the running peak from
+    `top` (`if v > top: top = v` over the row), and `_block` of max(row, 0) and of
+    max(-row, 0), fused: the same eight accumulators each, the same additions in the same
+    order, no temporary rows. The peak is taken in
     eight lanes, which gives the serial loop's bits whenever it is not zero (equal non-zero
     doubles have equal bits; NaN is never taken, as in the loop); a zero peak, where the
     loop's order decides between -0.0 and +0.0, is taken again serially."""
-    T = len(row)
+    T = kw.shape[1]
     m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = top
     p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
     q0 = q1 = q2 = q3 = q4 = q5 = q6 = q7 = 0.0
     body = T - T % 8
     for j in range(0, body, 8):
-        v0, v1, v2, v3 = row[j], row[j + 1], row[j + 2], row[j + 3]
-        v4, v5, v6, v7 = row[j + 4], row[j + 5], row[j + 6], row[j + 7]
+        v0, v1, v2, v3 = kw[c, j], kw[c, j + 1], kw[c, j + 2], kw[c, j + 3]
+        v4, v5, v6, v7 = kw[c, j + 4], kw[c, j + 5], kw[c, j + 6], kw[c, j + 7]
         m0, m1, m2, m3 = _above(v0, m0), _above(v1, m1), _above(v2, m2), _above(v3, m3)
         m4, m5, m6, m7 = _above(v4, m4), _above(v5, m5), _above(v6, m6), _above(v7, m7)
         if j == 0:  # _block starts its accumulators at the first eight values
@@ -427,14 +428,14 @@ def _row_totals(row: np.ndarray, top: float) -> tuple[float, float, float]:
     exports = ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7))
     peak = _above(m7, _above(m6, _above(m5, _above(m4, _above(m3, _above(m2, _above(m1, m0)))))))
     for t in range(body, T):
-        v = row[t]
+        v = kw[c, t]
         peak = _above(v, peak)
         imports += _pos(v)
         exports += _neg(v)
     if peak == 0.0:
         peak = top
         for t in range(T):
-            peak = _above(row[t], peak)
+            peak = _above(kw[c, t], peak)
     return peak, imports, exports
 
 
@@ -456,26 +457,25 @@ def day_totals(kw: np.ndarray, n_households: int, peak_kw: np.ndarray, household
     by_parent = len(parent) > 0
     if by_parent:
         parent_kw[:] = 0.0
-    for c in range(n):
-        row = kw[c]
+    for c in range(n):  # rows indexed, not sliced (a view: two atomic reference counts)
         if fused:
-            peak_kw[c], import_kw[c], export_kw[c] = _row_totals(row, peak_kw[c])
+            peak_kw[c], import_kw[c], export_kw[c] = _row_totals(kw, c, peak_kw[c])
         else:
             top = peak_kw[c]
             for t in range(T):
-                top = _above(row[t], top)
+                top = _above(kw[c, t], top)
             peak_kw[c] = top
             for t in range(T):
-                pos[t], neg[t] = _pos(row[t]), _neg(row[t])
+                pos[t], neg[t] = _pos(kw[c, t]), _neg(kw[c, t])
             import_kw[c] = _pairwise(pos, 0, T, 0.0)
             export_kw[c] = _pairwise(neg, 0, T, 0.0)
         if c < n_households:
             for t in range(T):
-                household_kw[t] += row[t]
+                household_kw[t] += kw[c, t]
         if by_parent:
-            target = parent_kw[parent[c]]
+            p = parent[c]
             for t in range(T):
-                target[t] += 1.0 * row[t]
+                parent_kw[p, t] += 1.0 * kw[c, t]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -517,16 +517,16 @@ def history_day(kw: np.ndarray, shape: np.ndarray, klass: np.ndarray, operating:
     for c in range(n):
         k = klass[c]
         base, slope, waste_c, level_c = waste_base[c], waste_slope[c], waste_kw[c], level[c]
-        row = kw[c]
-        for t in range(T):
+        for t in range(T):  # the row indexed, not sliced (a view: two atomic reference counts)
             waste = np.float32(base + slope * operating[k, t])
             factor = shape[k, t] * shaped_kw[c, t] + (waste_c * waste + block_kw[c, t]) * mean[k]
-            row[t] = (row[t] * factor) * level_c
-            column_kw[t] += row[t]
-        energy_kwh[c] = _pairwise(row, 0, T, np.float32(0.0)) * dt
+            v = (kw[c, t] * factor) * level_c
+            kw[c, t] = v
+            column_kw[t] += v
+        energy_kwh[c] = _row_sum(kw, c, np.float32(0.0)) * dt
         if metered:
             for t in range(T):
-                profile_sum[c, t] += row[t]
+                profile_sum[c, t] += kw[c, t]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -576,57 +576,60 @@ def _max(a: float, b: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _einsum_dot(a: np.ndarray, b: np.ndarray) -> float:
-    """np.einsum("i,i->", a, b) of two contiguous float64 rows, in NumPy's order (above)."""
-    n = a.shape[0]
+def _einsum_dot(a: np.ndarray, i: int, b: np.ndarray, j: int) -> float:
+    """np.einsum("i,i->", a[i], b[j]) of rows of two C-contiguous float64 (., T) arrays, in
+    NumPy's order (above). Rows are indexed, not sliced: a row view costs two atomic
+    reference counts, which stall the loop (about half of these kernels' time at T = 24)."""
+    n = a.shape[1]
     v0, v1 = 0.0, 0.0
-    i = 0
-    while n - i >= 8:
-        v0 = a[i + 6] * b[i + 6] + v0
-        v1 = a[i + 7] * b[i + 7] + v1
-        v0 = a[i + 4] * b[i + 4] + v0
-        v1 = a[i + 5] * b[i + 5] + v1
-        v0 = a[i + 2] * b[i + 2] + v0
-        v1 = a[i + 3] * b[i + 3] + v1
-        v0 = a[i] * b[i] + v0
-        v1 = a[i + 1] * b[i + 1] + v1
-        i += 8
-    while i < n:  # the tail, two lanes at a time, the missing lane zero-filled
-        v0 = a[i] * b[i] + v0
-        v1 = (a[i + 1] * b[i + 1] if i + 1 < n else 0.0) + v1
-        i += 2
+    t = 0
+    while n - t >= 8:
+        v0 = a[i, t + 6] * b[j, t + 6] + v0
+        v1 = a[i, t + 7] * b[j, t + 7] + v1
+        v0 = a[i, t + 4] * b[j, t + 4] + v0
+        v1 = a[i, t + 5] * b[j, t + 5] + v1
+        v0 = a[i, t + 2] * b[j, t + 2] + v0
+        v1 = a[i, t + 3] * b[j, t + 3] + v1
+        v0 = a[i, t] * b[j, t] + v0
+        v1 = a[i, t + 1] * b[j, t + 1] + v1
+        t += 8
+    while t < n:  # the tail, two lanes at a time, the missing lane zero-filled
+        v0 = a[i, t] * b[j, t] + v0
+        v1 = (a[i, t + 1] * b[j, t + 1] if t + 1 < n else 0.0) + v1
+        t += 2
     return 0.0 + (v0 + v1)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _row_sum(a: np.ndarray) -> float:
-    """a.sum() of a contiguous float64 row, NumPy's pairwise order (`_block`, inlined for
-    rows of up to 128 values, `_pairwise` above)."""
-    n = a.shape[0]
+def _row_sum(a: np.ndarray, i: int, zero=0.0):
+    """a[i].sum() of a row of a C-contiguous (., n) array, NumPy's pairwise order (`_block`,
+    inlined for rows of up to 128 values, `_pairwise` above), the row indexed; `zero` as
+    `_block`'s (np.float32(0) for float32 sums)."""
+    n = a.shape[1]
     if n > 128:
-        return _pairwise(a, 0, n, 0.0)
+        return _pairwise(a[i], 0, n, zero)
     if n < 8:
-        res = 0.0
-        for i in range(n):
-            res += a[i]
+        res = zero
+        for t in range(n):
+            res += a[i, t]
         return res
-    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
-    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
-    i = 8
-    while i < n - n % 8:
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
-        i += 8
+    r0, r1, r2, r3 = a[i, 0], a[i, 1], a[i, 2], a[i, 3]
+    r4, r5, r6, r7 = a[i, 4], a[i, 5], a[i, 6], a[i, 7]
+    t = 8
+    while t < n - n % 8:
+        r0 += a[i, t]
+        r1 += a[i, t + 1]
+        r2 += a[i, t + 2]
+        r3 += a[i, t + 3]
+        r4 += a[i, t + 4]
+        r5 += a[i, t + 5]
+        r6 += a[i, t + 6]
+        r7 += a[i, t + 7]
+        t += 8
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[i]
-        i += 1
+    while t < n:
+        res += a[i, t]
+        t += 1
     return res
 
 
@@ -642,37 +645,41 @@ def relative_prices(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy:
     prices in `relative` (k, T). Returns the number of such dense rows."""
     k, T = price.shape
     L = levels.shape[1]
-    q, level_price = np.empty(T), np.empty(L)
+    q, level_price = np.empty((1, T)), np.empty(L)
     dense = 0
     for c in range(k):
-        src, p = kw[rows[c]], price[c]
-        count = 0
+        r = rows[c]
         for t in range(T):
-            q[t] = _max(src[t], 0.0)
-            if count <= L:  # equal prices give equal relative prices
-                v = p[t]
-                j = 0
-                while j < count and level_price[j] != v:
-                    j += 1
-                if j == count:
-                    if count < L:
-                        level_price[j] = v
-                    count += 1
-                if count <= L:
-                    index[c, t] = j
-        e = _row_sum(q)
+            q[0, t] = _max(kw[r, t], 0.0)
+        e = _row_sum(q, 0)
         energy[c] = e
-        mean = _einsum_dot(q, p) / (e if e > 0 else 1.0)
+        mean = _einsum_dot(q, 0, price, c) / (e if e > 0 else 1.0)
         if not mean > 0:
             mean = 1.0
+        count, last = 0, -1  # the row's distinct prices so far; the level matched last
+        for t in range(T):
+            v = price[c, t]
+            if last >= 0 and level_price[last] == v:  # prices come in runs: try it first
+                index[c, t] = last
+                continue
+            j = 0
+            while j < count and level_price[j] != v:  # distinct (NaN matches none): one match
+                j += 1
+            if j == count:
+                if count == L:
+                    count = L + 1
+                    break
+                level_price[j] = v
+                count += 1
+            index[c, t] = j
+            last = j
         if count > L:
             dense += 1
             index[c, 0] = -1
             for j in range(L):
                 levels[c, j] = 1.0
-            out = relative[c]
             for t in range(T):
-                out[t] = _max(p[t] / mean, 1e-12)
+                relative[c, t] = _max(price[c, t] / mean, 1e-12)
         else:
             for j in range(count):
                 levels[c, j] = _max(level_price[j] / mean, 1e-12)
@@ -692,31 +699,33 @@ def shift_respond(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy: n
     then each row's price `ratio` for the daily term: max(einsum(load, price) / energy,
     1e-12) / flat price (1 where the flat price is not positive), as NumPy computes them."""
     k, T = price.shape
-    q, row, pos = np.empty(T), np.empty(T), np.empty(T)
+    q, row, pos = np.empty(T), np.empty((1, T)), np.empty((1, T))
     for c in range(k):
-        out, e = kw[rows[c]], energy[c]
+        r, e = rows[c], energy[c]
         if index[c, 0] < 0:
-            w = weights[c]
             for t in range(T):
-                q[t] = _max(out[t], 0.0)
-                row[t] = w[t] * q[t]
+                x = _max(kw[r, t], 0.0)
+                q[t] = x
+                row[0, t] = weights[c, t] * x
         else:
-            w, at = levels[c], index[c]
             for t in range(T):
-                q[t] = _max(out[t], 0.0)
-                row[t] = w[at[t]] * q[t]
-        total = _row_sum(row)
+                x = _max(kw[r, t], 0.0)
+                q[t] = x
+                row[0, t] = levels[c, index[c, t]] * x
+        total = _row_sum(row, 0)
         scale = e / (total if total > 0 else 1.0)
         for t in range(T):
-            row[t] = row[t] * scale - q[t]
-            pos[t] = _max(row[t], 0.0)
-        moved = _row_sum(pos)
+            x = row[0, t] * scale - q[t]
+            row[0, t] = x
+            pos[0, t] = _max(x, 0.0)
+        moved = _row_sum(pos, 0)
         cap = flexibility_share[c] * e
         limit = cap / moved if moved > cap else 1.0
         for t in range(T):
-            row[t] = row[t] * limit + q[t]
-            out[t] = row[t]
-        new_mean = _einsum_dot(row, price[c]) / (e if e > 0 else 1.0)
+            x = row[0, t] * limit + q[t]
+            row[0, t] = x
+            kw[r, t] = x
+        new_mean = _einsum_dot(row, 0, price, c) / (e if e > 0 else 1.0)
         f = flat_price[c]
         ratio[c] = _max(new_mean, 1e-12) / f if f > 0 else 1.0
 
@@ -726,16 +735,17 @@ def row_sums(kw: np.ndarray, out: np.ndarray) -> None:
     """out[c] = kw[c].sum() for a C-contiguous (n, T) float64 array, bit for bit
     `kw.sum(axis=1)` (each row in NumPy's pairwise order)."""
     for c in range(kw.shape[0]):
-        out[c] = _row_sum(kw[c])
+        out[c] = _row_sum(kw, c)
 
 
 @numba.njit(cache=True, nogil=True)
 def scale_rows(kw: np.ndarray, rows: np.ndarray, factor: np.ndarray) -> None:
     """kw[rows[c]] *= factor[c], in place."""
+    T = kw.shape[1]
     for c in range(len(rows)):
-        out, f = kw[rows[c]], factor[c]
-        for t in range(out.shape[0]):
-            out[t] *= f
+        r, f = rows[c], factor[c]
+        for t in range(T):
+            kw[r, t] *= f
 
 
 @numba.njit(cache=True, nogil=True)
@@ -746,9 +756,9 @@ def package_prices(flat_price: np.ndarray, rows: np.ndarray, package: np.ndarray
     T = multipliers.shape[2]
     for c in range(len(rows)):
         r = rows[c]
-        f, m = flat_price[r], multipliers[package[r], klass[r]]
+        f, p, k = flat_price[r], package[r], klass[r]
         for t in range(T):
-            out[c, t] = f * m[t]
+            out[c, t] = f * multipliers[p, k, t]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -756,12 +766,12 @@ def import_costs(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, out: np.nd
     """out[c] = einsum(max(kw[rows[c]], 0), price[c]) (currency x h / kWh; x the interval's
     hours for the bill's energy cost), as NumPy computes it."""
     T = price.shape[1]
-    q = np.empty(T)
+    q = np.empty((1, T))
     for c in range(len(rows)):
-        src = kw[rows[c]]
+        r = rows[c]
         for t in range(T):
-            q[t] = _max(src[t], 0.0)
-        out[c] = _einsum_dot(q, price[c])
+            q[0, t] = _max(kw[r, t], 0.0)
+        out[c] = _einsum_dot(q, 0, price, c)
 
 
 @numba.njit(cache=True, nogil=True)

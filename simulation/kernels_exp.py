@@ -79,11 +79,11 @@ def gross_day_fast(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarra
                     arg = x[j] * s[j]
                     if exp_core(arg)[1]:
                         et[j] = exp_libm(arg)
-        for j in range(m):
+        for j in range(m):  # rows indexed, not sliced (a view: two atomic reference counts)
             c = c0 + j
-            a, limit, row, oc = amplitude[c], cap[c], shape[klass[c]], out[c]
+            a, limit, k = amplitude[c], cap[c], klass[c]
             for t in range(T):
-                value = e[t, j] * row[t] * a
-                oc[t] = value if value < limit else limit
+                value = e[t, j] * shape[k, t] * a
+                out[c, t] = value if value < limit else limit
         for j in range(m):
             last[c0 + j] = x[j]

@@ -3,12 +3,13 @@
 `DrawAhead` wraps a generator that nothing else draws from and a function `draw(rng, key)`
 (NumPy fills its arrays with the GIL released). `take(key)` returns what `draw` would return
 now; `ahead(key)` starts the next `take`'s draw on the module's single worker thread, so the
-caller's other work overlaps it. The generator's numbers and their order are exactly those of
-calling `draw` in turn: `take` always waits for the pending draw, uses it when its key (the
-draw's sizes) is the same, and otherwise rewinds the generator to where the pending draw
-began and draws its own. Pickling or copying resolves the pending draw and carries its
-arrays (threads and futures are not picklable). Off (`GRIDVALUE_PREFETCH=0`): `ahead` does
-nothing and every `take` draws in the caller's thread.
+caller's other work overlaps it (`shared_rows` lends the same thread to row-by-row passes).
+The generator's numbers and their order are exactly those of calling `draw` in turn: `take`
+always waits for the pending draw, uses it when its key (the draw's sizes) is the same, and
+otherwise rewinds the generator to where the pending draw began and draws its own. Pickling
+or copying resolves the pending draw and carries its arrays (threads and futures are not
+picklable). Off (`GRIDVALUE_PREFETCH=0`): `ahead` does nothing, every `take` draws in the
+caller's thread and `shared_rows` runs its pass there.
 """
 
 import os
@@ -19,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 
 PREFETCH_ENV = "GRIDVALUE_PREFETCH"  # 0 (or false, no, off): no background draws
+SHARED_MIN_ROWS = 20_000  # rows from which `shared_rows` lends the pass to the worker too
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -57,6 +59,35 @@ def _forget_worker() -> None:
 
 
 os.register_at_fork(before=_drain, after_in_child=_forget_worker)
+
+
+def shared_rows(part: Callable[[slice], None], n: int, chunks: int = 8) -> None:
+    """`part(slice(0, n))` in `chunks` slices taken in turn by the caller and, beside it, the
+    worker thread, when n >= SHARED_MIN_ROWS and prefetching is on: for row-by-row compiled
+    passes (nogil) whose rows are computed alone, so the results are the same whoever takes
+    which slice. The worker joins once it is free of queued draws; the caller never waits for a
+    slice the worker has not started."""
+    if n < SHARED_MIN_ROWS or not prefetch_enabled():
+        part(slice(0, n))
+        return
+    bounds = np.linspace(0, n, chunks + 1).astype(int)
+    taken = iter(range(chunks))
+    lock = threading.Lock()
+
+    def take_all() -> None:
+        while True:
+            with lock:
+                i = next(taken, None)
+            if i is None:
+                return
+            part(slice(bounds[i], bounds[i + 1]))
+
+    future = _worker().submit(take_all)
+    try:
+        take_all()
+    finally:
+        if not future.cancel():
+            future.result()
 
 
 class DrawAhead:

@@ -19,6 +19,7 @@ import numpy as np
 
 from gridvalue.simulation import kernels
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
+from gridvalue.simulation.prefetch import shared_rows
 from gridvalue.simulation.prices import DayPrices
 
 
@@ -32,26 +33,37 @@ def respond(customer_kw: np.ndarray, rows: np.ndarray, price_per_kwh: np.ndarray
     Three compiled passes (simulation/kernels.py `relative_prices`, `shift_respond`,
     `scale_rows`) around NumPy's `np.power`, bit for bit the NumPy expressions: the
     substitution weights (p_t / p̄)^σ are computed on each row's distinct relative prices
-    only (two a day on TOU) where a row has at most `kernels.LEVELS` of them."""
+    only (two a day on TOU) where a row has at most `kernels.LEVELS` of them. Each row is
+    computed alone, so many rows are shared with the worker thread, the same bits."""
     k, T = price_per_kwh.shape
     price = np.ascontiguousarray(price_per_kwh, dtype=float)
-    energy, ratio = np.empty(k), np.empty(k)
-    levels, relative = np.empty((k, kernels.LEVELS)), np.empty((k, T))
-    index = np.empty((k, T), dtype=np.int8)
-    dense = kernels.relative_prices(customer_kw, rows, price, energy, levels, index, relative)
+    rows = np.ascontiguousarray(rows)
     exponent = np.asarray(substitution, dtype=float)[:, None]
-    if dense == k:
-        np.power(relative, exponent, out=relative)
-    else:
-        np.power(levels, exponent, out=levels)
-        if dense:
-            on = np.flatnonzero(index[:, 0] < 0)
-            relative[on] = np.power(relative[on], exponent[on])
-    kernels.shift_respond(customer_kw, rows, price, energy, levels, index, relative,
-                          np.asarray(flexibility_share, dtype=float),
-                          np.asarray(flat_price_per_kwh, dtype=float), ratio)
-    factor = np.power(ratio, daily)
-    kernels.scale_rows(customer_kw, rows, factor)
+    flexibility = np.asarray(flexibility_share, dtype=float)
+    flat = np.asarray(flat_price_per_kwh, dtype=float)
+    daily = np.broadcast_to(np.asarray(daily, dtype=float), (k,))
+    factor = np.empty(k)
+
+    def part(s: slice) -> None:
+        m = len(range(k)[s])
+        energy, ratio = np.empty(m), np.empty(m)
+        levels, relative = np.empty((m, kernels.LEVELS)), np.empty((m, T))
+        index = np.empty((m, T), dtype=np.int8)
+        dense = kernels.relative_prices(customer_kw, rows[s], price[s], energy, levels, index,
+                                        relative)
+        if dense == m:
+            np.power(relative, exponent[s], out=relative)
+        else:
+            np.power(levels, exponent[s], out=levels)
+            if dense:
+                on = np.flatnonzero(index[:, 0] < 0)
+                relative[on] = np.power(relative[on], exponent[s][on])
+        kernels.shift_respond(customer_kw, rows[s], price[s], energy, levels, index, relative,
+                              flexibility[s], flat[s], ratio)
+        np.power(ratio, daily[s], out=factor[s])
+        kernels.scale_rows(customer_kw, rows[s], factor[s])
+
+    shared_rows(part, k)
     return factor
 
 

@@ -21,6 +21,7 @@ before, so flat scenarios give the same numbers to the last bit.
 import numpy as np
 
 from gridvalue.simulation import kernels
+from gridvalue.simulation.prefetch import shared_rows
 from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.services.base import in_segments
 from gridvalue.simulation.vocabulary import TARIFF_KINDS
@@ -167,8 +168,10 @@ class TariffEngine:
         else:
             # flat price x the package's multiplier of the class: one compiled pass
             prices = np.empty((len(rows), self.T))
-            kernels.package_prices(c["price_per_kwh"], rows, packages, c["profile_class"],
-                                   self.multipliers(day, used), prices)
+            flat, klass = c["price_per_kwh"], c["profile_class"]
+            multipliers = self.multipliers(day, used)
+            shared_rows(lambda s: kernels.package_prices(flat, rows[s], packages, klass,
+                                                         multipliers, prices[s]), len(rows))
         self.latest = DayPrices(day, c["price_per_kwh"], rows, prices,
                                 self.params.export_price_per_kwh,
                                 self.wholesale_multipliers(day), self.is_event)
@@ -284,7 +287,9 @@ def bills(customer_kw: np.ndarray, prices: DayPrices, dt: float,
         rows = prices.rows
         # einsum(max(customer_kw[rows], 0), prices) in one compiled pass, bit for bit
         energy_cost = np.empty(len(rows))
-        kernels.import_costs(np.ascontiguousarray(customer_kw, dtype=float), rows,
-                             np.ascontiguousarray(prices.import_price_per_kwh), energy_cost)
+        kw = np.ascontiguousarray(customer_kw, dtype=float)
+        price = np.ascontiguousarray(prices.import_price_per_kwh)
+        shared_rows(lambda s: kernels.import_costs(kw, rows[s], price[s], energy_cost[s]),
+                    len(rows))
         out[rows] = energy_cost * dt - exports_kwh[rows] * export
     return out

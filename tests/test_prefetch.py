@@ -1,14 +1,19 @@
 """The load engine's draws taken ahead on a background thread (simulation/prefetch.py) give
 the arrays of the serial engine, day after day, after a pickle or a copy mid-run, when the
-number of customers changes and in a forked child; the option turns them off."""
+number of customers changes and in a forked child; the option turns them off. Row-by-row
+passes shared with the same thread give the serial results."""
 
 import copy
 import multiprocessing
 import pickle
+import threading
+import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from gridvalue.experiments.runner import model_tables
 from gridvalue.simulation import prefetch
 from gridvalue.simulation.loads import LoadEngine
 from gridvalue.simulation.model import GridValueModel
@@ -107,3 +112,54 @@ def test_the_environment_turns_prefetch_off(monkeypatch, value, enabled):
     assert model.loads.noise_draws.enabled is enabled
     model.step()
     assert (model.loads.noise_draws._pending is not None) is enabled
+
+
+def test_shared_rows_takes_every_slice_once_on_both_threads(monkeypatch):
+    monkeypatch.delenv(prefetch.PREFETCH_ENV, raising=False)
+    monkeypatch.setattr(prefetch, "SHARED_MIN_ROWS", 1)
+    seen, threads = [], set()
+
+    def part(rows: slice) -> None:
+        seen.extend(range(1000)[rows])
+        threads.add(threading.get_ident())
+        time.sleep(0.02)  # the GIL released: the worker takes slices meanwhile
+
+    prefetch.shared_rows(part, 1000)
+    assert sorted(seen) == list(range(1000))
+    assert len(threads) == 2
+    seen.clear()
+    monkeypatch.setenv(prefetch.PREFETCH_ENV, "0")  # off: one call in the caller's thread
+    prefetch.shared_rows(part, 1000)
+    assert seen == list(range(1000))
+
+
+def test_shared_rows_raises_what_a_slice_raises(monkeypatch):
+    monkeypatch.setattr(prefetch, "SHARED_MIN_ROWS", 1)
+
+    def part(rows: slice) -> None:
+        if rows.start == 0:
+            raise ValueError("the first slice")
+
+    with pytest.raises(ValueError, match="the first slice"):
+        prefetch.shared_rows(part, 100)
+
+
+@pytest.mark.parametrize("scenario", ["tou_pricing", "realtime_pricing", "price_packages"])
+def test_rows_shared_with_the_worker_give_the_serial_tables(monkeypatch, scenario):
+    """Every shared pass (the response, the package prices, the bills) on two threads gives
+    the tables of the run without any background thread."""
+    overrides = {"population.households": 150, "population.enterprises": 20,
+                 "population.microgrids": 1, "meta.days": 20}
+
+    def tables() -> dict:
+        model = GridValueModel(scenario, seed=4, overrides=overrides).run()
+        return model_tables(model)
+
+    monkeypatch.setattr(prefetch, "SHARED_MIN_ROWS", 1)
+    monkeypatch.delenv(prefetch.PREFETCH_ENV, raising=False)
+    shared = tables()
+    monkeypatch.setenv(prefetch.PREFETCH_ENV, "0")
+    serial = tables()
+    assert shared.keys() == serial.keys()
+    for name in shared:
+        pd.testing.assert_frame_equal(shared[name], serial[name], check_exact=True)
