@@ -634,31 +634,34 @@ def _row_sum(a: np.ndarray, i: int, zero=0.0):
 
 
 @numba.njit(cache=True, nogil=True)
-def relative_prices(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy: np.ndarray,
+def relative_prices(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: np.ndarray,
+                    klass: np.ndarray, multipliers: np.ndarray, energy: np.ndarray,
                     levels: np.ndarray, index: np.ndarray, relative: np.ndarray) -> int:
     """The first pass of simulation/response.py's demand response of the customers at `rows`
-    (demand `kw[rows]`, prices `price` (k, T)), as NumPy computes it: q = max(kw, 0), the
+    (demand `kw[rows]`, prices flat x multipliers (simulation/prices.py `PriceRows`, taken
+    row by row with `_prices_of`)), as NumPy computes it: q = max(kw, 0), the
     day's `energy` q.sum(), the load-weighted mean price einsum(q, price) / energy and the
     relative prices max(price / mean, 1e-12). A row with at most LEVELS distinct prices gets
     its relative prices in `levels` (k, LEVELS; padded with 1) and each interval's column of
     `levels` in `index` (k, T); a row with more gets index[c, 0] = -1 and its relative
     prices in `relative` (k, T). Returns the number of such dense rows."""
-    k, T = price.shape
+    k, T = len(rows), multipliers.shape[2]
     L = levels.shape[1]
-    q, level_price = np.empty((1, T)), np.empty(L)
+    q, price, level_price = np.empty((1, T)), np.empty((1, T)), np.empty(L)
     dense = 0
     for c in range(k):
         r = rows[c]
+        _prices_of(c, flat, package, klass, multipliers, price)
         for t in range(T):
             q[0, t] = _max(kw[r, t], 0.0)
         e = _row_sum(q, 0)
         energy[c] = e
-        mean = _einsum_dot(q, 0, price, c) / (e if e > 0 else 1.0)
+        mean = _einsum_dot(q, 0, price, 0) / (e if e > 0 else 1.0)
         if not mean > 0:
             mean = 1.0
         count, last = 0, -1  # the row's distinct prices so far; the level matched last
         for t in range(T):
-            v = price[c, t]
+            v = price[0, t]
             if last >= 0 and level_price[last] == v:  # prices come in runs: try it first
                 index[c, t] = last
                 continue
@@ -679,7 +682,7 @@ def relative_prices(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy:
             for j in range(L):
                 levels[c, j] = 1.0
             for t in range(T):
-                relative[c, t] = _max(price[c, t] / mean, 1e-12)
+                relative[c, t] = _max(price[0, t] / mean, 1e-12)
         else:
             for j in range(count):
                 levels[c, j] = _max(level_price[j] / mean, 1e-12)
@@ -689,7 +692,8 @@ def relative_prices(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy:
 
 
 @numba.njit(cache=True, nogil=True)
-def shift_respond(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy: np.ndarray,
+def shift_respond(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: np.ndarray,
+                  klass: np.ndarray, multipliers: np.ndarray, energy: np.ndarray,
                   levels: np.ndarray, index: np.ndarray, weights: np.ndarray,
                   flexibility_share: np.ndarray, flat_price: np.ndarray,
                   ratio: np.ndarray) -> None:
@@ -698,8 +702,8 @@ def shift_respond(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy: n
     (load = w q rescaled to the day's energy, the shift capped at flexibility_share x energy),
     then each row's price `ratio` for the daily term: max(einsum(load, price) / energy,
     1e-12) / flat price (1 where the flat price is not positive), as NumPy computes them."""
-    k, T = price.shape
-    q, row, pos = np.empty(T), np.empty((1, T)), np.empty((1, T))
+    k, T = len(rows), multipliers.shape[2]
+    q, row, pos, price = np.empty(T), np.empty((1, T)), np.empty((1, T)), np.empty((1, T))
     for c in range(k):
         r, e = rows[c], energy[c]
         if index[c, 0] < 0:
@@ -725,7 +729,8 @@ def shift_respond(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, energy: n
             x = row[0, t] * limit + q[t]
             row[0, t] = x
             kw[r, t] = x
-        new_mean = _einsum_dot(row, 0, price, c) / (e if e > 0 else 1.0)
+        _prices_of(c, flat, package, klass, multipliers, price)
+        new_mean = _einsum_dot(row, 0, price, 0) / (e if e > 0 else 1.0)
         f = flat_price[c]
         ratio[c] = _max(new_mean, 1e-12) / f if f > 0 else 1.0
 
@@ -748,30 +753,42 @@ def scale_rows(kw: np.ndarray, rows: np.ndarray, factor: np.ndarray) -> None:
             kw[r, t] *= f
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _prices_of(c: int, flat: np.ndarray, package: np.ndarray, klass: np.ndarray,
+               multipliers: np.ndarray, out: np.ndarray) -> None:
+    """out[0] = flat[c] x multipliers[package[c], klass[c]]: row c's prices per interval
+    (simulation/prices.py `PriceRows`; the tariff engine's product), into a (1, T) buffer."""
+    f, p, k = flat[c], package[c], klass[c]
+    for t in range(multipliers.shape[2]):
+        out[0, t] = f * multipliers[p, k, t]
+
+
 @numba.njit(cache=True, nogil=True)
-def package_prices(flat_price: np.ndarray, rows: np.ndarray, package: np.ndarray,
-                   klass: np.ndarray, multipliers: np.ndarray, out: np.ndarray) -> None:
-    """out[c] = flat_price[r] x multipliers[package[r], klass[r]] for r = rows[c]: the day's
-    price per interval of the customers on packages (simulation/tariffs.py `start_day`)."""
+def factor_prices(flat: np.ndarray, package: np.ndarray, klass: np.ndarray,
+                  multipliers: np.ndarray, out: np.ndarray) -> None:
+    """out[c] = flat[c] x multipliers[package[c], klass[c]]: the (k, T) prices of
+    simulation/prices.py `PriceRows`."""
     T = multipliers.shape[2]
-    for c in range(len(rows)):
-        r = rows[c]
-        f, p, k = flat_price[r], package[r], klass[r]
+    for c in range(len(flat)):
+        f, p, k = flat[c], package[c], klass[c]
         for t in range(T):
             out[c, t] = f * multipliers[p, k, t]
 
 
 @numba.njit(cache=True, nogil=True)
-def import_costs(kw: np.ndarray, rows: np.ndarray, price: np.ndarray, out: np.ndarray) -> None:
+def import_costs(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: np.ndarray,
+                 klass: np.ndarray, multipliers: np.ndarray, out: np.ndarray) -> None:
     """out[c] = einsum(max(kw[rows[c]], 0), price[c]) (currency x h / kWh; x the interval's
-    hours for the bill's energy cost), as NumPy computes it."""
-    T = price.shape[1]
-    q = np.empty((1, T))
+    hours for the bill's energy cost) with price[c] = flat[c] x multipliers[package[c],
+    klass[c]], as NumPy computes it."""
+    T = multipliers.shape[2]
+    q, price = np.empty((1, T)), np.empty((1, T))
     for c in range(len(rows)):
         r = rows[c]
         for t in range(T):
             q[0, t] = _max(kw[r, t], 0.0)
-        out[c] = _einsum_dot(q, 0, price, c)
+        _prices_of(c, flat, package, klass, multipliers, price)
+        out[c] = _einsum_dot(q, 0, price, 0)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -52,17 +52,18 @@ BLOCK = 64  # customers per block: its (T, BLOCK) exponentials, 12 KiB at T = 24
 @numba.njit(cache=True, nogil=True)
 def gross_day_fast(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarray,
                    amplitude: np.ndarray, shape: np.ndarray, klass: np.ndarray,
-                   cap: np.ndarray, out: np.ndarray) -> None:
+                   cap: np.ndarray, out: np.ndarray, lo: int = 0, hi: int = -1) -> None:
     """`gross_day`, the same bits: demand (n, T) into `out` from unit normals `z` (T, n), the
     unit AR(1) from yesterday's `last` (updated in place), min(cap, amplitude x shape[class, t]
-    x exp(sigma x_t))."""
+    x exp(sigma x_t)); for the customers lo to hi (default: all), each computed alone."""
     _prefer_512_bit_vectors()
     T, n = z.shape
+    hi = n if hi < 0 else hi
     innovation = np.sqrt(1.0 - rho * rho)
     x = np.empty(BLOCK)
     e = np.empty((T, BLOCK))
-    for c0 in range(0, n, BLOCK):
-        m = min(BLOCK, n - c0)
+    for c0 in range(lo, hi, BLOCK):
+        m = min(BLOCK, hi - c0)
         s = sigma[c0:c0 + m]  # views indexed from 0: provably in bounds, so LLVM vectorises
         for j in range(m):
             x[j] = last[c0 + j]

@@ -29,7 +29,7 @@ from gridvalue.simulation.kernels import (
     standard_normals,
 )
 from gridvalue.simulation.kernels_exp import gross_day_fast
-from gridvalue.simulation.prefetch import DrawAhead
+from gridvalue.simulation.prefetch import DrawAhead, shared_rows
 from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario
@@ -187,8 +187,6 @@ class LoadEngine:
         table = self._profiles.interval_noise == "table"
         key = (n, T, table)
         z, level_draws = self.noise_draws.take(key)
-        if day + 1 < len(self.weather.dates):  # tomorrow's draws while the day runs
-            self.noise_draws.ahead(key)
         phi = self.day_persistence
         level, last = level.copy(), last.copy()  # the day's state: the kernels write in place
         sigma = customers["interval_sigma"]
@@ -207,10 +205,15 @@ class LoadEngine:
                 self._normal_table = normal_table()
             gross_day_table(z, self._normal_table, last, self.interval_persistence, sigma,
                             scale, shape, customers["profile_class"], cap, x)
-        else:
-            kernel = gross_day_threads if kernel_threads() > 1 else gross_day_fast
-            kernel(z, last, self.interval_persistence, sigma, scale, shape,
-                   customers["profile_class"], cap, x)
+        elif kernel_threads() > 1:
+            gross_day_threads(z, last, self.interval_persistence, sigma, scale, shape,
+                              customers["profile_class"], cap, x)
+        else:  # the customers shared with the worker thread, before it draws tomorrow's
+            klass, rho = customers["profile_class"], self.interval_persistence
+            shared_rows(lambda s: gross_day_fast(z, last, rho, sigma, scale, shape, klass, cap,
+                                                 x, s.start, s.stop), n)
+        if day + 1 < len(self.weather.dates):  # tomorrow's draws while the day runs
+            self.noise_draws.ahead(key)
         self._state = (last, level)
         return x
 

@@ -20,23 +20,22 @@ import numpy as np
 from gridvalue.simulation import kernels
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD
 from gridvalue.simulation.prefetch import shared_rows
-from gridvalue.simulation.prices import DayPrices
+from gridvalue.simulation.prices import DayPrices, PriceRows
 
 
-def respond(customer_kw: np.ndarray, rows: np.ndarray, price_per_kwh: np.ndarray,
+def respond(customer_kw: np.ndarray, rows: np.ndarray, prices: PriceRows,
             flat_price_per_kwh: np.ndarray, substitution: np.ndarray, daily: np.ndarray,
             flexibility_share: np.ndarray) -> np.ndarray:
     """Respond the demand of the customers at `rows` in place (customer_kw (n, T), C order)
-    to their prices (len(rows), T); the other arguments are per row of `rows`. Returns the
-    daily energy factor of each row ((p̄'/flat)^ε: new energy / old energy).
+    to their `prices` (len(rows) rows); the other arguments are per row of `rows`. Returns
+    the daily energy factor of each row ((p̄'/flat)^ε: new energy / old energy).
 
     Three compiled passes (simulation/kernels.py `relative_prices`, `shift_respond`,
     `scale_rows`) around NumPy's `np.power`, bit for bit the NumPy expressions: the
     substitution weights (p_t / p̄)^σ are computed on each row's distinct relative prices
     only (two a day on TOU) where a row has at most `kernels.LEVELS` of them. Each row is
     computed alone, so many rows are shared with the worker thread, the same bits."""
-    k, T = price_per_kwh.shape
-    price = np.ascontiguousarray(price_per_kwh, dtype=float)
+    k, T = len(rows), prices.multipliers.shape[2]
     rows = np.ascontiguousarray(rows)
     exponent = np.asarray(substitution, dtype=float)[:, None]
     flexibility = np.asarray(flexibility_share, dtype=float)
@@ -49,7 +48,8 @@ def respond(customer_kw: np.ndarray, rows: np.ndarray, price_per_kwh: np.ndarray
         energy, ratio = np.empty(m), np.empty(m)
         levels, relative = np.empty((m, kernels.LEVELS)), np.empty((m, T))
         index = np.empty((m, T), dtype=np.int8)
-        dense = kernels.relative_prices(customer_kw, rows[s], price[s], energy, levels, index,
+        price = prices.take(s).parts()
+        dense = kernels.relative_prices(customer_kw, rows[s], *price, energy, levels, index,
                                         relative)
         if dense == m:
             np.power(relative, exponent[s], out=relative)
@@ -58,7 +58,7 @@ def respond(customer_kw: np.ndarray, rows: np.ndarray, price_per_kwh: np.ndarray
             if dense:
                 on = np.flatnonzero(index[:, 0] < 0)
                 relative[on] = np.power(relative[on], exponent[s][on])
-        kernels.shift_respond(customer_kw, rows[s], price[s], energy, levels, index, relative,
+        kernels.shift_respond(customer_kw, rows[s], *price, energy, levels, index, relative,
                               flexibility[s], flat[s], ratio)
         np.power(ratio, daily[s], out=factor[s])
         kernels.scale_rows(customer_kw, rows[s], factor[s])
@@ -73,8 +73,8 @@ def shift_and_scale(load_kw: np.ndarray, price_per_kwh: np.ndarray, flat_price_p
     """Respond (rows, T) demand to (rows, T) prices; returns the new load and the daily
     energy factor of each row ((p̄'/flat)^ε: new energy / old energy)."""
     load = np.array(load_kw, dtype=float, order="C")  # a new array; load_kw is unchanged
-    factor = respond(load, np.arange(len(load)), price_per_kwh, flat_price_per_kwh,
-                     substitution, daily, flexibility_share)
+    factor = respond(load, np.arange(len(load)), PriceRows.of_array(price_per_kwh),
+                     flat_price_per_kwh, substitution, daily, flexibility_share)
     return load, factor
 
 
@@ -116,5 +116,5 @@ class DemandResponse:
         substitution, daily = self.elasticities(rows, prices.is_event)
         if not customer_kw.flags.c_contiguous:
             raise ValueError("the day's demand must be a C-ordered (customers, T) array")
-        respond(customer_kw, rows, prices.import_price_per_kwh,
+        respond(customer_kw, rows, prices.import_prices,
                 prices.flat_price_per_kwh[rows], substitution, daily, flexibility)

@@ -22,7 +22,7 @@ import numpy as np
 
 from gridvalue.simulation import kernels
 from gridvalue.simulation.prefetch import shared_rows
-from gridvalue.simulation.prices import DayPrices
+from gridvalue.simulation.prices import DayPrices, PriceRows
 from gridvalue.simulation.services.base import in_segments
 from gridvalue.simulation.vocabulary import TARIFF_KINDS
 
@@ -73,8 +73,8 @@ class TariffEngine:
         self._day_bills = None  # (net load, prices, totals) once the day is billed
         # the prices last published (before the first day: everyone on flat prices)
         self.latest = DayPrices(-1, c["price_per_kwh"], np.zeros(0, dtype=np.int64),
-                                np.zeros((0, self.T)), self.params.export_price_per_kwh,
-                                np.ones(self.T), False)
+                                PriceRows.of_array(np.zeros((0, self.T))),
+                                self.params.export_price_per_kwh, np.ones(self.T), False)
         self.offered: set[int] = set()  # packages services offer (CPP: events get called)
         # forecast errors and wholesale noise of every day, drawn up front: a day's prices do
         # not depend on which packages were in use on earlier days (common random numbers)
@@ -164,14 +164,10 @@ class TariffEngine:
                 self._cpp_window = self.event_window(int(forecast.argmax()))
         c = self.model.customers
         if len(rows) == 0:
-            prices = np.zeros((0, self.T))
-        else:
-            # flat price x the package's multiplier of the class: one compiled pass
-            prices = np.empty((len(rows), self.T))
-            flat, klass = c["price_per_kwh"], c["profile_class"]
-            multipliers = self.multipliers(day, used)
-            shared_rows(lambda s: kernels.package_prices(flat, rows[s], packages, klass,
-                                                         multipliers, prices[s]), len(rows))
+            prices = PriceRows.of_array(np.zeros((0, self.T)))
+        else:  # flat price x the package's multiplier of the class, as factors
+            prices = PriceRows.of_tariff(c["price_per_kwh"], rows, packages, c["profile_class"],
+                                         self.multipliers(day, used))
         self.latest = DayPrices(day, c["price_per_kwh"], rows, prices,
                                 self.params.export_price_per_kwh,
                                 self.wholesale_multipliers(day), self.is_event)
@@ -288,8 +284,7 @@ def bills(customer_kw: np.ndarray, prices: DayPrices, dt: float,
         # einsum(max(customer_kw[rows], 0), prices) in one compiled pass, bit for bit
         energy_cost = np.empty(len(rows))
         kw = np.ascontiguousarray(customer_kw, dtype=float)
-        price = np.ascontiguousarray(prices.import_price_per_kwh)
-        shared_rows(lambda s: kernels.import_costs(kw, rows[s], price[s], energy_cost[s]),
-                    len(rows))
+        shared_rows(lambda s: kernels.import_costs(kw, rows[s], *prices.import_prices.take(s)
+                                                   .parts(), energy_cost[s]), len(rows))
         out[rows] = energy_cost * dt - exports_kwh[rows] * export
     return out

@@ -7,6 +7,7 @@ import scipy.sparse as sp
 
 from gridvalue.simulation import kernels
 from gridvalue.simulation.network import _incidence, _incidence_product
+from gridvalue.simulation.prices import PriceRows
 from gridvalue.simulation.totals import NetTotals
 
 
@@ -209,6 +210,28 @@ def test_response_on_distinct_prices_is_the_numpy_response_bit_for_bit(T):
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 
+def test_the_response_to_a_tariffs_factors_is_the_response_to_its_prices():
+    """Prices held as flat x multipliers (simulation/prices.py `PriceRows`, as the tariff
+    engine publishes them) give the response to the (k, T) array bit for bit."""
+    from gridvalue.simulation.response import respond
+
+    rng = np.random.default_rng(12)
+    n, T = 1500, 24
+    package, klass = rng.integers(1, 4, n + 200), rng.integers(0, 6, n + 200)  # columns
+    mult = rng.choice([0.6, 1.0, 1.7], (4, 6, T))
+    mult[3] = rng.uniform(0.5, 2.0, (6, T))  # a real-time package: dense rows
+    rows = np.sort(rng.choice(n + 200, n, replace=False))
+    kw = np.abs(_loads(n + 200, T, seed=13)) + 0.01
+    factors = PriceRows.of_tariff(rng.uniform(0.4, 0.8, n + 200), rows, package, klass, mult)
+    args = (rng.uniform(0.4, 0.8, n), rng.uniform(-0.3, 0.0, n), rng.uniform(-0.05, 0.0, n),
+            rng.choice([0.01, 0.5], n))
+    by_factors, by_array = kw.copy(), kw.copy()
+    a = respond(by_factors, rows, factors, *args)
+    b = respond(by_array, rows, PriceRows.of_array(factors.array()), *args)
+    assert np.array_equal(by_factors, by_array) and np.array_equal(a, b)
+    assert not np.array_equal(by_factors, kw)
+
+
 def test_relative_prices_sorts_rows_into_compact_and_dense():
     """A row with at most LEVELS distinct prices gets its levels and each interval's level;
     one with more is dense (index -1) with its relative prices."""
@@ -221,7 +244,8 @@ def test_relative_prices_sorts_rows_into_compact_and_dense():
     rows = np.array([4, 0, 2])
     energy, levels = np.empty(3), np.empty((3, L))
     index, relative = np.zeros((3, T), np.int8), np.zeros((3, T))
-    dense = kernels.relative_prices(kw, rows, price, energy, levels, index, relative)
+    dense = kernels.relative_prices(kw, rows, *PriceRows.of_array(price).parts(), energy,
+                                    levels, index, relative)
     assert dense == 1 and index[1, 0] == -1 and index[0, 0] == 0 and index[2].max() == L - 1
     mean = price.mean(axis=1)  # flat demand: the mean price
     assert np.allclose(levels[0, index[0]], price[0] / mean[0])
@@ -235,23 +259,23 @@ def test_einsum_dot_is_numpys_einsum_bit_for_bit():
     for T in (1, 2, 7, 8, 9, 24, 96, 131):
         a, b = rng.lognormal(0, 1, (500, T)), rng.uniform(0.1, 2, (500, T))
         out = np.empty(500)
-        kernels.import_costs(a, np.arange(500), b, out)
+        kernels.import_costs(a, np.arange(500), *PriceRows.of_array(b).parts(), out)
         assert np.array_equal(out, np.einsum("ij,ij->i", a, b)), T
         assert not np.array_equal(out, (a * b).sum(axis=1)) or T < 3  # another order
 
 
-def test_package_prices_costs_and_the_customer_file_are_numpys():
+def test_tariff_prices_costs_and_the_customer_file_are_numpys():
     rng = np.random.default_rng(8)
     n, T = 700, 24
     flat, kw = rng.uniform(0.3, 0.9, n), _loads(n, T, seed=9)
     package, klass = rng.integers(0, 4, n).astype(np.int8), rng.integers(0, 6, n)
     mult = rng.uniform(0.3, 3, (4, 6, T))
     rows = np.flatnonzero(package != 0)
-    out = np.empty((len(rows), T))
-    kernels.package_prices(flat, rows, package, klass, mult, out)
+    prices = PriceRows.of_tariff(flat, rows, package, klass, mult)
+    out = prices.array()
     assert np.array_equal(out, flat[rows, None] * mult[package[rows], klass[rows]])
     cost = np.empty(len(rows))
-    kernels.import_costs(kw, rows, out, cost)
+    kernels.import_costs(kw, rows, *prices.parts(), cost)  # the factors, not the array
     assert np.array_equal(cost, np.einsum("ij,ij->i", np.maximum(kw[rows], 0.0), out))
     file_kwh = rng.uniform(0, 5, (n, T))
     expected = file_kwh.copy()

@@ -144,9 +144,10 @@ def test_shared_rows_raises_what_a_slice_raises(monkeypatch):
         prefetch.shared_rows(part, 100)
 
 
-@pytest.mark.parametrize("scenario", ["tou_pricing", "realtime_pricing", "price_packages"])
+@pytest.mark.parametrize("scenario", ["baseline", "tou_pricing", "realtime_pricing",
+                                      "price_packages"])
 def test_rows_shared_with_the_worker_give_the_serial_tables(monkeypatch, scenario):
-    """Every shared pass (the response, the package prices, the bills) on two threads gives
+    """Every shared pass (the day's demand, the response, the bills) on two threads gives
     the tables of the run without any background thread."""
     overrides = {"population.households": 150, "population.enterprises": 20,
                  "population.microgrids": 1, "meta.days": 20}
