@@ -36,6 +36,7 @@ import numpy as np
 from gridvalue.simulation.contracts import DEFAULTED
 from gridvalue.simulation.measurement import OptionC
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD, MICROGRID
+from gridvalue.simulation.prefetch import DrawAhead, TwoBuffers
 from gridvalue.simulation.profiles import climate_shapes, load_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.storage import annuity_factor
@@ -305,6 +306,31 @@ def _peak_slot(system_peak: np.ndarray, slot_day: np.ndarray, m: int) -> int:
     return int(tied[np.argmax(slot_day[tied])])  # of equal peaks, the later day goes
 
 
+class _HistoryDraws:
+    """A history day's draws from the platform's stream, in its order: the weather's unit
+    normal, the day levels' n normals and the readings' (n, T) float32 normals, returned as
+    the log of the readings' noise, noise_sd x z + noise_mean (NumPy's float32 roundings),
+    in `TwoBuffers`."""
+
+    def __init__(self, noise_sd: np.ndarray, noise_mean: np.ndarray):
+        self.noise_sd, self.noise_mean = noise_sd, noise_mean
+        self._levels, self._readings = TwoBuffers(), TwoBuffers(np.float32)
+
+    def __call__(self, rng: np.random.Generator, key: tuple[int, int]
+                 ) -> tuple[float, np.ndarray, np.ndarray]:
+        # numba: when simulated; the compiled draws are NumPy's numbers and leave its state
+        from gridvalue.simulation.kernels import standard_normals, standard_normals32
+
+        n, T = key
+        (day_z,), (kw,) = self._levels.next((n,)), self._readings.next((n, T))
+        weather_z = rng.standard_normal()
+        standard_normals(rng, day_z)
+        standard_normals32(rng, kw)
+        kw *= self.noise_sd
+        kw += self.noise_mean
+        return weather_z, day_z, kw
+
+
 def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
                       streams: Streams, windows: "tuple[int, ...]" = ()
                       ) -> "_History | dict[int, _History]":
@@ -346,12 +372,7 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     day_sigma = prof.customer_day_sigma * (1.0 + erratic * rel_hazard)
 
     # numba: when simulated; the compiled draws are NumPy's numbers and leave its state
-    from gridvalue.simulation.kernels import (
-        column_sum32,
-        history_day,
-        standard_normals,
-        standard_normals32,
-    )
+    from gridvalue.simulation.kernels import column_sum32, history_day, standard_normals
 
     rng = streams.fresh("platform:history")
     sd = params.shape_idiosyncrasy_sd
@@ -386,7 +407,8 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     bill_class = np.zeros((shapes.shape[0], BILLING_MONTHS))
     bill_dd = np.zeros(BILLING_MONTHS)
     energy, column = np.empty(n, np.float32), np.empty(T, np.float32)
-    day_z, kw = np.empty(n), np.empty((n, T), np.float32)  # each day's draws, reused
+    # each day's draws, the next day's taken ahead on the worker thread (the same numbers)
+    draws = DrawAhead(rng, _HistoryDraws(noise_sd, noise_mean))
     # shorter histories (windows): meter days D_w, the first m of the long one they keep
     window_days = {w: (end - history_start(meta.start_date, w)).days for w in windows
                    if w != M}
@@ -397,14 +419,12 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     for d in range(D - 1, -1, -1):  # backwards from the start date
         s = shapes[:, d, :].astype(np.float32)
         base, slope, operating = world.waste_parts(s, dd[d])
-        weather = np.exp(prof.weather_day_sigma * rng.standard_normal()
-                         - 0.5 * prof.weather_day_sigma**2)
-        standard_normals(rng, day_z)
+        weather_z, day_z, kw = draws.take((n, T))  # kw: read within the day only
+        if d:
+            draws.ahead((n, T))
+        weather = np.exp(prof.weather_day_sigma * weather_z - 0.5 * prof.weather_day_sigma**2)
         level = np.exp(day_sigma * day_z - 0.5 * day_sigma**2) * weather
-        standard_normals32(rng, kw)  # kw: only read within the day (at_peak copies a column)
-        kw *= noise_sd
-        kw += noise_mean
-        np.exp(kw, out=kw)
+        np.exp(kw, out=kw)  # the readings' lognormal noise (at_peak copies a column of kw)
         m = d - (D - D_meter)
         # kw *= s[klass] x shaped_kw + (waste_kw x waste + block_kw) x the class shape's mean;
         # kw *= level; the day's energy and column sums; profile_sum += kw on metered days

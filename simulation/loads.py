@@ -29,34 +29,12 @@ from gridvalue.simulation.kernels import (
     standard_normals,
 )
 from gridvalue.simulation.kernels_exp import gross_day_fast
-from gridvalue.simulation.prefetch import DrawAhead, shared_rows
+from gridvalue.simulation.prefetch import DrawAhead, TwoBuffers, shared_rows
 from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.scenario import Scenario
 from gridvalue.simulation.tables import Table
 from gridvalue.simulation.weather import Weather, daily_normal, normals_for
-
-
-class TwoBuffers:
-    """Two sets of float64 arrays handed out in turn and kept from call to call, so that a
-    day's arrays stay intact while the next day's are written and no page is allocated anew
-    (at a million customers a fresh (n, 24) array costs about 24 ms a day in page faults).
-    A copy (pickle, deepcopy) starts with none."""
-
-    def __init__(self):
-        self._sets: list[tuple[np.ndarray, ...]] = []
-        self._turn = 0
-
-    def next(self, *shapes: tuple[int, ...]) -> tuple[np.ndarray, ...]:
-        """The next set of arrays of these shapes (contents left from two calls before)."""
-        if not self._sets or [a.shape for a in self._sets[0]] != [tuple(s) for s in shapes]:
-            self._sets = [tuple(np.empty(s) for s in shapes) for _ in range(2)]
-        arrays = self._sets[self._turn]
-        self._turn = 1 - self._turn
-        return arrays
-
-    def __getstate__(self) -> dict:
-        return {"_sets": [], "_turn": 0}
 
 
 class DayDraws:

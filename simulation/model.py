@@ -24,7 +24,7 @@ from gridvalue.simulation.gridflow import GridFlow
 from gridvalue.simulation.grids import load_grid, synthetic_grid
 from gridvalue.simulation.hosting import feeders_of
 from gridvalue.simulation.inflation import nominal_scenario
-from gridvalue.simulation.loads import LoadEngine, TwoBuffers
+from gridvalue.simulation.loads import LoadEngine
 from gridvalue.simulation.market import Market
 from gridvalue.simulation.network import Topology, build_graph, build_topology
 from gridvalue.simulation.population import (
@@ -34,6 +34,7 @@ from gridvalue.simulation.population import (
     draw_households,
     draw_microgrids,
 )
+from gridvalue.simulation.prefetch import TwoBuffers
 from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.profiles import CLASS_INDEX, MICROGRID_CLASS
 from gridvalue.simulation.response import DemandResponse
