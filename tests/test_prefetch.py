@@ -15,6 +15,7 @@ import pytest
 
 from gridvalue.experiments.runner import model_tables
 from gridvalue.simulation import prefetch
+from gridvalue.simulation.dataplatform import clear_history_cache
 from gridvalue.simulation.loads import LoadEngine
 from gridvalue.simulation.model import GridValueModel
 from gridvalue.simulation.rng import Streams
@@ -147,12 +148,13 @@ def test_shared_rows_raises_what_a_slice_raises(monkeypatch):
 @pytest.mark.parametrize("scenario", ["baseline", "tou_pricing", "realtime_pricing",
                                       "price_packages"])
 def test_rows_shared_with_the_worker_give_the_serial_tables(monkeypatch, scenario):
-    """Every shared pass (the day's demand, the response, the bills) on two threads gives
-    the tables of the run without any background thread."""
+    """Every shared pass (the day's demand, the response, the bills) on two threads, and the
+    history's draws taken ahead, give the tables of the run without any background thread."""
     overrides = {"population.households": 150, "population.enterprises": 20,
                  "population.microgrids": 1, "meta.days": 20}
 
     def tables() -> dict:
+        clear_history_cache()  # the platform's history simulated again each time
         model = GridValueModel(scenario, seed=4, overrides=overrides).run()
         return model_tables(model)
 
