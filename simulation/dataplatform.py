@@ -716,9 +716,16 @@ def _erratic_feature(obs: Observations, rows: np.ndarray,
 def _log_ratio(obs: Observations, rows: np.ndarray) -> np.ndarray:
     """Each of `rows`' log daily energy over its class's standard daily energy (rows, days);
     the floor of the standard energy is taken on the (classes, days) table before it is
-    spread over the rows (the same numbers, one pass fewer over the rows)."""
+    spread over the rows (the same numbers, one pass fewer over the rows). The ratios in one
+    compiled pass (kernels.py `class_ratios`: NumPy's numbers), then NumPy's log in place."""
+    from gridvalue.simulation.kernels import class_ratios  # numba: when features are read
+
     standard = np.maximum(obs.class_daily_kwh_per_kwh, 1e-12)
-    return np.log(np.maximum(obs.daily_kwh[rows], 1e-9) / standard[obs.profile_class[rows]])
+    daily = np.ascontiguousarray(obs.daily_kwh)
+    out = np.empty((len(rows), daily.shape[1]))
+    class_ratios(daily, np.ascontiguousarray(rows), obs.profile_class,
+                 daily.dtype.type(1e-9), np.ascontiguousarray(standard, dtype=float), out)
+    return np.log(out, out=out)
 
 
 def _per_row_of_daily_ratio(obs: Observations, rows: np.ndarray,

@@ -530,6 +530,20 @@ def history_day(kw: np.ndarray, shape: np.ndarray, klass: np.ndarray, operating:
 
 
 @numba.njit(cache=True, nogil=True)
+def class_ratios(daily: np.ndarray, rows: np.ndarray, klass: np.ndarray, floor,
+                 standard: np.ndarray, out: np.ndarray) -> None:
+    """out[i, d] = max(daily[r, d], floor) / standard[klass[r], d] for r = rows[i], in float64
+    (`floor` of daily's type; float32 readings widened exactly before the division): NumPy's
+    `np.maximum(daily[rows], floor) / standard[klass[rows]]` without its two (rows, days)
+    temporaries (simulation/dataplatform.py `_log_ratio`)."""
+    for i in range(len(rows)):
+        r = rows[i]
+        k = klass[r]
+        for d in range(daily.shape[1]):
+            out[i, d] = np.float64(_max(daily[r, d], floor)) / standard[k, d]
+
+
+@numba.njit(cache=True, nogil=True)
 def column_sum32(kw: np.ndarray, t: int) -> np.float32:
     """kw[:, t].sum() of a float32 (n, T) array, bit for bit NumPy's (pairwise, strided)."""
     return _pairwise(kw[:, t], 0, kw.shape[0], np.float32(0.0))

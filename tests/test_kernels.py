@@ -353,3 +353,23 @@ def test_float32_normals_of_another_bit_generator_are_numpys():
     kernels.standard_normals32(ours, out)
     assert np.array_equal(out, numpys.standard_normal((5, 7), dtype=np.float32))
     assert ours.bit_generator.state["state"]["pos"] == numpys.bit_generator.state["state"]["pos"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_class_ratios_are_numpys_bit_for_bit(dtype):
+    """The daily ratios of the load features (dataplatform.py `_log_ratio`): the floored
+    readings over the class's standard day, as NumPy widens and divides them."""
+    rng = np.random.default_rng(14)
+    n, days = 3000, 365
+    daily = (rng.lognormal(0, 2, (n, days)) * 10.0 ** rng.uniform(-12, 2, (n, 1))).astype(dtype)
+    daily[::7, ::5] = 0.0
+    daily[3, 4] = np.nan
+    klass = rng.integers(0, 9, n).astype(np.int16)
+    standard = np.maximum(rng.uniform(0, 3, (9, days)), 1e-12)
+    rows = np.sort(rng.choice(n, 2000, replace=False))
+    out = np.empty((len(rows), days))
+    kernels.class_ratios(daily, rows, klass, dtype(1e-9), standard, out)
+    expected = np.maximum(daily[rows], 1e-9) / standard[klass[rows]]
+    assert expected.dtype == np.float64
+    assert np.array_equal(out, expected, equal_nan=True)
+    assert np.isnan(out[rows == 3]).any() == (3 in rows)
