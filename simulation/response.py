@@ -85,11 +85,22 @@ class DemandResponse:
         self.model = model
         self.params = model.scenario.response
         self.flexibility_share = model.type_column("flexibility_share")  # microgrids: 0
+        self._kept: dict[bool, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def elasticities(self, rows: np.ndarray, event_day: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Substitution and daily elasticity of each customer row."""
+        """Substitution and daily elasticity of each customer row (every customer's kept
+        until enabling technology changes: a day's gather instead of five passes)."""
+        enabling = self.model.customers["enabling_technology"]
+        kept = self._kept.get(bool(event_day))
+        if kept is None or not np.array_equal(kept[0], enabling):
+            kept = (enabling.copy(), *self._every_customers(event_day))
+            self._kept[bool(event_day)] = kept
+        return kept[1][rows], kept[2][rows]
+
+    def _every_customers(self, event_day: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Substitution and daily elasticity of every customer."""
         p, c = self.params, self.model.customers
-        ctype, sector = c["customer_type"][rows], c["sector"][rows]
+        ctype, sector = c["customer_type"], c["sector"]
         sector_sub = np.array([p.industrial_substitution_elasticity,
                                p.commercial_substitution_elasticity,
                                p.agricultural_substitution_elasticity])
@@ -100,8 +111,7 @@ class DemandResponse:
         substitution = np.where(ctype == HOUSEHOLD, household_sub,
                                 np.where(ctype == ENTERPRISE, sector_sub[np.maximum(sector, 0)],
                                          0.0))
-        substitution = substitution + p.enabling_substitution_boost * c[
-            "enabling_technology"][rows]
+        substitution = substitution + p.enabling_substitution_boost * c["enabling_technology"]
         daily = np.where(ctype == HOUSEHOLD, household_daily,
                          np.where(ctype == ENTERPRISE, p.enterprise_daily_elasticity, 0.0))
         return substitution, daily

@@ -21,6 +21,7 @@ import numpy as np
 from gridvalue.simulation import kernels
 from gridvalue.simulation.lifetime import window
 from gridvalue.simulation.population import HOUSEHOLD
+from gridvalue.simulation.prefetch import shared_rows
 from gridvalue.simulation.prices import DayPrices
 from gridvalue.simulation.schema import param
 from gridvalue.simulation.services.base import (
@@ -157,9 +158,9 @@ class PricePackages(Service):
         """Meter the households' files; for enrolled customers, what today's load pays on
         the package and would pay on flat prices."""
         # file = file x FILE_MEMORY + max(net, 0) x dt on the metered rows: one compiled pass
-        kernels.decay_and_meter(self.file_kwh, self.households,
-                                np.ascontiguousarray(net_kw, dtype=float), FILE_MEMORY,
-                                self.model.hours_per_interval)
+        net, dt = np.ascontiguousarray(net_kw, dtype=float), self.model.hours_per_interval
+        shared_rows(lambda s: kernels.decay_and_meter(self.file_kwh, self.households[s], net,
+                                                      FILE_MEMORY, dt), len(self.households))
         if self.model.dates[day].day == 1 or day == 0:
             self.month_flat_bill[:] = 0.0
             self.month_bill[:] = 0.0
