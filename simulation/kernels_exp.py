@@ -49,6 +49,38 @@ def _prefer_512_bit_vectors(typingctx):
 BLOCK = 64  # customers per block: its (T, BLOCK) exponentials, 12 KiB at T = 24, stay in L1
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _block(z: np.ndarray, z0: int, c0: int, m: int, x: np.ndarray, e: np.ndarray, rho: float,
+           innovation: float, sigma: np.ndarray, amplitude: np.ndarray, shape: np.ndarray,
+           klass: np.ndarray, cap: np.ndarray, last: np.ndarray, out: np.ndarray) -> None:
+    """The customers c0 to c0 + m, their innovations z[t, z0:z0 + m]: `gross_day`'s day."""
+    T = e.shape[0]
+    s = sigma[c0:c0 + m]  # views indexed from 0: provably in bounds, so LLVM vectorises
+    for j in range(m):
+        x[j] = last[c0 + j]
+    for t in range(T):
+        zt, et = z[t, z0:z0 + m], e[t]
+        special = False
+        for j in range(m):  # the vector loop: no branch, no call
+            xj = rho * x[j] + innovation * zt[j]
+            x[j] = xj
+            et[j], bad = exp_core(xj * s[j])
+            special |= bad
+        if special:  # an argument off exp's main path (|x| < 2^-54 or >= 512, inf, nan)
+            for j in range(m):
+                arg = x[j] * s[j]
+                if exp_core(arg)[1]:
+                    et[j] = exp_libm(arg)
+    for j in range(m):  # rows indexed, not sliced (a view: two atomic reference counts)
+        c = c0 + j
+        a, limit, k = amplitude[c], cap[c], klass[c]
+        for t in range(T):
+            value = e[t, j] * shape[k, t] * a
+            out[c, t] = value if value < limit else limit
+    for j in range(m):
+        last[c0 + j] = x[j]
+
+
 @numba.njit(cache=True, nogil=True)
 def gross_day_fast(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarray,
                    amplitude: np.ndarray, shape: np.ndarray, klass: np.ndarray,
@@ -63,28 +95,27 @@ def gross_day_fast(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarra
     x = np.empty(BLOCK)
     e = np.empty((T, BLOCK))
     for c0 in range(lo, hi, BLOCK):
+        _block(z, c0, c0, min(BLOCK, hi - c0), x, e, rho, innovation, sigma, amplitude, shape,
+               klass, cap, last, out)
+
+
+@numba.njit(cache=True, nogil=True)
+def gross_day_table_fast(u: np.ndarray, table: np.ndarray, last: np.ndarray, rho: float,
+                         sigma: np.ndarray, amplitude: np.ndarray, shape: np.ndarray,
+                         klass: np.ndarray, cap: np.ndarray, out: np.ndarray, lo: int = 0,
+                         hi: int = -1) -> None:
+    """kernels.py `gross_day_table` (innovations table[u[t, c]], u 16-bit uniforms), the same
+    bits, as `gross_day_fast`: each block's innovations looked up into a (T, BLOCK) buffer."""
+    _prefer_512_bit_vectors()
+    T, n = u.shape
+    hi = n if hi < 0 else hi
+    innovation = np.sqrt(1.0 - rho * rho)
+    x, z = np.empty(BLOCK), np.empty((T, BLOCK))
+    e = np.empty((T, BLOCK))
+    for c0 in range(lo, hi, BLOCK):
         m = min(BLOCK, hi - c0)
-        s = sigma[c0:c0 + m]  # views indexed from 0: provably in bounds, so LLVM vectorises
-        for j in range(m):
-            x[j] = last[c0 + j]
         for t in range(T):
-            zt, et = z[t, c0:c0 + m], e[t]
-            special = False
-            for j in range(m):  # the vector loop: no branch, no call
-                xj = rho * x[j] + innovation * zt[j]
-                x[j] = xj
-                et[j], bad = exp_core(xj * s[j])
-                special |= bad
-            if special:  # an argument off exp's main path (|x| < 2^-54 or >= 512, inf, nan)
-                for j in range(m):
-                    arg = x[j] * s[j]
-                    if exp_core(arg)[1]:
-                        et[j] = exp_libm(arg)
-        for j in range(m):  # rows indexed, not sliced (a view: two atomic reference counts)
-            c = c0 + j
-            a, limit, k = amplitude[c], cap[c], klass[c]
-            for t in range(T):
-                value = e[t, j] * shape[k, t] * a
-                out[c, t] = value if value < limit else limit
-        for j in range(m):
-            last[c0 + j] = x[j]
+            for j in range(m):
+                z[t, j] = table[u[t, c0 + j]]
+        _block(z, 0, c0, m, x, e, rho, innovation, sigma, amplitude, shape, klass, cap, last,
+               out)

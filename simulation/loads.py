@@ -22,13 +22,12 @@ from gridvalue.simulation import solar
 from gridvalue.simulation.kernels import (
     day_levels,
     day_scales,
-    gross_day_table,
     gross_day_threads,
     kernel_threads,
     normal_table,
     standard_normals,
 )
-from gridvalue.simulation.kernels_exp import gross_day_fast
+from gridvalue.simulation.kernels_exp import gross_day_fast, gross_day_table_fast
 from gridvalue.simulation.prefetch import DrawAhead, TwoBuffers, shared_rows
 from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
@@ -178,16 +177,16 @@ class LoadEngine:
                    float(self.weather_factor[day]), customers["connected_kw"], scale, cap)
         x = np.empty((n, T)) if out is None else out
         shape = np.ascontiguousarray(self._weather_shapes[:, day, :])
-        if table:
+        klass, rho = customers["profile_class"], self.interval_persistence
+        if table:  # the customers shared with the worker thread, before it draws tomorrow's
             if self._normal_table is None:
                 self._normal_table = normal_table()
-            gross_day_table(z, self._normal_table, last, self.interval_persistence, sigma,
-                            scale, shape, customers["profile_class"], cap, x)
+            quantiles = self._normal_table
+            shared_rows(lambda s: gross_day_table_fast(z, quantiles, last, rho, sigma, scale,
+                                                       shape, klass, cap, x, s.start, s.stop), n)
         elif kernel_threads() > 1:
-            gross_day_threads(z, last, self.interval_persistence, sigma, scale, shape,
-                              customers["profile_class"], cap, x)
-        else:  # the customers shared with the worker thread, before it draws tomorrow's
-            klass, rho = customers["profile_class"], self.interval_persistence
+            gross_day_threads(z, last, rho, sigma, scale, shape, klass, cap, x)
+        else:  # as the table noise's
             shared_rows(lambda s: gross_day_fast(z, last, rho, sigma, scale, shape, klass, cap,
                                                  x, s.start, s.stop), n)
         if day + 1 < len(self.weather.dates):  # tomorrow's draws while the day runs
