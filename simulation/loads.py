@@ -154,9 +154,12 @@ class LoadEngine:
         """(n_classes, T) kW per annual kWh expected for `day` given its weather."""
         return self._weather_shapes[:, day, :]
 
-    def gross_kw(self, customers: Table, day: int, out: np.ndarray | None = None) -> np.ndarray:
+    def gross_kw(self, customers: Table, day: int, out: np.ndarray | None = None,
+                 ahead: bool = True) -> np.ndarray:
         """Demand of every customer before PV and storage, kW, shaped (n_customers, T), into
-        `out` if given (float64, C-contiguous, that shape), else a new array."""
+        `out` if given (float64, C-contiguous, that shape), else a new array. Tomorrow's
+        draws start when it is done, or with `ahead=False` when the caller calls
+        `draw_ahead` (after other passes it shares with the worker thread)."""
         n, T = len(customers), self.intervals_per_day
         if self._state is None or len(self._state[0]) != n:
             self._state = (self._state_rng.standard_normal(n), self._state_rng.standard_normal(n))
@@ -189,10 +192,17 @@ class LoadEngine:
         else:  # as the table noise's
             shared_rows(lambda s: gross_day_fast(z, last, rho, sigma, scale, shape, klass, cap,
                                                  x, s.start, s.stop), n)
-        if day + 1 < len(self.weather.dates):  # tomorrow's draws while the day runs
-            self.noise_draws.ahead(key)
+        if ahead:
+            self.draw_ahead(n, day)
         self._state = (last, level)
         return x
+
+    def draw_ahead(self, n_customers: int, day: int) -> None:
+        """Start the draws of the day after `day` on the worker thread, to run while the rest
+        of the day does (the same numbers as drawn then; nothing after the horizon)."""
+        if day + 1 < len(self.weather.dates):
+            table = self._profiles.interval_noise == "table"
+            self.noise_draws.ahead((n_customers, self.intervals_per_day, table))
 
     def pv_kw(self, kwp: np.ndarray, day: int) -> np.ndarray:
         """PV output of the given installed capacities, kW, shaped (len(kwp), T)."""

@@ -355,12 +355,13 @@ class GridValueModel(mesa.Model):
         response to the day's `prices` - PV + battery; and the day's KPIs it measured (date,
         PV, microgrid batteries' discharge: `DayResult` fields)."""
         (day_kw,) = self._day_kw.next((len(self.customers), self.loads.intervals_per_day))
-        customer_kw = self.loads.gross_kw(self.customers, day, out=day_kw)
+        customer_kw = self.loads.gross_kw(self.customers, day, out=day_kw, ahead=False)
         factor = self.world.horizon_day_factor(self.customers["efficiency_potential_share"],
                                                float(degree_days(self.temperature_c[day])))
         if factor is not None:  # weather-sensitive waste follows the day's degree-days
             customer_kw *= factor[:, None]
-        self.response.apply(customer_kw, prices)
+        self.response.apply(customer_kw, prices)  # its passes shared with the worker thread,
+        self.loads.draw_ahead(len(self.customers), day)  # which then draws tomorrow's noise
         demand_kw = np.empty(len(customer_kw))
         kernels.row_sums(customer_kw, demand_kw)  # customer_kw.sum(axis=1), compiled
         self.customers["month_demand_kwh"] += demand_kw * self.hours_per_interval
