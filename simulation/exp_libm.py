@@ -162,12 +162,9 @@ def _double(typingctx, i):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def exp_core(x: float) -> tuple:
-    """The main path of `exp_libm`, branch-free: (exp(x), special). Exact where `special` is
-    False (2^-54 <= |x| < 512); where it is True, call `exp_libm` instead. Any input is safe
-    (the table index is always in range), so a loop over an array vectorises."""
-    abstop = (_bits(x) >> 52) & 0x7FF
-    special = (abstop < 0x3C9) | (abstop >= 0x408)
+def _reduce(x: float) -> tuple:
+    """e_exp.c's main computation: x = k ln2/N + r, the table's 2^(k/N) and the polynomial.
+    Returns (tmp, sbits, ki): exp(x) is scale + scale x tmp, scale the double of sbits."""
     kd = _fma(x, INV_LN2_N, SHIFT)
     ki = _bits(kd)
     kd = kd - SHIFT
@@ -178,6 +175,17 @@ def exp_core(x: float) -> tuple:
     sbits = TAB[idx + 1] + top
     r2 = r * r
     tmp = _fma(r2 * r2, _fma(r, C5, C4), _fma(r2, _fma(r, C3, C2), tail + r))
+    return tmp, sbits, ki
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def exp_core(x: float) -> tuple:
+    """The main path of `exp_libm`, branch-free: (exp(x), special). Exact where `special` is
+    False (2^-54 <= |x| < 512); where it is True, call `exp_libm` instead. Any input is safe
+    (the table index is always in range), so a loop over an array vectorises."""
+    abstop = (_bits(x) >> 52) & 0x7FF
+    special = (abstop < 0x3C9) | (abstop >= 0x408)
+    tmp, sbits, _ = _reduce(x)
     scale = _double(sbits)
     return _fma(scale, tmp, scale), special
 
@@ -220,16 +228,7 @@ def exp_libm(x: float) -> float:
                 return 1.0 + x
             return 0.0 if ix < 0 else np.inf  # __math_uflow / __math_oflow
         large = True  # 512 <= |x| < 1024
-    kd = _fma(x, INV_LN2_N, SHIFT)
-    ki = _bits(kd)
-    kd = kd - SHIFT
-    r = _fma(kd, NEG_LN2_LO_N, _fma(kd, NEG_LN2_HI_N, x))
-    idx = 2 * (ki & 127)
-    top = ki << 45
-    tail = _double(TAB[idx])
-    sbits = TAB[idx + 1] + top
-    r2 = r * r
-    tmp = _fma(r2 * r2, _fma(r, C5, C4), _fma(r2, _fma(r, C3, C2), tail + r))
+    tmp, sbits, ki = _reduce(x)
     if large:
         return _specialcase(tmp, sbits, ki)
     scale = _double(sbits)
