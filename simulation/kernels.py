@@ -769,12 +769,12 @@ def scale_rows(kw: np.ndarray, rows: np.ndarray, factor: np.ndarray) -> None:
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _prices_of(c: int, flat: np.ndarray, package: np.ndarray, klass: np.ndarray,
-               multipliers: np.ndarray, out: np.ndarray) -> None:
-    """out[0] = flat[c] x multipliers[package[c], klass[c]]: row c's prices per interval
-    (simulation/prices.py `PriceRows`; the tariff engine's product), into a (1, T) buffer."""
+               multipliers: np.ndarray, out: np.ndarray, i: int = 0) -> None:
+    """out[i] = flat[c] x multipliers[package[c], klass[c]]: row c's prices per interval
+    (simulation/prices.py `PriceRows`; the tariff engine's product)."""
     f, p, k = flat[c], package[c], klass[c]
     for t in range(multipliers.shape[2]):
-        out[0, t] = f * multipliers[p, k, t]
+        out[i, t] = f * multipliers[p, k, t]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -782,11 +782,8 @@ def factor_prices(flat: np.ndarray, package: np.ndarray, klass: np.ndarray,
                   multipliers: np.ndarray, out: np.ndarray) -> None:
     """out[c] = flat[c] x multipliers[package[c], klass[c]]: the (k, T) prices of
     simulation/prices.py `PriceRows`."""
-    T = multipliers.shape[2]
     for c in range(len(flat)):
-        f, p, k = flat[c], package[c], klass[c]
-        for t in range(T):
-            out[c, t] = f * multipliers[p, k, t]
+        _prices_of(c, flat, package, klass, multipliers, out, c)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -50,9 +50,10 @@ BLOCK = 64  # customers per block: its (T, BLOCK) exponentials, 12 KiB at T = 24
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _block(z: np.ndarray, z0: int, c0: int, m: int, x: np.ndarray, e: np.ndarray, rho: float,
-           innovation: float, sigma: np.ndarray, amplitude: np.ndarray, shape: np.ndarray,
-           klass: np.ndarray, cap: np.ndarray, last: np.ndarray, out: np.ndarray) -> None:
+def _gross_block(z: np.ndarray, z0: int, c0: int, m: int, x: np.ndarray, e: np.ndarray,
+                 rho: float, innovation: float, sigma: np.ndarray, amplitude: np.ndarray,
+                 shape: np.ndarray, klass: np.ndarray, cap: np.ndarray, last: np.ndarray,
+                 out: np.ndarray) -> None:
     """The customers c0 to c0 + m, their innovations z[t, z0:z0 + m]: `gross_day`'s day."""
     T = e.shape[0]
     s = sigma[c0:c0 + m]  # views indexed from 0: provably in bounds, so LLVM vectorises
@@ -95,7 +96,7 @@ def gross_day_fast(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarra
     x = np.empty(BLOCK)
     e = np.empty((T, BLOCK))
     for c0 in range(lo, hi, BLOCK):
-        _block(z, c0, c0, min(BLOCK, hi - c0), x, e, rho, innovation, sigma, amplitude, shape,
+        _gross_block(z, c0, c0, min(BLOCK, hi - c0), x, e, rho, innovation, sigma, amplitude, shape,
                klass, cap, last, out)
 
 
@@ -117,5 +118,5 @@ def gross_day_table_fast(u: np.ndarray, table: np.ndarray, last: np.ndarray, rho
         for t in range(T):
             for j in range(m):
                 z[t, j] = table[u[t, c0 + j]]
-        _block(z, 0, c0, m, x, e, rho, innovation, sigma, amplitude, shape, klass, cap, last,
+        _gross_block(z, 0, c0, m, x, e, rho, innovation, sigma, amplitude, shape, klass, cap, last,
                out)

@@ -164,8 +164,8 @@ class LoadEngine:
         if self._state is None or len(self._state[0]) != n:
             self._state = (self._state_rng.standard_normal(n), self._state_rng.standard_normal(n))
         last, level = self._state
-        table = self._profiles.interval_noise == "table"
-        key = (n, T, table)
+        key = self._draw_key(n)
+        table = key[2]  # the table noise
         z, level_draws = self.noise_draws.take(key)
         phi = self.day_persistence
         level, last = level.copy(), last.copy()  # the day's state: the kernels write in place
@@ -189,7 +189,7 @@ class LoadEngine:
                                                        shape, klass, cap, x, s.start, s.stop), n)
         elif kernel_threads() > 1:
             gross_day_threads(z, last, rho, sigma, scale, shape, klass, cap, x)
-        else:  # as the table noise's
+        else:  # shared with the worker thread too
             shared_rows(lambda s: gross_day_fast(z, last, rho, sigma, scale, shape, klass, cap,
                                                  x, s.start, s.stop), n)
         if ahead:
@@ -201,8 +201,11 @@ class LoadEngine:
         """Start the draws of the day after `day` on the worker thread, to run while the rest
         of the day does (the same numbers as drawn then; nothing after the horizon)."""
         if day + 1 < len(self.weather.dates):
-            table = self._profiles.interval_noise == "table"
-            self.noise_draws.ahead((n_customers, self.intervals_per_day, table))
+            self.noise_draws.ahead(self._draw_key(n_customers))
+
+    def _draw_key(self, n_customers: int) -> tuple[int, int, bool]:
+        """A day's draws' key: customers, intervals, table noise (`DayDraws`)."""
+        return n_customers, self.intervals_per_day, self._profiles.interval_noise == "table"
 
     def pv_kw(self, kwp: np.ndarray, day: int) -> np.ndarray:
         """PV output of the given installed capacities, kW, shaped (len(kwp), T)."""
