@@ -2,19 +2,23 @@
 NumPy makes many.
 
 `gross_day` (and `gross_day_table`, its table-noise twin): the load engine's demand of one
-day (simulation/loads.py) from its unit normal draws; `peak_shaving_day` and `price_day`:
-the two battery dispatch rules of simulation/storage.py, one row at a time; `day_totals`
-and `csr_times_dense`: the per-customer totals of the day's net loads and the transformer
-and feeder sums (simulation/totals.py, network.py), bit for bit NumPy's and scipy's. Each
-computes what the NumPy expressions it replaced computed; the AR(1) noise is the same
+day from its unit normal draws, the serial references that simulation/kernels_exp.py's
+vectorised kernels (which the load engine runs) equal bit for bit; `peak_shaving_day` and
+`price_day`: the two battery dispatch rules of simulation/storage.py, one row at a time;
+`day_totals` and `csr_times_dense`: the per-customer totals of the day's net loads and the
+transformer and feeder sums (simulation/totals.py, network.py), bit for bit NumPy's and
+scipy's. Each computes what the NumPy expressions it replaced computed; the AR(1) noise is the same
 process written as a recurrence instead of a product with its filter matrix, equal to
 rounding (about 1e-16 relative), and the bisection and interval loops of the dispatch are
 unchanged. `gross_day_threads`: `gross_day` over numba's threads (`kernel_threads`);
 `standard_normals` and `standard_normals32`: NumPy's standard normal draws (float64, float32),
 the same numbers, compiled.
 `history_day`: a day of the data platform's history (simulation/dataplatform.py) after its
-float32 draws, and `shift_rows`: the middle of the demand response (simulation/response.py),
-both bit for bit NumPy's.
+float32 draws, and `class_ratios`: its load features' daily ratios; `relative_prices`,
+`shift_respond`, `scale_rows`: the demand response (simulation/response.py); `factor_prices`
+and `import_costs`: the day's prices and bills (simulation/prices.py, tariffs.py); all bit
+for bit NumPy's. The per-row kernels index rows (`kw[r, t]`) rather than slicing them: a
+row view costs two atomic reference counts.
 """
 
 import functools
@@ -549,30 +553,6 @@ def column_sum32(kw: np.ndarray, t: int) -> np.float32:
     return _pairwise(kw[:, t], 0, kw.shape[0], np.float32(0.0))
 
 
-@numba.njit(cache=True, nogil=True)
-def shift_rows(load: np.ndarray, q: np.ndarray, energy: np.ndarray, cap: np.ndarray) -> None:
-    """The middle of simulation/response.py `shift_and_scale`, one row at a time, in place,
-    as NumPy computes it: load *= q (the substitution weights); rescale to the day's
-    `energy` (load *= energy / total, total the row's sum, 1 where not positive); load -= q
-    (the shift); where the energy moved (the row's sum of positive shifts) exceeds `cap`,
-    load *= cap / moved; load += q."""
-    n, T = load.shape
-    pos = np.empty(T)
-    for c in range(n):
-        row, base = load[c], q[c]
-        for t in range(T):
-            row[t] *= base[t]
-        total = _pairwise(row, 0, T, 0.0)
-        scale = energy[c] / (total if total > 0 else 1.0)
-        for t in range(T):
-            row[t] = row[t] * scale - base[t]
-            pos[t] = row[t] if row[t] > 0.0 else 0.0
-        moved = _pairwise(pos, 0, T, 0.0)
-        limit = cap[c] / moved if moved > cap[c] else 1.0
-        for t in range(T):
-            row[t] = row[t] * limit + base[t]
-
-
 # ---- the demand response, the package prices and the bills in compiled passes ------------------
 # np.einsum("ij,ij->i") of C-contiguous float64 rows is NumPy's baseline-SIMD sum of products
 # (numpy/_core/src/multiarray/einsum_sumprod.c.src, x86-64-v2: two lanes, four vectors an
@@ -712,8 +692,8 @@ def shift_respond(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: n
                   flexibility_share: np.ndarray, flat_price: np.ndarray,
                   ratio: np.ndarray) -> None:
     """The second pass of the response, in place on `kw[rows]`: with the substitution
-    weights (levels[c, index[c, t]], or weights[c, t] for a dense row) `shift_rows`' shift
-    (load = w q rescaled to the day's energy, the shift capped at flexibility_share x energy),
+    weights (levels[c, index[c, t]], or weights[c, t] for a dense row) the shift (load = w q
+    rescaled to the day's energy, load - q the shift, capped at flexibility_share x energy),
     then each row's price `ratio` for the daily term: max(einsum(load, price) / energy,
     1e-12) / flat price (1 where the flat price is not positive), as NumPy computes them."""
     k, T = len(rows), multipliers.shape[2]
