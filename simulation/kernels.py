@@ -469,8 +469,7 @@ def day_totals(kw: np.ndarray, n_households: int, peak_kw: np.ndarray, household
     `import_costs`, whose pass it saves."""
     n, T = kw.shape
     fused = 8 <= T <= 128
-    pos, neg = np.empty(T), np.empty(T)
-    q, price = np.empty((1, T)), np.empty((1, T))
+    pos, neg, q = np.empty(T), np.empty(T), np.empty((1, T))
     household_kw[:] = 0.0
     by_parent = len(parent) > 0
     if by_parent:
@@ -498,8 +497,7 @@ def day_totals(kw: np.ndarray, n_households: int, peak_kw: np.ndarray, household
         if p < len(rows) and rows[p] == c:
             for t in range(T):
                 q[0, t] = _max(kw[c, t], 0.0)
-            _prices_of(p, flat, package, klass, multipliers, price)
-            cost[p] = _einsum_dot(q, 0, price, 0)
+            cost[p] = _price_dot(q, 0, flat, package, klass, multipliers, p)
             p += 1
 
 
@@ -648,6 +646,61 @@ def _row_sum(a: np.ndarray, i: int, zero=0.0):
     return res
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _price_dot(a: np.ndarray, i: int, flat: np.ndarray, package: np.ndarray,
+               klass: np.ndarray, multipliers: np.ndarray, c: int) -> float:
+    """`_einsum_dot` of row a[i] and row c's prices flat[c] x multipliers[package[c],
+    klass[c]] (`_prices_of`), each price multiplied out where it is used: the same
+    operations in the same order, without the prices' row (indexed, not sliced)."""
+    n = a.shape[1]
+    f, p, k = flat[c], package[c], klass[c]
+    v0, v1 = 0.0, 0.0
+    t = 0
+    while n - t >= 8:
+        v0 = a[i, t + 6] * (f * multipliers[p, k, t + 6]) + v0
+        v1 = a[i, t + 7] * (f * multipliers[p, k, t + 7]) + v1
+        v0 = a[i, t + 4] * (f * multipliers[p, k, t + 4]) + v0
+        v1 = a[i, t + 5] * (f * multipliers[p, k, t + 5]) + v1
+        v0 = a[i, t + 2] * (f * multipliers[p, k, t + 2]) + v0
+        v1 = a[i, t + 3] * (f * multipliers[p, k, t + 3]) + v1
+        v0 = a[i, t] * (f * multipliers[p, k, t]) + v0
+        v1 = a[i, t + 1] * (f * multipliers[p, k, t + 1]) + v1
+        t += 8
+    while t < n:
+        v0 = a[i, t] * (f * multipliers[p, k, t]) + v0
+        v1 = (a[i, t + 1] * (f * multipliers[p, k, t + 1]) if t + 1 < n else 0.0) + v1
+        t += 2
+    return 0.0 + (v0 + v1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _level_table(multipliers: np.ndarray, L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each multipliers row's distinct values (NaN matches none) in order of first appearance,
+    their count (L + 1 if more than L) and each interval's level: the search of
+    `relative_prices` done once per (package, class) instead of once per customer."""
+    P, K, T = multipliers.shape
+    count = np.empty((P, K), np.int64)
+    value = np.ones((P, K, L))
+    index = np.zeros((P, K, T), np.int8)
+    for a in range(P):
+        for b in range(K):
+            n = 0
+            for t in range(T):
+                v = multipliers[a, b, t]
+                j = 0
+                while j < n and value[a, b, j] != v:
+                    j += 1
+                if j == n:
+                    if n == L:
+                        n = L + 1
+                        break
+                    value[a, b, j] = v
+                    n += 1
+                index[a, b, t] = j
+            count[a, b] = n
+    return count, value, index
+
+
 @numba.njit(cache=True, nogil=True)
 def relative_prices(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: np.ndarray,
                     klass: np.ndarray, multipliers: np.ndarray, energy: np.ndarray,
@@ -659,38 +712,60 @@ def relative_prices(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package:
     relative prices max(price / mean, 1e-12). A row with at most LEVELS distinct prices gets
     its relative prices in `levels` (k, LEVELS; padded with 1) and each interval's column of
     `levels` in `index` (k, T); a row with more gets index[c, 0] = -1 and its relative
-    prices in `relative` (k, T). Returns the number of such dense rows."""
+    prices in `relative` (k, T). Returns the number of such dense rows.
+
+    A row's distinct prices are its multipliers' distinct values times its flat price
+    (`_level_table`) wherever those products are distinct numbers (not NaN); elsewhere (a
+    zero or non-finite flat price, products that round together) the row's own prices are
+    searched: either way the levels and indexes of a search of the row's prices."""
     k, T = len(rows), multipliers.shape[2]
     L = levels.shape[1]
+    table_count, table_value, table_index = _level_table(multipliers, L)
     q, price, level_price = np.empty((1, T)), np.empty((1, T)), np.empty(L)
     dense = 0
     for c in range(k):
         r = rows[c]
-        _prices_of(c, flat, package, klass, multipliers, price)
         for t in range(T):
             q[0, t] = _max(kw[r, t], 0.0)
         e = _row_sum(q, 0)
         energy[c] = e
-        mean = _einsum_dot(q, 0, price, 0) / (e if e > 0 else 1.0)
+        mean = _price_dot(q, 0, flat, package, klass, multipliers, c) / (e if e > 0 else 1.0)
         if not mean > 0:
             mean = 1.0
-        count, last = 0, -1  # the row's distinct prices so far; the level matched last
-        for t in range(T):
-            v = price[0, t]
-            if last >= 0 and level_price[last] == v:  # prices come in runs: try it first
-                index[c, t] = last
-                continue
-            j = 0
-            while j < count and level_price[j] != v:  # distinct (NaN matches none): one match
-                j += 1
-            if j == count:
-                if count == L:
-                    count = L + 1
-                    break
-                level_price[j] = v
-                count += 1
-            index[c, t] = j
-            last = j
+        a, b, f = package[c], klass[c], flat[c]
+        count = table_count[a, b]
+        if count <= L:  # the table's levels, if the products are distinct numbers
+            for j in range(count):
+                level_price[j] = f * table_value[a, b, j]
+            for i in range(count):
+                v = level_price[i]
+                if v != v:
+                    count = L + 2
+                for j in range(i):
+                    if level_price[j] == v:
+                        count = L + 2
+        if count <= L:
+            for t in range(T):
+                index[c, t] = table_index[a, b, t]
+        else:  # the row's own prices searched
+            _prices_of(c, flat, package, klass, multipliers, price)
+            count, last = 0, -1  # the row's distinct prices so far; the level matched last
+            for t in range(T):
+                v = price[0, t]
+                if last >= 0 and level_price[last] == v:  # prices come in runs: try it first
+                    index[c, t] = last
+                    continue
+                j = 0
+                while j < count and level_price[j] != v:  # distinct (NaN matches none)
+                    j += 1
+                if j == count:
+                    if count == L:
+                        count = L + 1
+                        break
+                    level_price[j] = v
+                    count += 1
+                index[c, t] = j
+                last = j
         if count > L:
             dense += 1
             index[c, 0] = -1
@@ -718,7 +793,7 @@ def shift_respond(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: n
     then each row's price `ratio` for the daily term: max(einsum(load, price) / energy,
     1e-12) / flat price (1 where the flat price is not positive), as NumPy computes them."""
     k, T = len(rows), multipliers.shape[2]
-    q, row, pos, price = np.empty(T), np.empty((1, T)), np.empty((1, T)), np.empty((1, T))
+    q, row, pos = np.empty(T), np.empty((1, T)), np.empty((1, T))
     for c in range(k):
         r, e = rows[c], energy[c]
         if index[c, 0] < 0:
@@ -744,8 +819,8 @@ def shift_respond(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: n
             x = row[0, t] * limit + q[t]
             row[0, t] = x
             kw[r, t] = x
-        _prices_of(c, flat, package, klass, multipliers, price)
-        new_mean = _einsum_dot(row, 0, price, 0) / (e if e > 0 else 1.0)
+        new_mean = _price_dot(row, 0, flat, package, klass, multipliers, c) / (
+            e if e > 0 else 1.0)
         f = flat_price[c]
         ratio[c] = _max(new_mean, 1e-12) / f if f > 0 else 1.0
 
@@ -794,13 +869,12 @@ def import_costs(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: np
     hours for the bill's energy cost) with price[c] = flat[c] x multipliers[package[c],
     klass[c]], as NumPy computes it."""
     T = multipliers.shape[2]
-    q, price = np.empty((1, T)), np.empty((1, T))
+    q = np.empty((1, T))
     for c in range(len(rows)):
         r = rows[c]
         for t in range(T):
             q[0, t] = _max(kw[r, t], 0.0)
-        _prices_of(c, flat, package, klass, multipliers, price)
-        out[c] = _einsum_dot(q, 0, price, 0)
+        out[c] = _price_dot(q, 0, flat, package, klass, multipliers, c)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -232,6 +232,50 @@ def test_response_on_distinct_prices_is_the_numpy_response_bit_for_bit(T):
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 
+def test_the_level_table_gives_each_rows_own_search():
+    """The levels taken from the multipliers' distinct values (`_level_table`) give the
+    response of a search of each row's own prices, also where the flat price makes distinct
+    multipliers one price (zero, subnormal, infinite, NaN), with signed zeros and NaN among
+    the multipliers: the NumPy passes on the prices' array, bit for bit."""
+    from gridvalue.simulation.response import respond
+
+    rng = np.random.default_rng(14)
+    n, T = 900, 24
+    mult = rng.choice([0.6, 1.0, 1.7], (5, 3, T))
+    mult[1, :, :6] = 1.0 + 2.0 ** -52  # next to 1.0: one price at a subnormal flat price
+    mult[2, 0, ::2], mult[2, 0, 1::2] = 0.0, -0.0
+    mult[3, 1, 5] = np.nan
+    mult[4] = rng.uniform(0.5, 2.0, (3, T))  # more than LEVELS: dense
+    package, klass = rng.integers(0, 5, n), rng.integers(0, 3, n)
+    flat = rng.uniform(0.4, 0.8, n)
+    flat[::7], flat[1::11], flat[2::13], flat[3::17] = 0.0, 2.0 ** -1074, np.inf, np.nan
+    flat[4::19] = 1e308
+    rows = np.arange(n)
+    factors = PriceRows.of_tariff(flat, rows, package, klass, mult)
+    kw = np.abs(_loads(n, T, seed=15)) + 0.01
+    args = (rng.uniform(0.4, 0.8, n), rng.uniform(-0.3, 0.0, n), rng.uniform(-0.05, 0.0, n),
+            rng.choice([0.01, 0.5], n))
+    with np.errstate(all="ignore"):
+        ours = kw.copy()
+        factor = respond(ours, rows, factors, *args)
+        expected, expected_factor = _shift_and_scale_numpy(kw, factors.array(), *args)
+    assert np.array_equal(ours, expected, equal_nan=True)
+    assert np.array_equal(factor, expected_factor, equal_nan=True)
+    numbers = ~np.isnan(ours)  # (a NaN's sign is not NumPy's here, nor was it before)
+    assert np.array_equal(np.signbit(ours)[numbers], np.signbit(expected)[numbers])
+    count = kernels._level_table(mult, kernels.LEVELS)[0]
+    assert count[2, 0] == 1 and count[4].min() > kernels.LEVELS and count[0].max() <= 3
+    passes = []  # the first pass's levels and indexes: those of each row's own search
+    for prices in (factors, PriceRows.of_array(factors.array())):  # the array: own rows
+        out = (np.empty(n), np.empty((n, kernels.LEVELS)), np.empty((n, T), np.int8),
+               np.empty((n, T)))
+        with np.errstate(all="ignore"):
+            dense = kernels.relative_prices(kw, rows, *prices.parts(), *out)
+        passes.append((dense, *out[:2], out[2][out[2][:, 0] >= 0]))
+    for a, b in zip(*passes, strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+
+
 def test_the_response_to_a_tariffs_factors_is_the_response_to_its_prices():
     """Prices held as flat x multipliers (simulation/prices.py `PriceRows`, as the tariff
     engine publishes them) give the response to the (k, T) array bit for bit."""
