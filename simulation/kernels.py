@@ -455,26 +455,21 @@ def _row_totals(kw: np.ndarray, c: int, top: float) -> tuple[float, float, float
 @numba.njit(cache=True, nogil=True)
 def day_totals(kw: np.ndarray, n_households: int, peak_kw: np.ndarray, household_kw: np.ndarray,
                import_kw: np.ndarray, export_kw: np.ndarray, parent: np.ndarray,
-               parent_kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: np.ndarray,
-               klass: np.ndarray, multipliers: np.ndarray, cost: np.ndarray) -> None:
+               parent_kw: np.ndarray) -> None:
     """One pass over the day's net loads `kw` (n, T): each row's peak into `peak_kw` (the
     running maximum, in place), the sum of the first `n_households` rows into `household_kw`,
     each row's summed imports max(kw, 0) and exports max(-kw, 0) (kW; times the interval's
-    hours for kWh), as NumPy computes them (8 to 128 intervals: fused, without temporaries);
-    if `parent` is not empty, the rows summed into `parent_kw` (n_parents, T) by each row's
-    parent: the product with the incidence matrix in scipy's order (`csr_times_dense` of a
-    CSR with ones in ascending columns: each parent's rows added from 0 in row order); and
-    for the priced `rows` (ascending; prices flat x multipliers, simulation/prices.py
-    `PriceRows`) the bills' einsum(max(kw[rows[p]], 0), price[p]) into cost[p], the bits of
-    `import_costs`, whose pass it saves."""
+    hours for kWh), as NumPy computes them (8 to 128 intervals: fused, without temporaries),
+    and, if `parent` is not empty, the rows summed into `parent_kw` (n_parents, T) by each
+    row's parent: the product with the incidence matrix in scipy's order (`csr_times_dense`
+    of a CSR with ones in ascending columns: each parent's rows added from 0 in row order)."""
     n, T = kw.shape
     fused = 8 <= T <= 128
-    pos, neg, q = np.empty(T), np.empty(T), np.empty((1, T))
+    pos, neg = np.empty(T), np.empty(T)
     household_kw[:] = 0.0
     by_parent = len(parent) > 0
     if by_parent:
         parent_kw[:] = 0.0
-    p = 0  # the next priced row
     for c in range(n):  # rows indexed, not sliced (a view: two atomic reference counts)
         if fused:
             peak_kw[c], import_kw[c], export_kw[c] = _row_totals(kw, c, peak_kw[c])
@@ -491,14 +486,9 @@ def day_totals(kw: np.ndarray, n_households: int, peak_kw: np.ndarray, household
             for t in range(T):
                 household_kw[t] += kw[c, t]
         if by_parent:
-            b = parent[c]
+            p = parent[c]
             for t in range(T):
-                parent_kw[b, t] += 1.0 * kw[c, t]
-        if p < len(rows) and rows[p] == c:
-            for t in range(T):
-                q[0, t] = _max(kw[c, t], 0.0)
-            cost[p] = _price_dot(q, 0, flat, package, klass, multipliers, p)
-            p += 1
+                parent_kw[p, t] += 1.0 * kw[c, t]
 
 
 @numba.njit(cache=True, nogil=True)

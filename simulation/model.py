@@ -379,12 +379,12 @@ class GridValueModel(mesa.Model):
                                                           prices)
             customer_kw[rows] += battery_kw
             self.battery_losses_kwh += float(losses.sum())
-        # one compiled pass: peaks, the households' sum, imports, exports and the priced rows'
-        # import costs (the bills'), the transformers' sums (`aggregate`'s)
+        # one compiled pass: peaks, the households' sum, imports and exports (the bills'), the
+        # transformers' sums (`aggregate`'s)
         self.net_totals = NetTotals.of(customer_kw, len(self.tables["households"]),
                                        self.customers["peak_kw"],
                                        self.topology.customer_transformer,
-                                       self.topology.n_transformers, prices)
+                                       self.topology.n_transformers)
         self.customers["peak_kw"] = self.net_totals.peak_kw
         self.household_kw[day] = self.net_totals.household_kw
         dt = self.hours_per_interval

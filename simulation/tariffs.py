@@ -256,28 +256,23 @@ class TariffEngine:
             return cached[2]
         dt = self.dt
         net = getattr(self.model, "net_totals", None)  # the day's compiled totals, if these
-        energy_cost = None
         if net is not None and net.matches(customer_kw):
             imports_kwh, exports_kwh = net.import_kw * dt, net.export_kw * dt
-            if net.prices is prices:
-                energy_cost = net.import_cost
         else:
             imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
             exports_kwh = np.maximum(-customer_kw, 0.0).sum(axis=1) * dt
         totals = (imports_kwh, exports_kwh,
-                  bills(customer_kw, prices, dt, imports_kwh, exports_kwh, energy_cost))
+                  bills(customer_kw, prices, dt, imports_kwh, exports_kwh))
         self._day_bills = (customer_kw, prices, totals)
         return totals
 
 
 def bills(customer_kw: np.ndarray, prices: DayPrices, dt: float,
-          imports_kwh: np.ndarray | None = None, exports_kwh: np.ndarray | None = None,
-          energy_cost: np.ndarray | None = None) -> np.ndarray:
+          imports_kwh: np.ndarray | None = None,
+          exports_kwh: np.ndarray | None = None) -> np.ndarray:
     """Each customer's bill for the day: imports at its `prices`, exports at the export price.
     Flat customers: imports kWh x flat price (the flat formula, bit for bit). The day's
-    import and export kWh, and the priced rows' einsum(max(load, 0), price)
-    (`energy_cost`, simulation/totals.py `NetTotals.import_cost`), may be passed in when
-    already computed; `dt`: hours per interval."""
+    import and export kWh may be passed in when already computed; `dt`: hours per interval."""
     if imports_kwh is None:
         imports_kwh = np.maximum(customer_kw, 0.0).sum(axis=1) * dt
     if exports_kwh is None:
@@ -286,11 +281,10 @@ def bills(customer_kw: np.ndarray, prices: DayPrices, dt: float,
     out = imports_kwh * prices.flat_price_per_kwh - exports_kwh * export
     if len(prices.rows):
         rows = prices.rows
-        if energy_cost is None:  # einsum(max(customer_kw[rows], 0), prices), compiled
-            energy_cost = np.empty(len(rows))
-            kw = np.ascontiguousarray(customer_kw, dtype=float)
-            shared_rows(lambda s: kernels.import_costs(kw, rows[s], *prices.import_prices
-                                                       .take(s).parts(), energy_cost[s]),
-                        len(rows))
+        # einsum(max(customer_kw[rows], 0), prices) in one compiled pass, bit for bit
+        energy_cost = np.empty(len(rows))
+        kw = np.ascontiguousarray(customer_kw, dtype=float)
+        shared_rows(lambda s: kernels.import_costs(kw, rows[s], *prices.import_prices.take(s)
+                                                   .parts(), energy_cost[s]), len(rows))
         out[rows] = energy_cost * dt - exports_kwh[rows] * export
     return out

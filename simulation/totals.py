@@ -1,13 +1,13 @@
 """The day's per-customer totals of the final net loads, in one compiled pass.
 
 `operate` computes them once a day (simulation/kernels.py `day_totals`): each customer's
-running peak, the households' summed load, each customer's imports and exports and, for the
-customers on time-varying prices, the import cost, which the settlement's bills read
-(simulation/tariffs.py `day_bills`), and each transformer's load, which `aggregate` takes
-(simulation/network.py). The values are bit for bit those of the NumPy and scipy expressions
-they replace (`np.maximum(peak, kw.max(axis=1))`, `kw[:h].sum(axis=0)`,
-`np.maximum(kw, 0).sum(axis=1)`, `np.maximum(-kw, 0).sum(axis=1)`,
-`customer_to_transformer @ kw`) and of `kernels.import_costs`."""
+running peak, the households' summed load, each customer's imports and exports, which the
+settlement's bills read (simulation/tariffs.py `day_bills`), and each transformer's load,
+which `aggregate` takes (simulation/network.py). The values are bit for bit those of the
+NumPy and scipy expressions they replace (`np.maximum(peak, kw.max(axis=1))`,
+`kw[:h].sum(axis=0)`, `np.maximum(kw, 0).sum(axis=1)`, `np.maximum(-kw, 0).sum(axis=1)`,
+`customer_to_transformer @ kw`).
+"""
 
 import weakref
 from dataclasses import dataclass
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridvalue.simulation import kernels
-from gridvalue.simulation.prices import DayPrices
 
 
 @dataclass(frozen=True)
@@ -30,17 +29,14 @@ class NetTotals:
 
     transformer_kw: np.ndarray | None = None  # (n_transformers, T) if asked for; `aggregate`
     # takes it over (and may add the company batteries to it)
-    prices: DayPrices | None = None  # the prices of `import_cost`, if asked for
-    import_cost: np.ndarray | None = None  # (len(prices.rows),) einsum(max(load, 0), price)
-    # of the priced rows, currency/h; x hours = the bills' energy cost
 
     @classmethod
     def of(cls, customer_kw: np.ndarray, n_households: int, peak_kw: np.ndarray,
            customer_transformer: np.ndarray | None = None,
-           n_transformers: int = 0, prices: DayPrices | None = None) -> "NetTotals":
-        """The totals of `customer_kw`, the running peak from the previous `peak_kw`; with
+           n_transformers: int = 0) -> "NetTotals":
+        """The totals of `customer_kw`, the running peak from the previous `peak_kw`, and with
         `customer_transformer` each transformer's summed load (Topology.aggregate's first
-        product, bit for bit), and with the day's `prices` the import cost of its rows."""
+        product, bit for bit)."""
         n, T = customer_kw.shape
         kw = np.ascontiguousarray(customer_kw, dtype=float)
         peak = np.array(peak_kw, dtype=float)  # a new array, as np.maximum gave
@@ -50,18 +46,12 @@ class NetTotals:
         else:
             parent = np.ascontiguousarray(customer_transformer, dtype=np.int64)
             transformer = np.empty((n_transformers, T))
-        if prices is None:
-            rows, factors = np.empty(0, np.intp), (np.empty(0), np.empty(0, np.intp),
-                                                    np.empty(0, np.intp), np.empty((0, 0, T)))
-        else:
-            rows, factors = np.ascontiguousarray(prices.rows), prices.import_prices.parts()
-        cost = np.empty(len(rows))
         kernels.day_totals(kw, n_households, peak, household, imports, exports, parent,
-                           transformer, rows, *factors, cost)
+                           transformer)
         return cls(weakref.ref(customer_kw), peak, household, imports, exports,
-                   None if customer_transformer is None else transformer,
-                   prices, None if prices is None else cost)
+                   None if customer_transformer is None else transformer)
 
     def matches(self, customer_kw: np.ndarray) -> bool:
         """Whether these are the totals of this very array (not a copy or another day's)."""
         return self.source() is customer_kw
+

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from gridvalue.simulation import kernels
 from gridvalue.simulation.network import _incidence, _incidence_product
-from gridvalue.simulation.prices import DayPrices, PriceRows
+from gridvalue.simulation.prices import PriceRows
 from gridvalue.simulation.totals import NetTotals
 
 
@@ -33,29 +33,7 @@ def test_day_totals_are_numpys_bit_for_bit(T):
     by_transformer = NetTotals.of(kw, 2500, peak, parent, 41)  # the last one without rows
     assert np.array_equal(by_transformer.transformer_kw, _incidence(parent, 41) @ kw)
     assert np.array_equal(by_transformer.import_kw, totals.import_kw)
-    assert totals.transformer_kw is None and totals.import_cost is None
-
-
-@pytest.mark.parametrize("T", [7, 24, 96, 300])
-def test_the_totals_give_the_bills_import_costs_bit_for_bit(T):
-    """The priced rows' import costs, computed in the totals' pass (with the rows' peaks and
-    sums unchanged), equal NumPy's einsum of max(load, 0) and the prices."""
-    rng = np.random.default_rng(T)
-    n = 2000
-    kw, peak = _loads(n, T, seed=3), rng.uniform(-1, 3, n)
-    flat = rng.uniform(0.3, 0.9, n)
-    package, klass = rng.integers(0, 3, n), rng.integers(0, 5, n)
-    rows = np.flatnonzero(package != 0)  # ascending, as DayPrices' rows; the last row priced
-    rows = np.union1d(rows, [0, n - 1])
-    prices = DayPrices(0, flat, rows, PriceRows.of_tariff(flat, rows, package, klass,
-                                                          rng.uniform(0.3, 3, (3, 5, T))),
-                       0.1, np.ones(T), False)
-    priced = NetTotals.of(kw, 1500, peak, prices=prices)
-    expected = np.einsum("ij,ij->i", np.maximum(kw[rows], 0.0), prices.import_price_per_kwh)
-    assert priced.prices is prices and np.array_equal(priced.import_cost, expected)
-    plain = NetTotals.of(kw, 1500, peak)
-    for name in ("peak_kw", "household_kw", "import_kw", "export_kw"):
-        assert np.array_equal(getattr(priced, name), getattr(plain, name)), name
+    assert totals.transformer_kw is None
 
 
 @pytest.mark.parametrize("T", [5, 24, 100, 300])
