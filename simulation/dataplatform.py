@@ -319,7 +319,8 @@ class _HistoryDraws:
     def __call__(self, rng: np.random.Generator, key: tuple[int, int]
                  ) -> tuple[float, np.ndarray, np.ndarray]:
         # numba: when simulated; the compiled draws are NumPy's numbers and leave its state
-        from gridvalue.simulation.kernels import standard_normals, standard_normals32
+        from gridvalue.simulation.kernels import standard_normals32
+        from gridvalue.simulation.pcg64 import standard_normals
 
         n, T = key
         (day_z,), (kw,) = self._levels.next((n,)), self._readings.next((n, T))
@@ -372,7 +373,8 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     day_sigma = prof.customer_day_sigma * (1.0 + erratic * rel_hazard)
 
     # numba: when simulated; the compiled draws are NumPy's numbers and leave its state
-    from gridvalue.simulation.kernels import column_sum32, history_day, standard_normals
+    from gridvalue.simulation.kernels import column_sum32, history_day
+    from gridvalue.simulation.pcg64 import standard_normals
 
     rng = streams.fresh("platform:history")
     sd = params.shape_idiosyncrasy_sd

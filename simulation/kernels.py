@@ -127,15 +127,6 @@ def standard_normals(rng: np.random.Generator, out: np.ndarray) -> None:
         flat[i] = rng.standard_normal()
 
 
-@numba.njit(cache=True, nogil=True)
-def standard_normals2(rng: np.random.Generator, first: np.ndarray, then: np.ndarray) -> None:
-    """`standard_normals` into `first`, then into `then`, in one call: a thread drawing in the
-    background takes the interpreter's lock once fewer (it may wait for it up to the
-    interpreter's switch interval, 5 ms, while the main thread runs Python code)."""
-    standard_normals(rng, first)
-    standard_normals(rng, then)
-
-
 # NumPy's float32 ziggurat (numpy/random/src/distributions/distributions.c
 # `random_standard_normal_f`), on PCG64's 32-bit draws: the low then the high half of each
 # 64-bit draw, the high half kept in the bit generator (`has_uint32`, `uinteger`). numba's own

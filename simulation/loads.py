@@ -25,9 +25,9 @@ from gridvalue.simulation.kernels import (
     gross_day_threads,
     kernel_threads,
     normal_table,
-    standard_normals2,
 )
 from gridvalue.simulation.kernels_exp import gross_day_fast, gross_day_table_fast
+from gridvalue.simulation.pcg64 import standard_normals
 from gridvalue.simulation.prefetch import DrawAhead, TwoBuffers, shared_rows
 from gridvalue.simulation.profiles import climate_shapes
 from gridvalue.simulation.rng import Streams
@@ -52,7 +52,7 @@ class DayDraws:
             raw = rng.bit_generator.random_raw(-(-T * n // 4))
             return raw.view(np.uint16)[:T * n].reshape(T, n), rng.standard_normal(n)
         z, level = self._buffers.next((T, n), (n,))
-        standard_normals2(rng, z, level)  # one call: the worker takes the GIL once fewer
+        standard_normals(rng, z, level)  # one compiled call, PCG64 stepped inside it
         return z, level
 
 
