@@ -1,6 +1,6 @@
-"""CPU time of the compiled normal draws (simulation/kernels.py `standard_normals`,
-`standard_normals32`) against NumPy's `standard_normal` into the same reused buffer, float64
-and float32; each pair checked equal. Median of REPEATS.
+"""CPU time of the compiled normal draws (simulation/pcg64.py `standard_normals`,
+`standard_normals32`, PCG64 stepped inside the loop) against NumPy's `standard_normal` into
+the same reused buffer, float64 and float32; each pair checked equal. Median of REPEATS.
 
 Usage: python benchmarks/bench_normals.py [N_DRAWS] [REPEATS]   (default 2,400,000: a day of
 the history at 100,000 customers x 24 intervals; 5)
@@ -28,7 +28,7 @@ def _numpy(rng: np.random.Generator, out: np.ndarray) -> None:
 
 
 def main(n: int, repeats: int) -> dict:
-    from gridvalue.simulation.kernels import standard_normals, standard_normals32
+    from gridvalue.simulation.pcg64 import standard_normals, standard_normals32
 
     out = {"draws": n, "repeats": repeats}
     for dtype, compiled in ((np.float64, standard_normals), (np.float32, standard_normals32)):

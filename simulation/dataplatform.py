@@ -319,8 +319,7 @@ class _HistoryDraws:
     def __call__(self, rng: np.random.Generator, key: tuple[int, int]
                  ) -> tuple[float, np.ndarray, np.ndarray]:
         # numba: when simulated; the compiled draws are NumPy's numbers and leave its state
-        from gridvalue.simulation.kernels import standard_normals32
-        from gridvalue.simulation.pcg64 import standard_normals
+        from gridvalue.simulation.pcg64 import standard_normals, standard_normals32
 
         n, T = key
         (day_z,), (kw,) = self._levels.next((n,)), self._readings.next((n, T))

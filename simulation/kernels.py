@@ -11,8 +11,8 @@ scipy's. Each computes what the NumPy expressions it replaced computed; the AR(1
 process written as a recurrence instead of a product with its filter matrix, equal to
 rounding (about 1e-16 relative), and the bisection and interval loops of the dispatch are
 unchanged. `gross_day_threads`: `gross_day` over numba's threads (`kernel_threads`);
-`standard_normals` and `standard_normals32`: NumPy's standard normal draws (float64, float32),
-the same numbers, compiled.
+`standard_normals`: NumPy's standard normal draws, the same numbers, compiled on numba's
+generator (simulation/pcg64.py steps PCG64 inside the loop, and draws NumPy's float32 normals).
 `history_day`: a day of the data platform's history (simulation/dataplatform.py) after its
 float32 draws, and `class_ratios`: its load features' daily ratios; `relative_prices`,
 `shift_respond`, `scale_rows`: the demand response (simulation/response.py); `factor_prices`
@@ -26,14 +26,6 @@ import os
 
 import numba
 import numpy as np
-from numba.np.random._constants import (  # NumPy's float32 ziggurat tables, as numba copies them
-    fi_float,
-    ki_float,
-    wi_float,
-    ziggurat_nor_inv_r_f,
-    ziggurat_nor_r_f,
-)
-from numba.np.random.generator_core import next_uint64  # the bit generator's own next_uint64
 
 THREADS_ENV = "GRIDVALUE_KERNEL_THREADS"  # >1: the per-customer kernels on numba threads
 
@@ -125,78 +117,6 @@ def standard_normals(rng: np.random.Generator, out: np.ndarray) -> None:
     flat = out.reshape(-1)
     for i in range(flat.size):
         flat[i] = rng.standard_normal()
-
-
-# NumPy's float32 ziggurat (numpy/random/src/distributions/distributions.c
-# `random_standard_normal_f`), on PCG64's 32-bit draws: the low then the high half of each
-# 64-bit draw, the high half kept in the bit generator (`has_uint32`, `uinteger`). numba's own
-# float32 `standard_normal` takes the wedge test in float32 (C takes it in double), so its
-# numbers part from NumPy's after a few hundred thousand draws (tests/test_kernels.py).
-_R32 = np.float32(ziggurat_nor_r_f)
-_INV_R32 = np.float32(ziggurat_nor_inv_r_f)
-_UNIT32 = np.float32(1.0 / 16777216.0)  # next_float: the top 24 bits of a 32-bit draw
-_LOW32 = np.uint64(0xFFFFFFFF)
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _next32(bitgen, half: np.uint32, kept: bool):
-    """PCG64's next_uint32: the kept high half if any, else a new 64-bit draw's low half
-    (keeping its high half). Returns (draw, half, kept)."""
-    if kept:
-        return half, half, False
-    w = next_uint64(bitgen)
-    return np.uint32(w & _LOW32), np.uint32(w >> np.uint64(32)), True
-
-
-@numba.njit(cache=True, nogil=True)
-def _normals32(rng: np.random.Generator, out: np.ndarray, half: np.uint32, kept: bool):
-    """Fill `out` (float32, C-contiguous) with NumPy's float32 normals from the 32-bit draws
-    (`half`, `kept`: the bit generator's kept half on entry); returns the kept half after."""
-    bitgen = rng.bit_generator
-    flat = out.reshape(-1)
-    for i in range(flat.size):
-        while True:
-            r, half, kept = _next32(bitgen, half, kept)
-            idx = r & np.uint32(0xFF)
-            rabs = (r >> np.uint32(9)) & np.uint32(0x007FFFFF)
-            x = np.float32(rabs) * wi_float[idx]
-            if (r >> np.uint32(8)) & np.uint32(1):
-                x = -x
-            if rabs < ki_float[idx]:  # 99 % of draws
-                break
-            if idx == 0:  # the tail
-                while True:
-                    r1, half, kept = _next32(bitgen, half, kept)
-                    r2, half, kept = _next32(bitgen, half, kept)
-                    xx = -_INV_R32 * np.log1p(-(np.float32(r1 >> np.uint32(8)) * _UNIT32))
-                    yy = -np.log1p(-(np.float32(r2 >> np.uint32(8)) * _UNIT32))
-                    if yy + yy > xx * xx:
-                        break
-                x = -(_R32 + xx) if (rabs >> np.uint32(8)) & np.uint32(1) else _R32 + xx
-                break
-            r1, half, kept = _next32(bitgen, half, kept)  # the wedge, tested in double as in C
-            u = np.float32(r1 >> np.uint32(8)) * _UNIT32
-            if (fi_float[idx - 1] - fi_float[idx]) * u + fi_float[idx] < np.exp(
-                    -0.5 * np.float64(x) * np.float64(x)):
-                break
-        flat[i] = x
-    return half, kept
-
-
-def standard_normals32(rng: np.random.Generator, out: np.ndarray) -> None:
-    """Fill `out` (float32, C-contiguous) in order with `rng.standard_normal(dtype=np.float32)`:
-    the numbers and the generator's state after them (the kept half included) are NumPy's bit
-    for bit (test), in about a third of NumPy's CPU time. A PCG64 generator only (another bit
-    generator splits its 64-bit draws otherwise: NumPy draws those)."""
-    bitgen = rng.bit_generator
-    if type(bitgen) is not np.random.PCG64:
-        rng.standard_normal(out=out, dtype=np.float32)
-        return
-    state = bitgen.state
-    half, kept = _normals32(rng, out, np.uint32(state["uinteger"]), bool(state["has_uint32"]))
-    state = bitgen.state  # the 128-bit state moved on; the kept half is set here
-    state["has_uint32"], state["uinteger"] = int(kept), int(half)
-    bitgen.state = state
 
 
 NORMAL_TABLE_SIZE = 65536

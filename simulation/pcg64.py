@@ -1,4 +1,5 @@
-"""NumPy's PCG64 stepped inside the compiled loop, for the standard normal draws.
+"""NumPy's PCG64 stepped inside the compiled loop, for the standard normal draws (float64
+and float32).
 
 numba's `Generator.standard_normal()` calls the bit generator's `next_uint64` through a
 function pointer for every draw. Here the 128-bit state is read once from the generator's C
@@ -9,7 +10,8 @@ PCG64's `pcg64_next64`), and written back after the draws. The ziggurat is numba
 NumPy's `random_standard_normal` (its wedge and tail call the same libm `exp` and `log1p`), so
 the numbers and the generator's state after them are `rng.standard_normal(out.shape)`'s bit
 for bit (tests/test_pcg64.py). About a fifth less CPU time than numba's generator
-(docs/performance.md, round 8).
+(docs/performance.md, round 8). `standard_normals32`: NumPy's float32 ziggurat on the same
+steps' 32-bit halves.
 
 The struct's layout is checked against `bit_generator.state` on each call; a generator that
 is not PCG64, or whose words do not read as its state (a NumPy built without a 128-bit
@@ -25,12 +27,17 @@ import numpy as np
 from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
-from numba.np.random._constants import (  # NumPy's float64 ziggurat tables, as numba copies them
+from numba.np.random._constants import (  # NumPy's ziggurat tables, as numba copies them
     fi_double,
+    fi_float,
     ki_double,
+    ki_float,
     wi_double,
+    wi_float,
     ziggurat_nor_inv_r,
+    ziggurat_nor_inv_r_f,
     ziggurat_nor_r,
+    ziggurat_nor_r_f,
 )
 
 from gridvalue.simulation.kernels import standard_normals as generator_normals
@@ -141,3 +148,79 @@ def standard_normals(rng: np.random.Generator, first: np.ndarray,
         _normals(words, first)
     else:
         _normals_into(words, first, then)
+
+
+# NumPy's float32 ziggurat (numpy/random/src/distributions/distributions.c
+# `random_standard_normal_f`), on PCG64's 32-bit draws: the low then the high half of each
+# 64-bit draw, the high half kept in the bit generator (`has_uint32`, `uinteger`). numba's own
+# float32 `standard_normal` takes the wedge test in float32 (C takes it in double), so its
+# numbers part from NumPy's after a few hundred thousand draws (tests/test_kernels.py).
+_R32 = np.float32(ziggurat_nor_r_f)
+_INV_R32 = np.float32(ziggurat_nor_inv_r_f)
+_UNIT32 = np.float32(1.0 / 16777216.0)  # next_float: the top 24 bits of a 32-bit draw
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _next32(low, high, inc_low, inc_high, half: np.uint32, kept: bool):
+    """PCG64's next_uint32: the kept high half if any, else a new 64-bit draw's low half
+    (keeping its high half). Returns (draw, state low, state high, half, kept)."""
+    if kept:
+        return half, low, high, half, False
+    low, high = _step(low, high, inc_low, inc_high)
+    w = _output(low, high)
+    return np.uint32(w & _LOW32), low, high, np.uint32(w >> np.uint64(32)), True
+
+
+@numba.njit(cache=True, nogil=True)
+def _normals32(words: np.ndarray, out: np.ndarray, half: np.uint32, kept: bool):
+    """Fill `out` (float32, C-contiguous) with NumPy's float32 normals from the 32-bit draws
+    of the PCG64 state `words` (updated in place; `half`, `kept`: the bit generator's kept
+    half on entry); returns the kept half after."""
+    lo, hi, inc_lo, inc_hi = words[0], words[1], words[2], words[3]
+    flat = out.reshape(-1)
+    for i in range(flat.size):
+        while True:
+            r, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
+            idx = r & np.uint32(0xFF)
+            rabs = (r >> np.uint32(9)) & np.uint32(0x007FFFFF)
+            x = np.float32(rabs) * wi_float[idx]
+            if (r >> np.uint32(8)) & np.uint32(1):
+                x = -x
+            if rabs < ki_float[idx]:  # 99 % of draws
+                break
+            if idx == 0:  # the tail
+                while True:
+                    r1, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
+                    r2, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
+                    xx = -_INV_R32 * np.log1p(-(np.float32(r1 >> np.uint32(8)) * _UNIT32))
+                    yy = -np.log1p(-(np.float32(r2 >> np.uint32(8)) * _UNIT32))
+                    if yy + yy > xx * xx:
+                        break
+                x = -(_R32 + xx) if (rabs >> np.uint32(8)) & np.uint32(1) else _R32 + xx
+                break
+            r1, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)  # the wedge,
+            u = np.float32(r1 >> np.uint32(8)) * _UNIT32  # tested in double as in C
+            if (fi_float[idx - 1] - fi_float[idx]) * u + fi_float[idx] < np.exp(
+                    -0.5 * np.float64(x) * np.float64(x)):
+                break
+        flat[i] = x
+    words[0], words[1] = lo, hi
+    return half, kept
+
+
+def standard_normals32(rng: np.random.Generator, out: np.ndarray) -> None:
+    """Fill `out` (float32, C-contiguous) in order with `rng.standard_normal(dtype=np.float32)`:
+    the numbers and the generator's state after them (the kept half included) are NumPy's bit
+    for bit (test), in about a third of NumPy's CPU time. A PCG64 generator whose state reads
+    (`state_words`) only; otherwise NumPy draws them."""
+    words = state_words(rng)
+    if words is None:
+        rng.standard_normal(out=out, dtype=np.float32)
+        return
+    bitgen = rng.bit_generator
+    state = bitgen.state
+    half, kept = _normals32(words, out, np.uint32(state["uinteger"]), bool(state["has_uint32"]))
+    state = bitgen.state  # the 128-bit state moved on; the kept half is set here
+    state["has_uint32"], state["uinteger"] = int(kept), int(half)
+    bitgen.state = state

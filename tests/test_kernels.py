@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from gridvalue.simulation import kernels
+from gridvalue.simulation import kernels, pcg64
 from gridvalue.simulation.network import _incidence, _incidence_product
 from gridvalue.simulation.prices import PriceRows
 from gridvalue.simulation.totals import NetTotals
@@ -379,7 +379,7 @@ def test_compiled_float32_normals_are_numpys_bit_for_bit(seed, shape, before):
         g.standard_normal(before, dtype=np.float32)
     for _ in range(4):
         out = np.empty(shape, np.float32)
-        kernels.standard_normals32(ours, out)
+        pcg64.standard_normals32(ours, out)
         expected = numpys.standard_normal(shape, dtype=np.float32)
         assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
         assert ours.bit_generator.state == numpys.bit_generator.state
@@ -394,7 +394,7 @@ def test_float32_normals_of_another_bit_generator_are_numpys():
     """Not PCG64 (another split of the 64-bit draws): NumPy draws them."""
     ours, numpys = (np.random.Generator(np.random.MT19937(4)) for _ in range(2))
     out = np.empty((5, 7), np.float32)
-    kernels.standard_normals32(ours, out)
+    pcg64.standard_normals32(ours, out)
     assert np.array_equal(out, numpys.standard_normal((5, 7), dtype=np.float32))
     assert ours.bit_generator.state["state"]["pos"] == numpys.bit_generator.state["state"]["pos"]
 
