@@ -39,6 +39,11 @@ class PriceRows:
         return cls(np.ones(k), np.arange(k, dtype=np.intp), np.zeros(k, dtype=np.intp),
                    price[:, None, :])
 
+    def with_multipliers(self, multipliers: np.ndarray) -> "PriceRows":
+        """The same rows' prices with these (packages, classes, T) multipliers."""
+        return dataclasses.replace(self, multipliers=np.ascontiguousarray(multipliers,
+                                                                          dtype=float))
+
     def take(self, rows: "slice | np.ndarray") -> "PriceRows":
         """The prices of these rows (of the k)."""
         return PriceRows(self.flat[rows], self.package[rows], self.klass[rows],

@@ -71,6 +71,8 @@ class TariffEngine:
         self.is_event = False
         self.forecast_today: np.ndarray | None = None
         self._day_bills = None  # (net load, prices, totals) once the day is billed
+        self._kept_rows = None  # (package column, priced rows, packages in use)
+        self._kept_factors = None  # (priced rows, the columns, their PriceRows)
         # the prices last published (before the first day: everyone on flat prices)
         self.latest = DayPrices(-1, c["price_per_kwh"], np.zeros(0, dtype=np.int64),
                                 PriceRows.of_array(np.zeros((0, self.T))),
@@ -138,13 +140,36 @@ class TariffEngine:
         return float(np.partition(rest, len(rest) - k - 1)[len(rest) - k - 1])
 
     # ---- each day ---------------------------------------------------------------------------
+    def _priced_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The customers on time-varying packages (ascending) and the packages in use, kept
+        from day to day until the package column changes (services enrol in place)."""
+        packages = self.model.customers["tariff_package"]
+        kept = self._kept_rows
+        if kept is None or not np.array_equal(kept[0], packages):
+            rows = np.flatnonzero(packages != FLAT)
+            kept = (packages.copy(), rows, np.unique(packages[rows]))
+            self._kept_rows = kept
+        return kept[1], kept[2]
+
+    def _factors(self, rows: np.ndarray) -> PriceRows:
+        """The priced `rows`' flat prices, packages and classes (multipliers still to set),
+        kept from day to day until the rows or those columns change."""
+        c = self.model.customers
+        columns = (c["price_per_kwh"], c["tariff_package"], c["profile_class"])
+        kept = self._kept_factors
+        if kept is None or kept[0] is not rows or not all(
+                np.array_equal(a, b) for a, b in zip(kept[1], columns, strict=True)):
+            flat, packages, klass = columns
+            factors = PriceRows.of_tariff(flat, rows, packages, klass, np.empty((0, 0, self.T)))
+            kept = (rows, tuple(a.copy() for a in columns), factors)
+            self._kept_factors = kept
+        return kept[2]
+
     def start_day(self, day: int) -> DayPrices:
         """Decide today's event status and build the day's prices (also kept as `latest`,
         the prices the company last published, which offers made before the day starts
         see)."""
-        packages = self.model.customers["tariff_package"]
-        rows = np.flatnonzero(packages != FLAT)
-        used = np.unique(packages[rows])
+        rows, used = self._priced_rows()
         self.is_event = False
         if day % 365 == 0:
             self._events_in_year = 0
@@ -166,8 +191,7 @@ class TariffEngine:
         if len(rows) == 0:
             prices = PriceRows.of_array(np.zeros((0, self.T)))
         else:  # flat price x the package's multiplier of the class, as factors
-            prices = PriceRows.of_tariff(c["price_per_kwh"], rows, packages, c["profile_class"],
-                                         self.multipliers(day, used))
+            prices = self._factors(rows).with_multipliers(self.multipliers(day, used))
         self.latest = DayPrices(day, c["price_per_kwh"], rows, prices,
                                 self.params.export_price_per_kwh,
                                 self.wholesale_multipliers(day), self.is_event)
