@@ -111,3 +111,22 @@ def test_the_day_prices_are_a_read_only_value(small_overrides):
                                             got.shape[1], axis=1))
     np.testing.assert_array_equal(got[len(flat):], prices.import_price_per_kwh[:3])
     assert (got[len(flat):].std(axis=1) > 0).all()
+
+
+def test_the_days_priced_rows_follow_the_columns_changed_in_place(small_overrides):
+    """The priced rows and their factors are kept from day to day, and rebuilt when a
+    service enrols a customer, a new year raises the price or the columns change otherwise
+    (in place, as services write them)."""
+    model = GridValueModel("tou_pricing", seed=2, overrides=small_overrides)
+    c, engine = model.customers, model.tariffs
+    first = engine.start_day(0)
+    assert engine.start_day(1).rows is first.rows  # nothing changed: kept
+    on = first.rows[:5]
+    c["tariff_package"][on] = FLAT
+    c["price_per_kwh"][first.rows[-1]] *= 1.5
+    later = engine.start_day(2)
+    assert np.array_equal(later.rows, np.flatnonzero(c["tariff_package"] != FLAT))
+    assert not np.isin(on, later.rows).any()
+    expected = c["price_per_kwh"][later.rows, None] * engine.multipliers(2, [TOU])[
+        c["tariff_package"][later.rows], c["profile_class"][later.rows]]
+    assert np.array_equal(later.import_price_per_kwh, expected)
