@@ -635,17 +635,18 @@ def relative_prices(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package:
             mean = 1.0
         a, b, f = package[c], klass[c], flat[c]
         count = table_count[a, b]
-        if count <= L:  # the table's levels, if the products are distinct numbers
+        distinct = count <= L  # the table's levels, if the products are distinct numbers
+        if distinct:
             for j in range(count):
                 level_price[j] = f * table_value[a, b, j]
             for i in range(count):
                 v = level_price[i]
                 if v != v:
-                    count = L + 2
+                    distinct = False
                 for j in range(i):
                     if level_price[j] == v:
-                        count = L + 2
-        if count <= L:
+                        distinct = False
+        if distinct:
             for t in range(T):
                 index[c, t] = table_index[a, b, t]
         else:  # the row's own prices searched

@@ -96,8 +96,8 @@ def gross_day_fast(z: np.ndarray, last: np.ndarray, rho: float, sigma: np.ndarra
     x = np.empty(BLOCK)
     e = np.empty((T, BLOCK))
     for c0 in range(lo, hi, BLOCK):
-        _gross_block(z, c0, c0, min(BLOCK, hi - c0), x, e, rho, innovation, sigma, amplitude, shape,
-               klass, cap, last, out)
+        _gross_block(z, c0, c0, min(BLOCK, hi - c0), x, e, rho, innovation, sigma, amplitude,
+                     shape, klass, cap, last, out)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -118,5 +118,5 @@ def gross_day_table_fast(u: np.ndarray, table: np.ndarray, last: np.ndarray, rho
         for t in range(T):
             for j in range(m):
                 z[t, j] = table[u[t, c0 + j]]
-        _gross_block(z, 0, c0, m, x, e, rho, innovation, sigma, amplitude, shape, klass, cap, last,
-               out)
+        _gross_block(z, 0, c0, m, x, e, rho, innovation, sigma, amplitude, shape, klass, cap,
+                     last, out)

@@ -76,6 +76,13 @@ def _output(low: np.uint64, high: np.uint64) -> np.uint64:
     return (x >> r) | (x << ((np.uint64(64) - r) & np.uint64(63)))
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _next64(low: np.uint64, high: np.uint64, inc_low: np.uint64, inc_high: np.uint64):
+    """PCG64's next_uint64: step the state, output the new one. Returns (draw, low, high)."""
+    low, high = _step(low, high, inc_low, inc_high)
+    return _output(low, high), low, high
+
+
 @numba.njit(cache=True, nogil=True)
 def _normals(words: np.ndarray, out: np.ndarray) -> None:
     """Fill `out` with standard normals from the PCG64 state `words` (state low, high,
@@ -84,8 +91,7 @@ def _normals(words: np.ndarray, out: np.ndarray) -> None:
     flat = out.reshape(-1)
     for i in range(flat.size):
         while True:
-            low, high = _step(low, high, inc_low, inc_high)
-            r = _output(low, high)
+            r, low, high = _next64(low, high, inc_low, inc_high)
             idx = r & np.uint64(0xFF)
             r >>= np.uint64(8)
             rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
@@ -96,10 +102,9 @@ def _normals(words: np.ndarray, out: np.ndarray) -> None:
                 break
             if idx == 0:  # the tail
                 while True:
-                    low, high = _step(low, high, inc_low, inc_high)
-                    u1 = (_output(low, high) >> np.uint64(11)) * _UNIT
-                    low, high = _step(low, high, inc_low, inc_high)
-                    u2 = (_output(low, high) >> np.uint64(11)) * _UNIT
+                    r1, low, high = _next64(low, high, inc_low, inc_high)
+                    r2, low, high = _next64(low, high, inc_low, inc_high)
+                    u1, u2 = (r1 >> np.uint64(11)) * _UNIT, (r2 >> np.uint64(11)) * _UNIT
                     xx = -ziggurat_nor_inv_r * np.log1p(-u1)
                     yy = -np.log1p(-u2)
                     if yy + yy > xx * xx:
@@ -107,8 +112,8 @@ def _normals(words: np.ndarray, out: np.ndarray) -> None:
                 x = -(ziggurat_nor_r + xx) if (rabs >> np.uint64(8)) & np.uint64(1) else \
                     ziggurat_nor_r + xx
                 break
-            low, high = _step(low, high, inc_low, inc_high)  # the wedge
-            u = (_output(low, high) >> np.uint64(11)) * _UNIT
+            r1, low, high = _next64(low, high, inc_low, inc_high)  # the wedge
+            u = (r1 >> np.uint64(11)) * _UNIT
             if (fi_double[idx - 1] - fi_double[idx]) * u + fi_double[idx] < np.exp(-0.5 * x * x):
                 break
         flat[i] = x
@@ -167,8 +172,7 @@ def _next32(low, high, inc_low, inc_high, half: np.uint32, kept: bool):
     (keeping its high half). Returns (draw, state low, state high, half, kept)."""
     if kept:
         return half, low, high, half, False
-    low, high = _step(low, high, inc_low, inc_high)
-    w = _output(low, high)
+    w, low, high = _next64(low, high, inc_low, inc_high)
     return np.uint32(w & _LOW32), low, high, np.uint32(w >> np.uint64(32)), True
 
 

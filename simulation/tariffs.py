@@ -72,7 +72,7 @@ class TariffEngine:
         self.forecast_today: np.ndarray | None = None
         self._day_bills = None  # (net load, prices, totals) once the day is billed
         self._kept_rows = None  # (package column, priced rows, packages in use)
-        self._kept_factors = None  # (priced rows, the columns, their PriceRows)
+        self._kept_factors = None  # (priced rows, price and class columns, PriceRows)
         # the prices last published (before the first day: everyone on flat prices)
         self.latest = DayPrices(-1, c["price_per_kwh"], np.zeros(0, dtype=np.int64),
                                 PriceRows.of_array(np.zeros((0, self.T))),
@@ -153,14 +153,16 @@ class TariffEngine:
 
     def _factors(self, rows: np.ndarray) -> PriceRows:
         """The priced `rows`' flat prices, packages and classes (multipliers still to set),
-        kept from day to day until the rows or those columns change."""
+        kept from day to day until the rows (`_priced_rows`: new rows whenever the package
+        column changes), the price or the class column change."""
         c = self.model.customers
-        columns = (c["price_per_kwh"], c["tariff_package"], c["profile_class"])
+        columns = (c["price_per_kwh"], c["profile_class"])
         kept = self._kept_factors
         if kept is None or kept[0] is not rows or not all(
                 np.array_equal(a, b) for a, b in zip(kept[1], columns, strict=True)):
-            flat, packages, klass = columns
-            factors = PriceRows.of_tariff(flat, rows, packages, klass, np.empty((0, 0, self.T)))
+            flat, klass = columns
+            factors = PriceRows.of_tariff(flat, rows, c["tariff_package"], klass,
+                                          np.empty((0, 0, self.T)))
             kept = (rows, tuple(a.copy() for a in columns), factors)
             self._kept_factors = kept
         return kept[2]
