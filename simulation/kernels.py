@@ -478,9 +478,14 @@ def column_sum32(kw: np.ndarray, t: int) -> np.float32:
 # (numpy/_core/src/multiarray/einsum_sumprod.c.src, x86-64-v2: two lanes, four vectors an
 # iteration, multiply then add, no FMA); `_einsum_dot` repeats that order, `_max` np.maximum's
 # choice (NaN propagates; of equal values the second). np.power stays NumPy's (its AVX-512
-# routine is not libm's); the response computes it only on each row's distinct relative prices.
+# routine is not libm's); the response computes it once per (package, class, elasticity) where
+# the row's price level cancels (simulation/response.py), per row elsewhere.
 
-LEVELS = 4  # distinct prices a row may have to take the compact power (TOU: 2, CPP: 1 or 2)
+# the smallest price / largest price of a multipliers row whose weights are taken per
+# (package, class, elasticity): above it the response's floor on relative prices (1e-12)
+# never binds, so the row's level cancels exactly (in exact arithmetic)
+CANCEL_RATIO_FLOOR = 1e-11
+ELASTICITY_SLOTS = 8  # distinct substitution elasticities kept per (package, class)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -575,150 +580,107 @@ def _price_dot(a: np.ndarray, i: int, flat: np.ndarray, package: np.ndarray,
 
 
 @numba.njit(cache=True, nogil=True)
-def _level_table(multipliers: np.ndarray, L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each multipliers row's distinct values (NaN matches none) in order of first appearance,
-    their count (L + 1 if more than L) and each interval's level: the search of
-    `relative_prices` done once per (package, class) instead of once per customer."""
+def substitution_keys(flat: np.ndarray, package: np.ndarray, klass: np.ndarray,
+                      multipliers: np.ndarray, substitution: np.ndarray, key: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which rows' substitution weights may be taken from their multipliers alone: those
+    with a positive finite flat price, a finite elasticity and a multipliers row of positive
+    finite values within CANCEL_RATIO_FLOOR of each other. key[c] is the row's entry in the
+    returned (package, class, elasticity) table, entries in order of first appearance (-1:
+    the row's own relative prices are needed); at most ELASTICITY_SLOTS elasticities per
+    (package, class), later ones get -1."""
     P, K, T = multipliers.shape
-    count = np.empty((P, K), np.int64)
-    value = np.ones((P, K, L))
-    index = np.zeros((P, K, T), np.int8)
+    S = ELASTICITY_SLOTS
+    usable = np.zeros((P, K), np.bool_)
     for a in range(P):
         for b in range(K):
-            n = 0
+            low, high, ok = np.inf, 0.0, True
             for t in range(T):
                 v = multipliers[a, b, t]
-                j = 0
-                while j < n and value[a, b, j] != v:
-                    j += 1
-                if j == n:
-                    if n == L:
-                        n = L + 1
-                        break
-                    value[a, b, j] = v
-                    n += 1
-                index[a, b, t] = j
-            count[a, b] = n
-    return count, value, index
+                if not (v > 0.0 and v < np.inf):
+                    ok = False
+                    break
+                low, high = min(low, v), max(high, v)
+            usable[a, b] = ok and low >= CANCEL_RATIO_FLOOR * high
+    count = np.zeros((P, K), np.int64)
+    slot_sigma, slot_key = np.empty((P, K, S)), np.empty((P, K, S), np.int64)
+    size = min(len(flat), P * K * S)
+    entry_package, entry_klass = np.empty(size, np.intp), np.empty(size, np.intp)
+    entry_sigma = np.empty(size)
+    u = 0
+    for c in range(len(flat)):
+        a, b, f, s = package[c], klass[c], flat[c], substitution[c]
+        key[c] = -1
+        if not (f > 0.0 and f < np.inf and s == s and usable[a, b]):
+            continue
+        j = 0
+        while j < count[a, b] and slot_sigma[a, b, j] != s:
+            j += 1
+        if j == count[a, b]:
+            if j == S:
+                continue
+            slot_sigma[a, b, j], slot_key[a, b, j] = s, u
+            entry_package[u], entry_klass[u], entry_sigma[u] = a, b, s
+            count[a, b] += 1
+            u += 1
+        key[c] = slot_key[a, b, j]
+    return entry_package[:u], entry_klass[:u], entry_sigma[:u]
 
 
 @numba.njit(cache=True, nogil=True)
 def relative_prices(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: np.ndarray,
-                    klass: np.ndarray, multipliers: np.ndarray, energy: np.ndarray,
-                    levels: np.ndarray, index: np.ndarray, relative: np.ndarray) -> int:
-    """The first pass of simulation/response.py's demand response of the customers at `rows`
-    (demand `kw[rows]`, prices flat x multipliers (simulation/prices.py `PriceRows`, taken
-    row by row with `_prices_of`)), as NumPy computes it: q = max(kw, 0), the
-    day's `energy` q.sum(), the load-weighted mean price einsum(q, price) / energy and the
-    relative prices max(price / mean, 1e-12). A row with at most LEVELS distinct prices gets
-    its relative prices in `levels` (k, LEVELS; padded with 1) and each interval's column of
-    `levels` in `index` (k, T); a row with more gets index[c, 0] = -1 and its relative
-    prices in `relative` (k, T). Returns the number of such dense rows.
-
-    A row's distinct prices are its multipliers' distinct values times its flat price
-    (`_level_table`) wherever those products are distinct numbers (not NaN); elsewhere (a
-    zero or non-finite flat price, products that round together) the row's own prices are
-    searched: either way the levels and indexes of a search of the row's prices."""
-    k, T = len(rows), multipliers.shape[2]
-    L = levels.shape[1]
-    table_count, table_value, table_index = _level_table(multipliers, L)
-    q, price, level_price = np.empty((1, T)), np.empty((1, T)), np.empty(L)
-    dense = 0
-    for c in range(k):
+                    klass: np.ndarray, multipliers: np.ndarray, relative: np.ndarray) -> None:
+    """The relative prices of the customers at `rows` (demand `kw[rows]`, prices flat x
+    multipliers (simulation/prices.py `PriceRows`, row by row with `_prices_of`)), as NumPy
+    computes them: q = max(kw, 0), the load-weighted mean price einsum(q, price) / q.sum()
+    (1 where it is not positive) and relative = max(price / mean, 1e-12), (k, T). For the
+    rows whose level does not cancel (`substitution_keys`)."""
+    T = multipliers.shape[2]
+    q, price = np.empty((1, T)), np.empty((1, T))
+    for c in range(len(rows)):
         r = rows[c]
         for t in range(T):
             q[0, t] = _max(kw[r, t], 0.0)
         e = _row_sum(q, 0)
-        energy[c] = e
         mean = _price_dot(q, 0, flat, package, klass, multipliers, c) / (e if e > 0 else 1.0)
         if not mean > 0:
             mean = 1.0
-        a, b, f = package[c], klass[c], flat[c]
-        count = table_count[a, b]
-        distinct = count <= L  # the table's levels, if the products are distinct numbers
-        if distinct:
-            for j in range(count):
-                level_price[j] = f * table_value[a, b, j]
-            for i in range(count):
-                v = level_price[i]
-                if v != v:
-                    distinct = False
-                for j in range(i):
-                    if level_price[j] == v:
-                        distinct = False
-        if distinct:
-            for t in range(T):
-                index[c, t] = table_index[a, b, t]
-        else:  # the row's own prices searched
-            _prices_of(c, flat, package, klass, multipliers, price)
-            count, last = 0, -1  # the row's distinct prices so far; the level matched last
-            for t in range(T):
-                v = price[0, t]
-                if last >= 0 and level_price[last] == v:  # prices come in runs: try it first
-                    index[c, t] = last
-                    continue
-                j = 0
-                while j < count and level_price[j] != v:  # distinct (NaN matches none)
-                    j += 1
-                if j == count:
-                    if count == L:
-                        count = L + 1
-                        break
-                    level_price[j] = v
-                    count += 1
-                index[c, t] = j
-                last = j
-        if count > L:
-            dense += 1
-            index[c, 0] = -1
-            for j in range(L):
-                levels[c, j] = 1.0
-            for t in range(T):
-                relative[c, t] = _max(price[0, t] / mean, 1e-12)
-        else:
-            for j in range(count):
-                levels[c, j] = _max(level_price[j] / mean, 1e-12)
-            for j in range(count, L):
-                levels[c, j] = 1.0
-    return dense
+        _prices_of(c, flat, package, klass, multipliers, price)
+        for t in range(T):
+            relative[c, t] = _max(price[0, t] / mean, 1e-12)
 
 
 @numba.njit(cache=True, nogil=True)
 def shift_respond(kw: np.ndarray, rows: np.ndarray, flat: np.ndarray, package: np.ndarray,
-                  klass: np.ndarray, multipliers: np.ndarray, energy: np.ndarray,
-                  levels: np.ndarray, index: np.ndarray, weights: np.ndarray,
-                  flexibility_share: np.ndarray, flat_price: np.ndarray,
+                  klass: np.ndarray, multipliers: np.ndarray, key: np.ndarray,
+                  weights: np.ndarray, flexibility_share: np.ndarray, flat_price: np.ndarray,
                   ratio: np.ndarray) -> None:
-    """The second pass of the response, in place on `kw[rows]`: with the substitution
-    weights (levels[c, index[c, t]], or weights[c, t] for a dense row) the shift (load = w q
-    rescaled to the day's energy, load - q the shift, capped at flexibility_share x energy),
-    then each row's price `ratio` for the daily term: max(einsum(load, price) / energy,
-    1e-12) / flat price (1 where the flat price is not positive), as NumPy computes them."""
+    """The response's shift, in place on `kw[rows]`: with row c's substitution weights
+    weights[key[c]] (any positive multiple of (price / mean)^sigma: the rescale cancels it),
+    q = max(kw, 0), its energy q.sum(), load = w q rescaled to that energy, load - q the
+    shift, capped at flexibility_share x energy; then each row's price `ratio` for the daily
+    term: max(einsum(load, price) / energy, 1e-12) / flat price (1 where the flat price is
+    not positive), as NumPy computes them."""
     k, T = len(rows), multipliers.shape[2]
-    q, row, pos = np.empty(T), np.empty((1, T)), np.empty((1, T))
+    q, row, pos = np.empty((1, T)), np.empty((1, T)), np.empty((1, T))
     for c in range(k):
-        r, e = rows[c], energy[c]
-        if index[c, 0] < 0:
-            for t in range(T):
-                x = _max(kw[r, t], 0.0)
-                q[t] = x
-                row[0, t] = weights[c, t] * x
-        else:
-            for t in range(T):
-                x = _max(kw[r, t], 0.0)
-                q[t] = x
-                row[0, t] = levels[c, index[c, t]] * x
+        r, w = rows[c], key[c]
+        for t in range(T):
+            x = _max(kw[r, t], 0.0)
+            q[0, t] = x
+            row[0, t] = weights[w, t] * x
+        e = _row_sum(q, 0)
         total = _row_sum(row, 0)
         scale = e / (total if total > 0 else 1.0)
         for t in range(T):
-            x = row[0, t] * scale - q[t]
+            x = row[0, t] * scale - q[0, t]
             row[0, t] = x
             pos[0, t] = _max(x, 0.0)
         moved = _row_sum(pos, 0)
         cap = flexibility_share[c] * e
         limit = cap / moved if moved > cap else 1.0
         for t in range(T):
-            x = row[0, t] * limit + q[t]
+            x = row[0, t] * limit + q[0, t]
             row[0, t] = x
             kw[r, t] = x
         new_mean = _price_dot(row, 0, flat, package, klass, multipliers, c) / (

@@ -30,41 +30,58 @@ def respond(customer_kw: np.ndarray, rows: np.ndarray, prices: PriceRows,
     to their `prices` (len(rows) rows); the other arguments are per row of `rows`. Returns
     the daily energy factor of each row ((p̄'/flat)^ε: new energy / old energy).
 
-    Three compiled passes (simulation/kernels.py `relative_prices`, `shift_respond`,
-    `scale_rows`) around NumPy's `np.power`, bit for bit the NumPy expressions: the
-    substitution weights (p_t / p̄)^σ are computed on each row's distinct relative prices
-    only (two a day on TOU) where a row has at most `kernels.LEVELS` of them. Each row is
-    computed alone, so many rows are shared with the worker thread, the same bits."""
-    k, T = len(rows), prices.multipliers.shape[2]
+    The substitution weights (p_t / p̄)^σ are rescaled to the day's energy, so any positive
+    factor of a row's weights cancels: where a row's price is its flat price times its
+    package's multipliers m_t (all positive, within `kernels.CANCEL_RATIO_FLOOR` of each
+    other, so the floor on relative prices never binds), the weights are (m_t / max m)^σ,
+    one power per (package, class, σ) instead of one per customer and interval (RTP: 24 a
+    customer). Other rows take their own relative prices, as before. The shift and the daily
+    term are compiled passes (simulation/kernels.py `shift_respond`, `scale_rows`) around
+    NumPy's `np.power`; each row is computed alone, so many rows are shared with the worker
+    thread, the same bits."""
+    k = len(rows)
     rows = np.ascontiguousarray(rows)
-    exponent = np.asarray(substitution, dtype=float)[:, None]
+    sigma = np.ascontiguousarray(np.broadcast_to(np.asarray(substitution, dtype=float), (k,)))
     flexibility = np.asarray(flexibility_share, dtype=float)
     flat = np.asarray(flat_price_per_kwh, dtype=float)
     daily = np.broadcast_to(np.asarray(daily, dtype=float), (k,))
-    factor = np.empty(k)
+    key, weights = substitution_weights(customer_kw, rows, prices, sigma)
+    factor, parts = np.empty(k), prices.parts()
 
     def part(s: slice) -> None:
-        m = len(range(k)[s])
-        energy, ratio = np.empty(m), np.empty(m)
-        levels, relative = np.empty((m, kernels.LEVELS)), np.empty((m, T))
-        index = np.empty((m, T), dtype=np.int8)
-        price = prices.take(s).parts()
-        dense = kernels.relative_prices(customer_kw, rows[s], *price, energy, levels, index,
-                                        relative)
-        if dense == m:
-            np.power(relative, exponent[s], out=relative)
-        else:
-            np.power(levels, exponent[s], out=levels)
-            if dense:
-                on = np.flatnonzero(index[:, 0] < 0)
-                relative[on] = np.power(relative[on], exponent[s][on])
-        kernels.shift_respond(customer_kw, rows[s], *price, energy, levels, index, relative,
-                              flexibility[s], flat[s], ratio)
+        ratio = np.empty(len(range(k)[s]))
+        kernels.shift_respond(customer_kw, rows[s], *(x[s] for x in parts[:3]), parts[3],
+                              key[s], weights, flexibility[s], flat[s], ratio)
         np.power(ratio, daily[s], out=factor[s])
         kernels.scale_rows(customer_kw, rows[s], factor[s])
 
     shared_rows(part, k)
     return factor
+
+
+def substitution_weights(customer_kw: np.ndarray, rows: np.ndarray, prices: PriceRows,
+                         sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's key into the (entries, T) substitution weights: (m_t / max m)^σ per
+    (package, class, σ) where the level cancels (`kernels.substitution_keys`; an entry whose
+    powers are not all positive and finite goes back to the rows), each remaining row's own
+    max(p_t / p̄, 1e-12)^σ after them."""
+    flat, package, klass, multipliers = prices.parts()
+    key = np.empty(len(rows), dtype=np.int64)
+    entry_package, entry_klass, entry_sigma = kernels.substitution_keys(
+        flat, package, klass, multipliers, sigma, key)
+    shape = multipliers[entry_package, entry_klass]
+    table = np.power(shape / shape.max(axis=1, keepdims=True), entry_sigma[:, None])
+    bad = ~((table > 0) & (table < np.inf)).all(axis=1)
+    if bad.any():
+        key[bad[np.maximum(key, 0)] & (key >= 0)] = -1
+    own = np.flatnonzero(key < 0)
+    if len(own) == 0:
+        return key, table
+    relative = np.empty((len(own), multipliers.shape[2]))
+    kernels.relative_prices(customer_kw, rows[own], *prices.take(own).parts(), relative)
+    np.power(relative, sigma[own][:, None], out=relative)
+    key[own] = len(table) + np.arange(len(own))
+    return key, np.concatenate([table, relative])
 
 
 def shift_and_scale(load_kw: np.ndarray, price_per_kwh: np.ndarray, flat_price_per_kwh: np.ndarray,

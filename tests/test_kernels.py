@@ -123,15 +123,32 @@ def test_history_day_is_the_numpy_expression_bit_for_bit():
     assert np.array_equal(out_profile, profile + expected)
 
 
-def _shift_and_scale_numpy(load_kw, price, flat, substitution, daily, flexibility_share):
-    """simulation/response.py `shift_and_scale` as NumPy passes (before the compiled shift)."""
+def _shift_and_scale_numpy(load_kw, price, flat, substitution, daily, flexibility_share,
+                           shape=None, level=None):
+    """simulation/response.py `shift_and_scale` as NumPy passes: `price` = `level` (per row)
+    x `shape` (per row and interval; by default 1 x price, as `PriceRows.of_array`). Where
+    the level cancels (level and shape positive and finite, the shape within
+    CANCEL_RATIO_FLOOR of its maximum, a finite elasticity), the weights are
+    (shape / max shape)^sigma; elsewhere max(price / mean price, 1e-12)^sigma."""
+    shape = price if shape is None else shape
+    level = np.ones(len(price)) if level is None else level
     q = np.maximum(load_kw, 0.0)
     energy = q.sum(axis=1)
     safe_energy = np.where(energy > 0, energy, 1.0)
     mean_price = np.einsum("ij,ij->i", q, price) / safe_energy
-    load = price / np.where(mean_price > 0, mean_price, 1.0)[:, None]
-    np.maximum(load, 1e-12, out=load)
-    np.power(load, substitution[:, None], out=load)
+    own = price / np.where(mean_price > 0, mean_price, 1.0)[:, None]
+    np.maximum(own, 1e-12, out=own)
+    np.power(own, substitution[:, None], out=own)
+    with np.errstate(all="ignore"):
+        cancels = ((level > 0) & (level < np.inf) & ~np.isnan(substitution)
+                   & ((shape > 0) & (shape < np.inf)).all(axis=1)
+                   & (shape.min(axis=1) >= kernels.CANCEL_RATIO_FLOOR * shape.max(axis=1)))
+        top = shape[cancels]
+        cancelled = np.power(top / top.max(axis=1, keepdims=True),
+                             substitution[cancels][:, None])
+    finite = ((cancelled > 0) & (cancelled < np.inf)).all(axis=1)
+    load = own
+    load[np.flatnonzero(cancels)[finite]] = cancelled[finite]
     load *= q
     total = load.sum(axis=1)
     load *= (energy / np.where(total > 0, total, 1.0))[:, None]
@@ -167,22 +184,26 @@ def test_compiled_shift_is_the_numpy_response_bit_for_bit(T):
 
 
 def _level_prices(n: int, T: int, rng) -> np.ndarray:
-    """Prices with 1 to LEVELS + 2 distinct values a row (TOU: 2, CPP: 1 or 2, RTP: T)."""
+    """Prices with 1 to 6 distinct values a row (TOU: 2, CPP: 1 or 2, RTP: T), and rows
+    whose level does not cancel: a zero, a negative, an infinite price, a spread wider than
+    CANCEL_RATIO_FLOOR."""
     flat = rng.uniform(0.4, 0.8, (n, 1))
-    count = rng.integers(1, kernels.LEVELS + 3, n)
-    count[::11] = T  # dense rows, as RTP
+    count = rng.integers(1, 7, n)
+    count[::11] = T  # as RTP
     out = np.empty((n, T))
     for i in range(n):
         multipliers = rng.uniform(0.5, 3.0, count[i])
         out[i] = flat[i] * multipliers[rng.integers(0, count[i], T)]
+    out[7::23, 3], out[8::29, 5], out[9::31, 1] = 0.0, -0.2, np.inf
+    out[10::37, 2] = out[10::37, 0] * 1e-12
     return out
 
 
 @pytest.mark.parametrize("T", [24, 96, 13])
-def test_response_on_distinct_prices_is_the_numpy_response_bit_for_bit(T):
-    """The compact power (each row's distinct relative prices only) and the dense one, mixed
-    in one call, against the NumPy passes; rows without energy, with negative and signed-zero
-    demand, flat prices of zero, caps that bind and that do not."""
+def test_response_where_the_level_cancels_or_not_is_the_numpy_response_bit_for_bit(T):
+    """Rows whose weights come per distinct price shape and rows that take their own
+    relative prices, mixed in one call, against the NumPy passes; rows without energy, with
+    negative and signed-zero demand, flat prices of zero, caps that bind and that do not."""
     from gridvalue.simulation.response import shift_and_scale
 
     rng = np.random.default_rng(100 + T)
@@ -194,14 +215,20 @@ def test_response_on_distinct_prices_is_the_numpy_response_bit_for_bit(T):
     price = _level_prices(n, T, rng)
     flat = np.where(rng.random(n) < 0.1, 0.0, rng.uniform(0.4, 0.8, n))
     substitution = rng.choice([-0.095, -0.19, -0.3, -0.01, 0.0], n)
+    substitution[12::41] = -30.0  # weights past the largest float: the row's own instead
+    price[12::41, 4] = price[12::41, 0] * 2e-11
     daily = rng.choice([-0.023, -0.016, 0.0], n)
     flexibility = rng.choice([0.0, 0.01, 0.05, 0.5], n)
-    new, factor = shift_and_scale(load, price, flat, substitution, daily, flexibility)
-    old, old_factor = _shift_and_scale_numpy(load, price, flat, substitution, daily, flexibility)
-    assert np.array_equal(new, old) and np.array_equal(factor, old_factor)
-    assert np.array_equal(np.signbit(new), np.signbit(old))
+    with np.errstate(all="ignore"):
+        new, factor = shift_and_scale(load, price, flat, substitution, daily, flexibility)
+        old, old_factor = _shift_and_scale_numpy(load, price, flat, substitution, daily,
+                                                 flexibility)
+    assert np.array_equal(new, old, equal_nan=True)
+    assert np.array_equal(factor, old_factor, equal_nan=True)
+    numbers = ~np.isnan(new)
+    assert np.array_equal(np.signbit(new)[numbers], np.signbit(old)[numbers])
     assert not np.array_equal(new, load)
-    for one in (price[:1], np.repeat(price[:1], 2, axis=0)):  # all compact / all one row
+    for one in (price[:1], np.repeat(price[:1], 2, axis=0)):  # one row / the same row twice
         rows = len(one)
         a = shift_and_scale(load[:rows], one, flat[:rows], substitution[:rows], daily[:rows],
                             flexibility[:rows])
@@ -210,20 +237,43 @@ def test_response_on_distinct_prices_is_the_numpy_response_bit_for_bit(T):
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 
-def test_the_level_table_gives_each_rows_own_search():
-    """The levels taken from the multipliers' distinct values (`_level_table`) give the
-    response of a search of each row's own prices, also where the flat price makes distinct
-    multipliers one price (zero, subnormal, infinite, NaN), with signed zeros and NaN among
-    the multipliers: the NumPy passes on the prices' array, bit for bit."""
+def test_the_cancelled_level_gives_the_rows_own_response():
+    """The weights per price shape, (m / max m)^sigma, give the response of each row's own
+    relative prices, (p / mean p)^sigma, to rounding: the level cancels in the rescale to
+    the day's energy (it fails if the shape's weights are not rescaled, or are not the
+    shape's)."""
+    from gridvalue.simulation.response import shift_and_scale
+
+    rng = np.random.default_rng(21)
+    n, T = 2000, 24
+    load = np.abs(_loads(n, T, seed=22)) + 0.01
+    price = rng.uniform(0.2, 3.0, (n, T)) * rng.uniform(0.4, 0.8, (n, 1))
+    args = (rng.uniform(0.4, 0.8, n), rng.choice([-0.095, -0.3, -1.5], n),
+            rng.uniform(-0.05, 0.0, n), rng.choice([0.05, 0.5, 1.0], n))
+    new, factor = shift_and_scale(load, price, *args)
+    own = _shift_and_scale_numpy(load, price, *args, shape=np.full((n, T), np.nan))
+    assert np.allclose(new, own[0], rtol=1e-13, atol=0) and not np.array_equal(new, own[0])
+    assert np.allclose(factor, own[1], rtol=1e-13, atol=0)
+    assert np.abs(new.sum(axis=1) / factor - load.sum(axis=1)).max() < 1e-9  # energy kept
+    assert np.abs(new - load).max() > 0.01  # it responded
+
+
+def test_the_response_to_a_tariffs_factors_is_numpys_where_the_level_cancels_or_not():
+    """Prices held as flat x multipliers (simulation/prices.py `PriceRows`, as the tariff
+    engine publishes them): the NumPy passes on level = flat price and shape = the row's
+    multipliers, bit for bit, with flat prices of zero, subnormal, infinite, NaN and 1e308,
+    signed zeros and NaN among the multipliers, as many elasticities as a (package, class)
+    keeps; and, where no product rounds to zero or infinity, the response to the (k, T)
+    array to rounding."""
     from gridvalue.simulation.response import respond
 
     rng = np.random.default_rng(14)
     n, T = 900, 24
     mult = rng.choice([0.6, 1.0, 1.7], (5, 3, T))
-    mult[1, :, :6] = 1.0 + 2.0 ** -52  # next to 1.0: one price at a subnormal flat price
+    mult[1, :, :6] = 1.0 + 2.0 ** -52
     mult[2, 0, ::2], mult[2, 0, 1::2] = 0.0, -0.0
     mult[3, 1, 5] = np.nan
-    mult[4] = rng.uniform(0.5, 2.0, (3, T))  # more than LEVELS: dense
+    mult[4] = rng.uniform(0.5, 2.0, (3, T))  # as RTP
     package, klass = rng.integers(0, 5, n), rng.integers(0, 3, n)
     flat = rng.uniform(0.4, 0.8, n)
     flat[::7], flat[1::11], flat[2::13], flat[3::17] = 0.0, 2.0 ** -1074, np.inf, np.nan
@@ -231,71 +281,51 @@ def test_the_level_table_gives_each_rows_own_search():
     rows = np.arange(n)
     factors = PriceRows.of_tariff(flat, rows, package, klass, mult)
     kw = np.abs(_loads(n, T, seed=15)) + 0.01
-    args = (rng.uniform(0.4, 0.8, n), rng.uniform(-0.3, 0.0, n), rng.uniform(-0.05, 0.0, n),
+    sigma = rng.choice([-0.095, -0.19, -0.3], n)
+    sigma[::5] = rng.choice([-0.05, -0.07, -0.11, -0.13, -0.17], len(sigma[::5]))
+    assert len(np.unique(sigma)) == kernels.ELASTICITY_SLOTS  # as many as a shape keeps
+    args = (rng.uniform(0.4, 0.8, n), sigma, rng.uniform(-0.05, 0.0, n),
             rng.choice([0.01, 0.5], n))
     with np.errstate(all="ignore"):
         ours = kw.copy()
         factor = respond(ours, rows, factors, *args)
-        expected, expected_factor = _shift_and_scale_numpy(kw, factors.array(), *args)
+        expected, expected_factor = _shift_and_scale_numpy(
+            kw, factors.array(), *args, shape=mult[package, klass], level=flat)
+        by_array = kw.copy()
+        array_factor = respond(by_array, rows, PriceRows.of_array(factors.array()), *args)
     assert np.array_equal(ours, expected, equal_nan=True)
     assert np.array_equal(factor, expected_factor, equal_nan=True)
     numbers = ~np.isnan(ours)  # (a NaN's sign is not NumPy's here, nor was it before)
     assert np.array_equal(np.signbit(ours)[numbers], np.signbit(expected)[numbers])
-    count = kernels._level_table(mult, kernels.LEVELS)[0]
-    assert count[2, 0] == 1 and count[4].min() > kernels.LEVELS and count[0].max() <= 3
-    passes = []  # the first pass's levels and indexes: those of each row's own search
-    for prices in (factors, PriceRows.of_array(factors.array())):  # the array: own rows
-        out = (np.empty(n), np.empty((n, kernels.LEVELS)), np.empty((n, T), np.int8),
-               np.empty((n, T)))
-        with np.errstate(all="ignore"):
-            dense = kernels.relative_prices(kw, rows, *prices.parts(), *out)
-        passes.append((dense, *out[:2], out[2][out[2][:, 0] >= 0]))
-    for a, b in zip(*passes, strict=True):
-        assert np.array_equal(a, b, equal_nan=True)
+    plain = (flat >= 0.4) & (flat <= 0.8)  # where flat x multipliers rounds no price away
+    assert np.allclose(ours[plain], by_array[plain], rtol=1e-13, atol=0, equal_nan=True)
+    assert np.allclose(factor[plain], array_factor[plain], rtol=1e-13, atol=0, equal_nan=True)
+    assert not np.array_equal(ours[numbers], kw[numbers])
 
 
-def test_the_response_to_a_tariffs_factors_is_the_response_to_its_prices():
-    """Prices held as flat x multipliers (simulation/prices.py `PriceRows`, as the tariff
-    engine publishes them) give the response to the (k, T) array bit for bit."""
-    from gridvalue.simulation.response import respond
-
-    rng = np.random.default_rng(12)
-    n, T = 1500, 24
-    package, klass = rng.integers(1, 4, n + 200), rng.integers(0, 6, n + 200)  # columns
-    mult = rng.choice([0.6, 1.0, 1.7], (4, 6, T))
-    mult[3] = rng.uniform(0.5, 2.0, (6, T))  # a real-time package: dense rows
-    rows = np.sort(rng.choice(n + 200, n, replace=False))
-    kw = np.abs(_loads(n + 200, T, seed=13)) + 0.01
-    factors = PriceRows.of_tariff(rng.uniform(0.4, 0.8, n + 200), rows, package, klass, mult)
-    args = (rng.uniform(0.4, 0.8, n), rng.uniform(-0.3, 0.0, n), rng.uniform(-0.05, 0.0, n),
-            rng.choice([0.01, 0.5], n))
-    by_factors, by_array = kw.copy(), kw.copy()
-    a = respond(by_factors, rows, factors, *args)
-    b = respond(by_array, rows, PriceRows.of_array(factors.array()), *args)
-    assert np.array_equal(by_factors, by_array) and np.array_equal(a, b)
-    assert not np.array_equal(by_factors, kw)
-
-
-def test_relative_prices_sorts_rows_into_compact_and_dense():
-    """A row with at most LEVELS distinct prices gets its levels and each interval's level;
-    one with more is dense (index -1) with its relative prices."""
-    T, L = 24, kernels.LEVELS
-    price = np.ones((3, T))
-    price[0, ::2] = 3.0  # two levels
-    price[1, :L + 1] = np.arange(2.0, L + 3)  # L + 2 levels: dense
-    price[2, :L - 1] = np.arange(2.0, L + 1)  # L levels: compact
-    kw = np.ones((5, T))
-    rows = np.array([4, 0, 2])
-    energy, levels = np.empty(3), np.empty((3, L))
-    index, relative = np.zeros((3, T), np.int8), np.zeros((3, T))
-    dense = kernels.relative_prices(kw, rows, *PriceRows.of_array(price).parts(), energy,
-                                    levels, index, relative)
-    assert dense == 1 and index[1, 0] == -1 and index[0, 0] == 0 and index[2].max() == L - 1
-    mean = price.mean(axis=1)  # flat demand: the mean price
-    assert np.allclose(levels[0, index[0]], price[0] / mean[0])
-    assert np.allclose(levels[2, index[2]], price[2] / mean[2])
-    assert np.allclose(relative[1], price[1] / mean[1]) and np.array_equal(energy, [T] * 3)
-    assert np.array_equal(levels[0, 2:], [1.0] * (L - 2))
+def test_substitution_keys_share_weights_only_where_the_level_cancels():
+    """One key per (package, class, elasticity) in order of first appearance, at most
+    ELASTICITY_SLOTS elasticities a (package, class); -1 for a flat price that is not
+    positive and finite, a NaN elasticity, a multipliers row with a zero, negative or
+    infinite value or a spread wider than CANCEL_RATIO_FLOOR."""
+    T, S = 4, kernels.ELASTICITY_SLOTS
+    mult = np.ones((6, 1, T))
+    mult[0, 0] = [1.0, 2.0, 2.0, 1.0]
+    mult[1, 0, 1], mult[2, 0, 2], mult[3, 0, 3] = 0.0, -1.0, np.inf
+    mult[4, 0, 0] = 0.99e-11
+    mult[5, 0, 0] = 1.01e-11
+    package = np.array([0, 0, 0, 1, 2, 3, 4, 5, 0, 0])
+    flat = np.array([0.5, 0.5, 0.7, 0.5, 0.5, 0.5, 0.5, 0.5, 0.0, np.inf])
+    sigma = np.array([-0.1, -0.1, -0.2, -0.1, -0.1, -0.1, -0.1, -0.1, -0.1, -0.1])
+    key = np.empty(len(flat), np.int64)
+    entry = kernels.substitution_keys(flat, package, np.zeros(10, np.intp), mult, sigma, key)
+    assert key.tolist() == [0, 0, 1, -1, -1, -1, -1, 2, -1, -1]
+    assert entry[0].tolist() == [0, 0, 5] and entry[2].tolist() == [-0.1, -0.2, -0.1]
+    many = np.linspace(-0.5, -0.1, S + 2)
+    key = np.empty(S + 3, np.int64)
+    kernels.substitution_keys(np.ones(S + 3), np.zeros(S + 3, np.intp),
+                              np.zeros(S + 3, np.intp), mult, np.r_[many, np.nan], key)
+    assert key.tolist() == [*range(S), -1, -1, -1]
 
 
 def test_einsum_dot_is_numpys_einsum_bit_for_bit():
