@@ -309,11 +309,12 @@ def _peak_slot(system_peak: np.ndarray, slot_day: np.ndarray, m: int) -> int:
 class _HistoryDraws:
     """A history day's draws from the platform's stream, in its order: the weather's unit
     normal, the day levels' n normals and the readings' (n, T) float32 normals, returned as
-    the log of the readings' noise, noise_sd x z + noise_mean (NumPy's float32 roundings),
-    in `TwoBuffers`."""
+    the readings' lognormal noise, exp(noise_sd x z + noise_mean) (NumPy's float32
+    roundings and exp), in `TwoBuffers`: on the worker thread when taken ahead."""
 
     def __init__(self, noise_sd: np.ndarray, noise_mean: np.ndarray):
-        self.noise_sd, self.noise_mean = noise_sd, noise_mean
+        self.noise_sd = np.ascontiguousarray(noise_sd.reshape(-1))  # (n,) float32
+        self.noise_mean = np.ascontiguousarray(noise_mean.reshape(-1))
         self._levels, self._readings = TwoBuffers(), TwoBuffers(np.float32)
 
     def __call__(self, rng: np.random.Generator, key: tuple[int, int]
@@ -325,9 +326,8 @@ class _HistoryDraws:
         (day_z,), (kw,) = self._levels.next((n,)), self._readings.next((n, T))
         weather_z = rng.standard_normal()
         standard_normals(rng, day_z)
-        standard_normals32(rng, kw)
-        kw *= self.noise_sd
-        kw += self.noise_mean
+        standard_normals32(rng, kw, self.noise_sd, self.noise_mean)
+        np.exp(kw, out=kw)
         return weather_z, day_z, kw
 
 
@@ -425,7 +425,6 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
             draws.ahead((n, T))
         weather = np.exp(prof.weather_day_sigma * weather_z - 0.5 * prof.weather_day_sigma**2)
         level = np.exp(day_sigma * day_z - 0.5 * day_sigma**2) * weather
-        np.exp(kw, out=kw)  # the readings' lognormal noise (at_peak copies a column of kw)
         m = d - (D - D_meter)
         # kw *= s[klass] x shaped_kw + (waste_kw x waste + block_kw) x the class shape's mean;
         # kw *= level; the day's energy and column sums; profile_sum += kw on metered days

@@ -176,6 +176,36 @@ def _next32(low, high, inc_low, inc_high, half: np.uint32, kept: bool):
     return np.uint32(w & _LOW32), low, high, np.uint32(w >> np.uint64(32)), True
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _normal32(lo, hi, inc_lo, inc_hi, half: np.uint32, kept: bool):
+    """One of NumPy's float32 normals from the 32-bit draws of the PCG64 state. Returns
+    (normal, state low, state high, half, kept)."""
+    while True:
+        r, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
+        idx = r & np.uint32(0xFF)
+        rabs = (r >> np.uint32(9)) & np.uint32(0x007FFFFF)
+        x = np.float32(rabs) * wi_float[idx]
+        if (r >> np.uint32(8)) & np.uint32(1):
+            x = -x
+        if rabs < ki_float[idx]:  # 99 % of draws
+            return x, lo, hi, half, kept
+        if idx == 0:  # the tail
+            while True:
+                r1, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
+                r2, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
+                xx = -_INV_R32 * np.log1p(-(np.float32(r1 >> np.uint32(8)) * _UNIT32))
+                yy = -np.log1p(-(np.float32(r2 >> np.uint32(8)) * _UNIT32))
+                if yy + yy > xx * xx:
+                    break
+            x = -(_R32 + xx) if (rabs >> np.uint32(8)) & np.uint32(1) else _R32 + xx
+            return x, lo, hi, half, kept
+        r1, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)  # the wedge,
+        u = np.float32(r1 >> np.uint32(8)) * _UNIT32  # tested in double as in C
+        if (fi_float[idx - 1] - fi_float[idx]) * u + fi_float[idx] < np.exp(
+                -0.5 * np.float64(x) * np.float64(x)):
+            return x, lo, hi, half, kept
+
+
 @numba.njit(cache=True, nogil=True)
 def _normals32(words: np.ndarray, out: np.ndarray, half: np.uint32, kept: bool):
     """Fill `out` (float32, C-contiguous) with NumPy's float32 normals from the 32-bit draws
@@ -184,47 +214,50 @@ def _normals32(words: np.ndarray, out: np.ndarray, half: np.uint32, kept: bool):
     lo, hi, inc_lo, inc_hi = words[0], words[1], words[2], words[3]
     flat = out.reshape(-1)
     for i in range(flat.size):
-        while True:
-            r, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
-            idx = r & np.uint32(0xFF)
-            rabs = (r >> np.uint32(9)) & np.uint32(0x007FFFFF)
-            x = np.float32(rabs) * wi_float[idx]
-            if (r >> np.uint32(8)) & np.uint32(1):
-                x = -x
-            if rabs < ki_float[idx]:  # 99 % of draws
-                break
-            if idx == 0:  # the tail
-                while True:
-                    r1, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
-                    r2, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
-                    xx = -_INV_R32 * np.log1p(-(np.float32(r1 >> np.uint32(8)) * _UNIT32))
-                    yy = -np.log1p(-(np.float32(r2 >> np.uint32(8)) * _UNIT32))
-                    if yy + yy > xx * xx:
-                        break
-                x = -(_R32 + xx) if (rabs >> np.uint32(8)) & np.uint32(1) else _R32 + xx
-                break
-            r1, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)  # the wedge,
-            u = np.float32(r1 >> np.uint32(8)) * _UNIT32  # tested in double as in C
-            if (fi_float[idx - 1] - fi_float[idx]) * u + fi_float[idx] < np.exp(
-                    -0.5 * np.float64(x) * np.float64(x)):
-                break
-        flat[i] = x
+        flat[i], lo, hi, half, kept = _normal32(lo, hi, inc_lo, inc_hi, half, kept)
     words[0], words[1] = lo, hi
     return half, kept
 
 
-def standard_normals32(rng: np.random.Generator, out: np.ndarray) -> None:
+@numba.njit(cache=True, nogil=True)
+def _scaled_normals32(words: np.ndarray, out: np.ndarray, scale: np.ndarray,
+                      shift: np.ndarray, half: np.uint32, kept: bool):
+    """`_normals32` into a (n, T) float32 array, each row's normals then times scale[row]
+    plus shift[row], each in float32 (NumPy's `out *= scale; out += shift` roundings)."""
+    lo, hi, inc_lo, inc_hi = words[0], words[1], words[2], words[3]
+    for r in range(out.shape[0]):
+        a, b = scale[r], shift[r]
+        for t in range(out.shape[1]):
+            x, lo, hi, half, kept = _normal32(lo, hi, inc_lo, inc_hi, half, kept)
+            out[r, t] = x * a + b
+    words[0], words[1] = lo, hi
+    return half, kept
+
+
+def standard_normals32(rng: np.random.Generator, out: np.ndarray,
+                       scale: "np.ndarray | None" = None,
+                       shift: "np.ndarray | None" = None) -> None:
     """Fill `out` (float32, C-contiguous) in order with `rng.standard_normal(dtype=np.float32)`:
     the numbers and the generator's state after them (the kept half included) are NumPy's bit
-    for bit (test), in about a third of NumPy's CPU time. A PCG64 generator whose state reads
-    (`state_words`) only; otherwise NumPy draws them."""
+    for bit (test), in about a third of NumPy's CPU time. With `scale` and `shift` ((n,)
+    float32, out (n, T)): then `out *= scale[:, None]; out += shift[:, None]`, in the same
+    pass. A PCG64 generator whose state reads (`state_words`) only; otherwise NumPy draws
+    them."""
     words = state_words(rng)
     if words is None:
         rng.standard_normal(out=out, dtype=np.float32)
+        if scale is not None:
+            out *= scale[:, None]
+            out += shift[:, None]
         return
     bitgen = rng.bit_generator
     state = bitgen.state
-    half, kept = _normals32(words, out, np.uint32(state["uinteger"]), bool(state["has_uint32"]))
+    half, kept = np.uint32(state["uinteger"]), bool(state["has_uint32"])
+    if scale is None:
+        half, kept = _normals32(words, out, half, kept)
+    else:
+        half, kept = _scaled_normals32(words, out, np.ascontiguousarray(scale, np.float32),
+                                       np.ascontiguousarray(shift, np.float32), half, kept)
     state = bitgen.state  # the 128-bit state moved on; the kept half is set here
     state["has_uint32"], state["uinteger"] = int(kept), int(half)
     bitgen.state = state

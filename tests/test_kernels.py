@@ -1,6 +1,8 @@
 """The compiled day's totals and sums (simulation/kernels.py) equal NumPy's and scipy's bit for
 bit, and the threaded demand kernel equals the serial one."""
 
+import pickle
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -418,6 +420,34 @@ def test_compiled_float32_normals_are_numpys_bit_for_bit(seed, shape, before):
     assert ours.standard_normal(dtype=np.float32) == numpys.standard_normal(dtype=np.float32)
     if out.size > 1_000_000:
         assert np.count_nonzero(np.abs(expected) > 3.6541528853610088) > 100  # tail steps
+
+
+@pytest.mark.parametrize("generator", [np.random.PCG64, np.random.MT19937])
+def test_scaled_float32_normals_are_numpys_two_passes_bit_for_bit(generator):
+    """Normals times a row's scale plus its shift in the draws' pass: NumPy's float32
+    `out *= scale; out += shift` (no fused multiply-add), the generator in the same state."""
+    n, T = 20_000, 24
+    rng = np.random.default_rng(9)
+    scale = rng.uniform(0.01, 0.6, n).astype(np.float32)
+    shift = (-0.5 * scale**2).astype(np.float32)
+    scale[::97], shift[1::89] = 0.0, np.float32(3e38)
+    ours, numpys = (np.random.Generator(generator(3)) for _ in range(2))
+    outs = []
+    for _ in range(2):
+        out = np.empty((n, T), np.float32)
+        pcg64.standard_normals32(ours, out, scale, shift)
+        outs.append(out)
+        expected = numpys.standard_normal((n, T), dtype=np.float32)
+        expected *= scale[:, None]
+        expected += shift[:, None]
+        assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
+        assert pickle.dumps(ours.bit_generator.state) == pickle.dumps(numpys.bit_generator.state)
+    fused = np.empty((n, T), np.float32)
+    pcg64.standard_normals32(np.random.Generator(generator(3)), fused)
+    two = fused * scale[:, None] + shift[:, None]
+    assert np.array_equal(two, outs[0])
+    fused = (fused.astype(np.float64) * scale[:, None] + shift[:, None]).astype(np.float32)
+    assert not np.array_equal(fused, outs[0])  # (the test tells one rounding from two)
 
 
 def test_float32_normals_of_another_bit_generator_are_numpys():
