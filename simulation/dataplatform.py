@@ -309,8 +309,9 @@ def _peak_slot(system_peak: np.ndarray, slot_day: np.ndarray, m: int) -> int:
 class _HistoryDraws:
     """A history day's draws from the platform's stream, in its order: the weather's unit
     normal, the day levels' n normals and the readings' (n, T) float32 normals, returned as
-    the readings' lognormal noise, exp(noise_sd x z + noise_mean) (NumPy's float32
-    roundings and exp), in `TwoBuffers`: on the worker thread when taken ahead."""
+    the log of the readings' noise, noise_sd x z + noise_mean (NumPy's float32 roundings,
+    in the draws' pass), in `TwoBuffers`. Their exp stays on the caller's thread: on the
+    worker, the busier of the two, it made the history slower (docs/performance.md)."""
 
     def __init__(self, noise_sd: np.ndarray, noise_mean: np.ndarray):
         self.noise_sd = np.ascontiguousarray(noise_sd.reshape(-1))  # (n,) float32
@@ -327,7 +328,6 @@ class _HistoryDraws:
         weather_z = rng.standard_normal()
         standard_normals(rng, day_z)
         standard_normals32(rng, kw, self.noise_sd, self.noise_mean)
-        np.exp(kw, out=kw)
         return weather_z, day_z, kw
 
 
@@ -423,6 +423,7 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
         weather_z, day_z, kw = draws.take((n, T))  # kw: read within the day only
         if d:
             draws.ahead((n, T))
+        np.exp(kw, out=kw)  # the readings' lognormal noise (at_peak copies a column of kw)
         weather = np.exp(prof.weather_day_sigma * weather_z - 0.5 * prof.weather_day_sigma**2)
         level = np.exp(day_sigma * day_z - 0.5 * day_sigma**2) * weather
         m = d - (D - D_meter)
