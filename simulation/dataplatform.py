@@ -736,8 +736,12 @@ def _per_row_of_daily_ratio(obs: Observations, rows: np.ndarray,
     (rows, days) float64 arrays); one array per function. The day's mean is summed row
     after row as one NumPy mean over all rows is, so the result does not depend on the chunk
     size. The mean's pass keeps its last chunk's ratios for the second pass, and every
-    function reads the same chunk: with one chunk the ratios are computed once."""
-    chunks = [rows[i:i + ROWS_PER_CHUNK] for i in range(0, len(rows), ROWS_PER_CHUNK)]
+    function reads the same chunk: with one chunk the ratios are computed once. The short
+    chunk comes first, so that the full one is kept (at 100,000 rows the second pass
+    computes 34,464 rows again, not 65,536)."""
+    first = len(rows) % ROWS_PER_CHUNK or ROWS_PER_CHUNK
+    bounds = [0, *range(first, len(rows) + 1, ROWS_PER_CHUNK)]
+    chunks = [rows[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     if not chunks:
         return tuple(np.zeros(0) for _ in per_row)
     total = np.zeros(obs.daily_kwh.shape[1])

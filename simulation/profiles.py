@@ -14,6 +14,7 @@ over the calendar year in the place's normal climate (closed form), so a custome
 annual energy is still its annual kWh; a hot year uses more.
 """
 
+import calendar
 import datetime
 import functools
 import warnings
@@ -59,9 +60,28 @@ _SHIFT_PATTERNS = {
 }
 
 
-@functools.lru_cache(maxsize=8)
+def _calendar(year: int) -> tuple[int, bool]:
+    """What BDEW 1999's profiles of a year depend on (demandlib's `ElecSlp` without
+    holidays): the weekday of 1 January and whether the year is a leap year."""
+    return datetime.date(year, 1, 1).weekday(), calendar.isleap(year)
+
+
+_BDEW_BY_CALENDAR: dict[tuple[int, bool], dict[str, np.ndarray]] = {}  # at most 14
+
+
 def _bdew_year(year: int) -> dict[str, np.ndarray]:
-    """BDEW shares of annual energy per quarter hour, shaped (days_in_year, 96), per class."""
+    """BDEW shares of annual energy per quarter hour, shaped (days_in_year, 96), per class;
+    computed once per calendar (`_calendar`: years of one calendar have the same shares, a
+    test). A calendar comes back after 6, 11 or 28 years, so a run with ten planning years
+    saves one or two of demandlib's computations (price_packages: 10 for 11 years)."""
+    key = _calendar(year)
+    if key not in _BDEW_BY_CALENDAR:
+        _BDEW_BY_CALENDAR[key] = _bdew_profiles(year)
+    return _BDEW_BY_CALENDAR[key]
+
+
+def _bdew_profiles(year: int) -> dict[str, np.ndarray]:
+    """demandlib's BDEW 1999 profiles of `year`, per class."""
     # demandlib calls warnings.simplefilter("error") internally; keep that out of our process.
     with warnings.catch_warnings():
         from demandlib.bdew import ElecSlp

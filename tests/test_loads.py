@@ -38,6 +38,20 @@ def test_bdew_h0_full_load_hours_match_the_published_figure():
         assert shapes[k].sum() * 0.25 == pytest.approx(1.0, rel=1e-9)
 
 
+def test_bdew_years_of_one_calendar_have_the_same_shares():
+    """demandlib's BDEW 1999 profiles depend on the year only through its calendar (weekday
+    of 1 January, leap year), so `_bdew_year` computes them once per calendar; other
+    calendars differ."""
+    from gridvalue.simulation import profiles
+
+    a, b = profiles._bdew_profiles(2025), profiles._bdew_profiles(2031)  # both Wednesday
+    c = profiles._bdew_profiles(2026)
+    assert profiles._calendar(2025) == profiles._calendar(2031) != profiles._calendar(2026)
+    assert all(np.array_equal(a[name], b[name]) for name in a)
+    assert not all(np.array_equal(a[name], c[name]) for name in a)
+    assert profiles._bdew_year(2031) is profiles._bdew_year(2025)
+
+
 @pytest.fixture(scope="module")
 def household_year():
     """One year of hourly loads of 1,000 households without PV: (1000, 8760)."""
