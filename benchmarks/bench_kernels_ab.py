@@ -1,9 +1,9 @@
 """This tree's compiled kernels against another tree's, on a real day, calls interleaved so
 that the machine's drift falls on both: the demand response (simulation/response.py
 `respond`, each tree's own with its own kernels) and the bills' import costs (SCENARIO at N
-customers, day 30), and the day's normal draws. Checks that both give the same numbers (the
-response to 1e-12 where the trees compute it differently); prints the medians (ms) and
-their ratio.
+customers, day 30), and the day's normal draws (each tree's own). Checks that both give the
+same numbers (the response to 1e-12 where the trees compute it differently); prints the
+medians (ms) and their ratio.
 
 Usage: python benchmarks/bench_kernels_ab.py OTHER_TREE [N] [REPEATS] [SCENARIO]
 (OTHER_TREE: a checkout, e.g. `git worktree add /tmp/before HEAD~3`; default 100,000, 40,
@@ -37,7 +37,8 @@ def _module(name: str, path: Path):
 
 
 def _other_trees(tree: Path):
-    """The other tree's simulation/kernels.py, and its response.py importing those kernels."""
+    """The other tree's simulation/kernels.py, its response.py importing those kernels, and
+    its day's normal draws (its pcg64.py where it has one, else its kernels' two calls)."""
     import gridvalue.simulation as package
 
     kernels = _module("other_kernels", tree / "simulation" / "kernels.py")
@@ -45,9 +46,15 @@ def _other_trees(tree: Path):
     package.kernels = sys.modules["gridvalue.simulation.kernels"] = kernels
     try:
         response = _module("other_response", tree / "simulation" / "response.py")
+        if (tree / "simulation" / "pcg64.py").exists():
+            draw = _module("other_pcg64", tree / "simulation" / "pcg64.py").standard_normals
+        else:
+            def draw(rng, z, level):
+                kernels.standard_normals(rng, z)
+                kernels.standard_normals(rng, level)
     finally:
         package.kernels = sys.modules["gridvalue.simulation.kernels"] = ours
-    return kernels, response
+    return kernels, response, draw
 
 
 def _day(n: int, scenario: str):
@@ -79,7 +86,7 @@ def _response(kernels, response, day) -> tuple[tuple[float, ...], tuple[np.ndarr
 def main(tree: Path, n: int, repeats: int, scenario: str) -> dict:
     from gridvalue.simulation import kernels, pcg64, response
 
-    other, other_response = _other_trees(tree)
+    other, other_response, other_normals = _other_trees(tree)
     day = _day(n, scenario)
     ours, theirs = _response(kernels, response, day), _response(other, other_response, day)
     difference = max(float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300), initial=0.0))
@@ -103,8 +110,7 @@ def main(tree: Path, n: int, repeats: int, scenario: str) -> dict:
     za, zb = z.copy(), z.copy()
     for _ in range(repeats):
         t = time.perf_counter()
-        other.standard_normals(b, zb)
-        other.standard_normals(b, level)
+        other_normals(b, zb, level)
         draws["other"].append(time.perf_counter() - t)
         t = time.perf_counter()
         pcg64.standard_normals(a, za, level)

@@ -314,8 +314,7 @@ class _HistoryDraws:
     worker, the busier of the two, it made the history slower (docs/performance.md)."""
 
     def __init__(self, noise_sd: np.ndarray, noise_mean: np.ndarray):
-        self.noise_sd = np.ascontiguousarray(noise_sd.reshape(-1))  # (n,) float32
-        self.noise_mean = np.ascontiguousarray(noise_mean.reshape(-1))
+        self.noise_sd, self.noise_mean = noise_sd, noise_mean  # (n,) float32
         self._levels, self._readings = TwoBuffers(), TwoBuffers(np.float32)
 
     def __call__(self, rng: np.random.Generator, key: tuple[int, int]
@@ -394,7 +393,7 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     waste_kw = (visible_eff[:, None] * annual).astype(np.float32)
     block_kw = (visible_flex[:, None] * block * annual).astype(np.float32)
     noise_sd = np.sqrt(customers["interval_sigma"] ** 2
-                       + params.measurement_noise_sd**2).astype(np.float32)[:, None]
+                       + params.measurement_noise_sd**2).astype(np.float32)
     noise_mean = -0.5 * noise_sd**2
 
     monthly_kwh = np.zeros((n, BILLING_MONTHS))

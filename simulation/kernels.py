@@ -476,7 +476,7 @@ def column_sum32(kw: np.ndarray, t: int) -> np.float32:
 # ---- the demand response, the package prices and the bills in compiled passes ------------------
 # np.einsum("ij,ij->i") of C-contiguous float64 rows is NumPy's baseline-SIMD sum of products
 # (numpy/_core/src/multiarray/einsum_sumprod.c.src, x86-64-v2: two lanes, four vectors an
-# iteration, multiply then add, no FMA); `_einsum_dot` repeats that order, `_max` np.maximum's
+# iteration, multiply then add, no FMA); `_price_dot` repeats that order, `_max` np.maximum's
 # choice (NaN propagates; of equal values the second). np.power stays NumPy's (its AVX-512
 # routine is not libm's); the response computes it once per (package, class, elasticity) where
 # the row's price level cancels (simulation/response.py), per row elsewhere.
@@ -492,31 +492,6 @@ ELASTICITY_SLOTS = 8  # distinct substitution elasticities kept per (package, cl
 def _max(a: float, b: float) -> float:
     """np.maximum(a, b) bit for bit: NaN if either is, else a where a > b, else b."""
     return a if (a > b or a != a) else b
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _einsum_dot(a: np.ndarray, i: int, b: np.ndarray, j: int) -> float:
-    """np.einsum("i,i->", a[i], b[j]) of rows of two C-contiguous float64 (., T) arrays, in
-    NumPy's order (above). Rows are indexed, not sliced: a row view costs two atomic
-    reference counts, which stall the loop (about half of these kernels' time at T = 24)."""
-    n = a.shape[1]
-    v0, v1 = 0.0, 0.0
-    t = 0
-    while n - t >= 8:
-        v0 = a[i, t + 6] * b[j, t + 6] + v0
-        v1 = a[i, t + 7] * b[j, t + 7] + v1
-        v0 = a[i, t + 4] * b[j, t + 4] + v0
-        v1 = a[i, t + 5] * b[j, t + 5] + v1
-        v0 = a[i, t + 2] * b[j, t + 2] + v0
-        v1 = a[i, t + 3] * b[j, t + 3] + v1
-        v0 = a[i, t] * b[j, t] + v0
-        v1 = a[i, t + 1] * b[j, t + 1] + v1
-        t += 8
-    while t < n:  # the tail, two lanes at a time, the missing lane zero-filled
-        v0 = a[i, t] * b[j, t] + v0
-        v1 = (a[i, t + 1] * b[j, t + 1] if t + 1 < n else 0.0) + v1
-        t += 2
-    return 0.0 + (v0 + v1)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -555,9 +530,11 @@ def _row_sum(a: np.ndarray, i: int, zero=0.0):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _price_dot(a: np.ndarray, i: int, flat: np.ndarray, package: np.ndarray,
                klass: np.ndarray, multipliers: np.ndarray, c: int) -> float:
-    """`_einsum_dot` of row a[i] and row c's prices flat[c] x multipliers[package[c],
-    klass[c]] (`_prices_of`), each price multiplied out where it is used: the same
-    operations in the same order, without the prices' row (indexed, not sliced)."""
+    """np.einsum("i,i->", a[i], price) of row a[i] of a C-contiguous float64 (., T) array
+    and row c's prices flat[c] x multipliers[package[c], klass[c]] (`_prices_of`), in
+    NumPy's order (above), each price multiplied out where it is used, so no prices' row is
+    written. Rows are indexed, not sliced: a row view costs two atomic reference counts,
+    which stall the loop (about half of these kernels' time at T = 24)."""
     n = a.shape[1]
     f, p, k = flat[c], package[c], klass[c]
     v0, v1 = 0.0, 0.0

@@ -330,7 +330,8 @@ def test_substitution_keys_share_weights_only_where_the_level_cancels():
     assert key.tolist() == [*range(S), -1, -1, -1]
 
 
-def test_einsum_dot_is_numpys_einsum_bit_for_bit():
+def test_price_dot_is_numpys_einsum_bit_for_bit():
+    """`_price_dot` (through `import_costs`) in NumPy's einsum order, not another."""
     rng = np.random.default_rng(7)
     for T in (1, 2, 7, 8, 9, 24, 96, 131):
         a, b = rng.lognormal(0, 1, (500, T)), rng.uniform(0.1, 2, (500, T))
