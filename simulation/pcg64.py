@@ -9,9 +9,14 @@ LLVM's native 128-bit product; the output XSL-RR: (high ^ low) rotated right by 
 PCG64's `pcg64_next64`), and written back after the draws. The ziggurat is numba's port of
 NumPy's `random_standard_normal` (its wedge and tail call the same libm `exp` and `log1p`), so
 the numbers and the generator's state after them are `rng.standard_normal(out.shape)`'s bit
-for bit (tests/test_pcg64.py). About a fifth less CPU time than numba's generator
-(docs/performance.md, round 8). `standard_normals32`: NumPy's float32 ziggurat on the same
+for bit (tests/test_pcg64.py). `standard_normals32`: NumPy's float32 ziggurat on the same
 steps' 32-bit halves.
+
+The draws' loop is kept branch-free on the common path: the ziggurat's sign bit is a factor
+of +-1 (exact) rather than a branch, which was mispredicted on half the draws and took most
+of their time, and the 1 % of draws that fail the first step go to an out-of-line function
+(`_rejected64`, `_rejected32`: the tail, the wedge, and whole draws after a rejection). About
+half the CPU time of the loop before, a third of NumPy's (docs/performance.md, round 10).
 
 The struct's layout is checked against `bit_generator.state` on each call; a generator that
 is not PCG64, or whose words do not read as its state (a NumPy built without a 128-bit
@@ -45,6 +50,7 @@ from gridvalue.simulation.kernels import standard_normals as generator_normals
 MULTIPLIER = (0x2360ED051FC65DA4 << 64) | 0x4385DF649FCCF645  # PCG_DEFAULT_MULTIPLIER_128
 _MASK64 = (1 << 64) - 1
 _UNIT = 1.0 / 9007199254740992.0  # next_double: the top 53 bits
+_SIGN = np.array([1.0, -1.0])  # the ziggurat's sign bit as a factor
 
 
 @intrinsic
@@ -83,6 +89,47 @@ def _next64(low: np.uint64, high: np.uint64, inc_low: np.uint64, inc_high: np.ui
     return _output(low, high), low, high
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _fast64(r: np.uint64):
+    """The ziggurat's first step on a 64-bit draw: the candidate normal, and whether it is
+    taken (99 % of draws). The sign bit is a factor of +-1 (exact, and no branch: a branch
+    on it is mispredicted half the time, and was most of the draws' time)."""
+    idx = r & np.uint64(0xFF)
+    rabs = (r >> np.uint64(9)) & np.uint64(0x000FFFFFFFFFFFFF)
+    x = rabs * wi_double[idx] * _SIGN[(r >> np.uint64(8)) & np.uint64(1)]
+    return x, rabs < ki_double[idx]
+
+
+@numba.njit(cache=True, nogil=True)
+def _rejected64(r, x, low, high, inc_low, inc_high):
+    """The draw `r` (candidate `x`) failed the first step: its tail or wedge, and whole
+    draws after a wedge's rejection. Kept out of the draws' loop (cold code, its own
+    registers). Returns (normal, state low, state high)."""
+    while True:
+        idx = r & np.uint64(0xFF)
+        rabs = (r >> np.uint64(9)) & np.uint64(0x000FFFFFFFFFFFFF)
+        if idx == 0:  # the tail
+            while True:
+                r1, low, high = _next64(low, high, inc_low, inc_high)
+                r2, low, high = _next64(low, high, inc_low, inc_high)
+                u1, u2 = (r1 >> np.uint64(11)) * _UNIT, (r2 >> np.uint64(11)) * _UNIT
+                xx = -ziggurat_nor_inv_r * np.log1p(-u1)
+                yy = -np.log1p(-u2)
+                if yy + yy > xx * xx:
+                    break
+            x = -(ziggurat_nor_r + xx) if (rabs >> np.uint64(8)) & np.uint64(1) else \
+                ziggurat_nor_r + xx
+            return x, low, high
+        r1, low, high = _next64(low, high, inc_low, inc_high)  # the wedge
+        u = (r1 >> np.uint64(11)) * _UNIT
+        if (fi_double[idx - 1] - fi_double[idx]) * u + fi_double[idx] < np.exp(-0.5 * x * x):
+            return x, low, high
+        r, low, high = _next64(low, high, inc_low, inc_high)  # rejected: a new draw
+        x, taken = _fast64(r)
+        if taken:
+            return x, low, high
+
+
 @numba.njit(cache=True, nogil=True)
 def _normals(words: np.ndarray, out: np.ndarray) -> None:
     """Fill `out` with standard normals from the PCG64 state `words` (state low, high,
@@ -90,32 +137,10 @@ def _normals(words: np.ndarray, out: np.ndarray) -> None:
     low, high, inc_low, inc_high = words[0], words[1], words[2], words[3]
     flat = out.reshape(-1)
     for i in range(flat.size):
-        while True:
-            r, low, high = _next64(low, high, inc_low, inc_high)
-            idx = r & np.uint64(0xFF)
-            r >>= np.uint64(8)
-            rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
-            x = rabs * wi_double[idx]
-            if r & np.uint64(1):
-                x = -x
-            if rabs < ki_double[idx]:  # 99 % of draws
-                break
-            if idx == 0:  # the tail
-                while True:
-                    r1, low, high = _next64(low, high, inc_low, inc_high)
-                    r2, low, high = _next64(low, high, inc_low, inc_high)
-                    u1, u2 = (r1 >> np.uint64(11)) * _UNIT, (r2 >> np.uint64(11)) * _UNIT
-                    xx = -ziggurat_nor_inv_r * np.log1p(-u1)
-                    yy = -np.log1p(-u2)
-                    if yy + yy > xx * xx:
-                        break
-                x = -(ziggurat_nor_r + xx) if (rabs >> np.uint64(8)) & np.uint64(1) else \
-                    ziggurat_nor_r + xx
-                break
-            r1, low, high = _next64(low, high, inc_low, inc_high)  # the wedge
-            u = (r1 >> np.uint64(11)) * _UNIT
-            if (fi_double[idx - 1] - fi_double[idx]) * u + fi_double[idx] < np.exp(-0.5 * x * x):
-                break
+        r, low, high = _next64(low, high, inc_low, inc_high)
+        x, taken = _fast64(r)
+        if not taken:
+            x, low, high = _rejected64(r, x, low, high, inc_low, inc_high)
         flat[i] = x
     words[0], words[1] = low, high
 
@@ -164,6 +189,7 @@ _R32 = np.float32(ziggurat_nor_r_f)
 _INV_R32 = np.float32(ziggurat_nor_inv_r_f)
 _UNIT32 = np.float32(1.0 / 16777216.0)  # next_float: the top 24 bits of a 32-bit draw
 _LOW32 = np.uint64(0xFFFFFFFF)
+_SIGN32 = _SIGN.astype(np.float32)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -177,18 +203,20 @@ def _next32(low, high, inc_low, inc_high, half: np.uint32, kept: bool):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _normal32(lo, hi, inc_lo, inc_hi, half: np.uint32, kept: bool):
-    """One of NumPy's float32 normals from the 32-bit draws of the PCG64 state. Returns
-    (normal, state low, state high, half, kept)."""
+def _fast32(r: np.uint32):
+    """`_fast64` on a 32-bit draw: NumPy's float32 ziggurat's first step."""
+    idx = r & np.uint32(0xFF)
+    rabs = (r >> np.uint32(9)) & np.uint32(0x007FFFFF)
+    x = np.float32(rabs) * wi_float[idx] * _SIGN32[(r >> np.uint32(8)) & np.uint32(1)]
+    return x, rabs < ki_float[idx]
+
+
+@numba.njit(cache=True, nogil=True)
+def _rejected32(r, x, lo, hi, inc_lo, inc_hi, half: np.uint32, kept: bool):
+    """`_rejected64` on 32-bit draws. Returns (normal, state low, state high, half, kept)."""
     while True:
-        r, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
         idx = r & np.uint32(0xFF)
         rabs = (r >> np.uint32(9)) & np.uint32(0x007FFFFF)
-        x = np.float32(rabs) * wi_float[idx]
-        if (r >> np.uint32(8)) & np.uint32(1):
-            x = -x
-        if rabs < ki_float[idx]:  # 99 % of draws
-            return x, lo, hi, half, kept
         if idx == 0:  # the tail
             while True:
                 r1, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
@@ -204,6 +232,21 @@ def _normal32(lo, hi, inc_lo, inc_hi, half: np.uint32, kept: bool):
         if (fi_float[idx - 1] - fi_float[idx]) * u + fi_float[idx] < np.exp(
                 -0.5 * np.float64(x) * np.float64(x)):
             return x, lo, hi, half, kept
+        r, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)  # a new draw
+        x, taken = _fast32(r)
+        if taken:
+            return x, lo, hi, half, kept
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _normal32(lo, hi, inc_lo, inc_hi, half: np.uint32, kept: bool):
+    """One of NumPy's float32 normals from the 32-bit draws of the PCG64 state. Returns
+    (normal, state low, state high, half, kept)."""
+    r, lo, hi, half, kept = _next32(lo, hi, inc_lo, inc_hi, half, kept)
+    x, taken = _fast32(r)
+    if not taken:
+        return _rejected32(r, x, lo, hi, inc_lo, inc_hi, half, kept)
+    return x, lo, hi, half, kept
 
 
 @numba.njit(cache=True, nogil=True)
@@ -239,7 +282,7 @@ def standard_normals32(rng: np.random.Generator, out: np.ndarray,
                        shift: "np.ndarray | None" = None) -> None:
     """Fill `out` (float32, C-contiguous) in order with `rng.standard_normal(dtype=np.float32)`:
     the numbers and the generator's state after them (the kept half included) are NumPy's bit
-    for bit (test), in about a third of NumPy's CPU time. With `scale` and `shift` ((n,)
+    for bit (test), in about a quarter of NumPy's CPU time. With `scale` and `shift` ((n,)
     float32, out (n, T)): then `out *= scale[:, None]; out += shift[:, None]`, in the same
     pass. A PCG64 generator whose state reads (`state_words`) only; otherwise NumPy draws
     them."""
