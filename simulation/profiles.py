@@ -17,7 +17,10 @@ annual energy is still its annual kWh; a hot year uses more.
 import calendar
 import datetime
 import functools
+import os
 import warnings
+import zipfile
+from pathlib import Path
 
 import numpy as np
 
@@ -72,12 +75,75 @@ _BDEW_BY_CALENDAR: dict[tuple[int, bool], dict[str, np.ndarray]] = {}  # at most
 def _bdew_year(year: int) -> dict[str, np.ndarray]:
     """BDEW shares of annual energy per quarter hour, shaped (days_in_year, 96), per class;
     computed once per calendar (`_calendar`: years of one calendar have the same shares, a
-    test). A calendar comes back after 6, 11 or 28 years, so a run with ten planning years
-    saves one or two of demandlib's computations (price_packages: 10 for 11 years)."""
+    test), and kept on disk between runs (`bdew_cache_path`). A calendar comes back after 6,
+    11 or 28 years, so a run with ten planning years saves one or two of demandlib's
+    computations (price_packages: 10 for 11 years); with the disk cache warm, none."""
     key = _calendar(year)
     if key not in _BDEW_BY_CALENDAR:
-        _BDEW_BY_CALENDAR[key] = _bdew_profiles(year)
+        _BDEW_BY_CALENDAR[key] = _stored_bdew(year, key)
     return _BDEW_BY_CALENDAR[key]
+
+
+def cache_folder() -> Path | None:
+    """Where gridvalue keeps what it computes the same way in every run (demandlib's BDEW
+    1999 profiles): `GRIDVALUE_CACHE_DIR`, else `$XDG_CACHE_HOME/gridvalue`, else
+    `~/.cache/gridvalue`; `GRIDVALUE_CACHE_DIR=""`: nothing kept."""
+    folder = os.environ.get("GRIDVALUE_CACHE_DIR")
+    if folder is not None:
+        return Path(folder) if folder else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "gridvalue"
+
+
+def bdew_cache_path(key: tuple[int, bool]) -> Path | None:
+    """The file of a calendar's BDEW 1999 profiles, named by demandlib's version (another
+    version computes them anew), or None where nothing is kept."""
+    from importlib.metadata import version
+
+    folder = cache_folder()
+    if folder is None:
+        return None
+    weekday, leap = key
+    return folder / (f"bdew1999-demandlib-{version('demandlib')}-jan1-weekday{weekday}-"
+                     f"{'leap' if leap else 'common'}.npz")
+
+
+def _stored_bdew(year: int, key: tuple[int, bool]) -> dict[str, np.ndarray]:
+    """A calendar's BDEW 1999 profiles from the disk cache, the same float64 arrays as
+    demandlib's (a test); computed and stored where the file is missing, unreadable or not
+    of this calendar's shape. The cache only ever saves time: a folder that cannot be
+    written is passed over."""
+    path = bdew_cache_path(key)
+    days = 366 if key[1] else 365
+    if path is not None and path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                profiles = {name: stored[name] for name in BDEW_CLASSES}
+            if all(p.shape == (days, 96) and p.dtype == np.float64
+                   for p in profiles.values()):
+                return profiles
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+            pass
+    profiles = _bdew_profiles(year)
+    if path is not None:
+        _store(path, profiles)
+    return profiles
+
+
+def _store(path: Path, profiles: dict[str, np.ndarray]) -> None:
+    """Write `profiles` to `path` whole or not at all (a temporary file renamed: another
+    process reading or writing the same file meanwhile sees the old or the new one)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(partial, "wb") as out:
+            np.savez(out, **profiles)
+        os.replace(partial, path)
+    except OSError:
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:  # its folder could not be made
+            pass
 
 
 def _bdew_profiles(year: int) -> dict[str, np.ndarray]:

@@ -52,6 +52,55 @@ def test_bdew_years_of_one_calendar_have_the_same_shares():
     assert profiles._bdew_year(2031) is profiles._bdew_year(2025)
 
 
+
+def test_bdew_profiles_kept_on_disk_are_demandlibs(tmp_path, monkeypatch):
+    """The disk cache gives demandlib's arrays bit for bit without calling it; a file that
+    is broken or of another shape is computed again and replaced; `GRIDVALUE_CACHE_DIR=""`
+    keeps nothing, and a folder that cannot be written is passed over."""
+    from gridvalue.simulation import profiles
+
+    computed = profiles._bdew_profiles(2025)
+    monkeypatch.setenv("GRIDVALUE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(profiles, "_BDEW_BY_CALENDAR", {})
+    key = profiles._calendar(2025)
+    path = profiles.bdew_cache_path(key)
+    assert path.parent == tmp_path / "cache" and "demandlib" in path.name
+    first = profiles._bdew_year(2025)
+    assert path.is_file() and not list(path.parent.glob(".*partial"))
+
+    def no_demandlib(year):
+        raise AssertionError("demandlib called with the cache warm")
+
+    with monkeypatch.context() as m:
+        m.setattr(profiles, "_bdew_profiles", no_demandlib)
+        m.setattr(profiles, "_BDEW_BY_CALENDAR", {})
+        loaded = profiles._bdew_year(2031)  # the same calendar, read from disk
+    assert loaded is not first
+    for name in profiles.BDEW_CLASSES:
+        assert loaded[name].dtype == np.float64
+        assert np.array_equal(loaded[name], computed[name])
+        assert np.array_equal(first[name], computed[name])
+
+    np.savez(path, **{name: computed[name][:10] for name in profiles.BDEW_CLASSES})
+    for broken in (None, b"not a zip file"):
+        if broken is not None:
+            path.write_bytes(broken)
+        monkeypatch.setattr(profiles, "_BDEW_BY_CALENDAR", {})
+        again = profiles._bdew_year(2025)
+        assert all(np.array_equal(again[n], computed[n]) for n in profiles.BDEW_CLASSES)
+        with np.load(path) as stored:  # replaced by the whole arrays
+            assert stored["h0"].shape == computed["h0"].shape
+
+    monkeypatch.setenv("GRIDVALUE_CACHE_DIR", "")
+    assert profiles.bdew_cache_path(key) is None
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    monkeypatch.setenv("GRIDVALUE_CACHE_DIR", str(blocked / "cache"))
+    monkeypatch.setattr(profiles, "_BDEW_BY_CALENDAR", {})
+    kept = profiles._bdew_year(2025)
+    assert all(np.array_equal(kept[n], computed[n]) for n in profiles.BDEW_CLASSES)
+    assert not list(tmp_path.glob(".*partial"))
+
 @pytest.fixture(scope="module")
 def household_year():
     """One year of hourly loads of 1,000 households without PV: (1000, 8760)."""
