@@ -428,15 +428,15 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
         m = d - (D - D_meter)
         # kw *= s[klass] x shaped_kw + (waste_kw x waste + block_kw) x the class shape's mean;
         # kw *= level; the day's energy and column sums; profile_sum += kw on metered days
+        # and the day's energy into daily_kwh[:, m] (metered) and monthly_kwh[:, month] (billed)
+        month = int(bill_month[d]) if d >= D - D_bill else -1
         history_day(kw, s, klass, operating, base, slope, shaped_kw, waste_kw[:, 0], block_kw,
-                    level.astype(np.float32), np.float32(dt), m >= 0, profile_sum, energy,
-                    column)
-        if d >= D - D_bill:
-            monthly_kwh[:, bill_month[d]] += energy
-            bill_class[:, bill_month[d]] += s.sum(axis=1) * dt
-            bill_dd[bill_month[d]] += dd[d]
+                    level.astype(np.float32), np.float32(dt), profile_sum, energy, column,
+                    daily_kwh, m, monthly_kwh, month)
+        if month >= 0:
+            bill_class[:, month] += s.sum(axis=1) * dt
+            bill_dd[month] += dd[d]
         if m >= 0:
-            daily_kwh[:, m] = energy
             peak_t = int(column.argmax())
             system_peak[m] = column_sum32(kw, peak_t)
             slot = _peak_slot(system_peak, peak_slot, m)
