@@ -406,7 +406,7 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     class_at_peak = np.zeros((shapes.shape[0], D_meter))
     bill_class = np.zeros((shapes.shape[0], BILLING_MONTHS))
     bill_dd = np.zeros(BILLING_MONTHS)
-    energy, column = np.empty(n, np.float32), np.empty(T, np.float32)
+    column = np.empty(T, np.float32)
     # each day's draws, the next day's taken ahead on the worker thread (the same numbers)
     draws = DrawAhead(rng, _HistoryDraws(noise_sd, noise_mean))
     # shorter histories (windows): meter days D_w, the first m of the long one they keep
@@ -431,8 +431,8 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
         # and the day's energy into daily_kwh[:, m] (metered) and monthly_kwh[:, month] (billed)
         month = int(bill_month[d]) if d >= D - D_bill else -1
         history_day(kw, s, klass, operating, base, slope, shaped_kw, waste_kw[:, 0], block_kw,
-                    level.astype(np.float32), np.float32(dt), profile_sum, energy, column,
-                    daily_kwh, m, monthly_kwh, month)
+                    level.astype(np.float32), np.float32(dt), profile_sum, column, daily_kwh,
+                    m, monthly_kwh, month)
         if month >= 0:
             bill_class[:, month] += s.sum(axis=1) * dt
             bill_dd[month] += dd[d]

@@ -424,15 +424,14 @@ def csr_times_dense(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, x
 def history_day(kw: np.ndarray, shape: np.ndarray, klass: np.ndarray, operating: np.ndarray,
                 waste_base: np.ndarray, waste_slope: np.ndarray, shaped_kw: np.ndarray,
                 waste_kw: np.ndarray, block_kw: np.ndarray, level: np.ndarray, dt: np.float32,
-                profile_sum: np.ndarray, energy_kwh: np.ndarray, column_kw: np.ndarray,
-                daily_kwh: np.ndarray, meter_day: int, monthly_kwh: np.ndarray,
-                month: int) -> None:
+                profile_sum: np.ndarray, column_kw: np.ndarray, daily_kwh: np.ndarray,
+                meter_day: int, monthly_kwh: np.ndarray, month: int) -> None:
     """One day of simulation/dataplatform.py's history from the lognormal noise `kw` (n, T,
     float32, scaled in place to the readings), as the NumPy expressions compute it in float32:
     kw *= sc x shaped + (waste_kw x waste + block) x mean(sc); kw *= level, with sc the
     class shape `shape[klass]` and waste = float32(base + slope x operating[klass]) (the
-    world's pattern, simulation/worlds.py `waste_parts`); then each reading's day energy
-    (x `dt`) and the readings' column sums. On a metered day (`meter_day` >= 0),
+    world's pattern, simulation/worlds.py `waste_parts`); then the readings' column sums and
+    each row's day energy (its sum x `dt`). On a metered day (`meter_day` >= 0),
     `profile_sum += kw` and the energy into `daily_kwh[:, meter_day]`; on a billed day
     (`month` >= 0), the energy widened to float64 added to `monthly_kwh[:, month]`: NumPy's
     column assignment and `+=`, in the rows' pass rather than two strided passes after it."""
@@ -452,7 +451,6 @@ def history_day(kw: np.ndarray, shape: np.ndarray, klass: np.ndarray, operating:
             kw[c, t] = v
             column_kw[t] += v
         e = _row_sum(kw, c, np.float32(0.0)) * dt
-        energy_kwh[c] = e
         if month >= 0:
             monthly_kwh[c, month] += np.float64(e)
         if meter_day >= 0:

@@ -115,15 +115,16 @@ def test_history_day_is_the_numpy_expression_bit_for_bit():
     expected *= level.astype(np.float32)[:, None]
     profile = rng.uniform(0, 1, (n, T))
     kw, out_profile = noise.copy(), profile.copy()
-    energy, column = np.empty(n, np.float32), np.empty(T, np.float32)
+    column = np.empty(T, np.float32)
     daily = rng.uniform(0, 1, (n, 5)).astype(np.float32)
     monthly = rng.uniform(0, 100, (n, 12))
     out_daily, out_monthly = daily.copy(), monthly.copy()
     kernels.history_day(kw, s, klass, op, w[:, 0], w[:, 1] + w[:, 2] * ratio, shaped,
                         waste_kw[:, 0], block, level.astype(np.float32), np.float32(dt),
-                        out_profile, energy, column, out_daily, 3, out_monthly, 7)
+                        out_profile, column, out_daily, 3, out_monthly, 7)
     assert np.array_equal(kw, expected)
-    assert np.array_equal(energy, expected.sum(axis=1) * dt)
+    energy = expected.sum(axis=1) * dt
+    assert np.array_equal(out_daily[:, 3], energy)
     assert np.array_equal(column, expected.sum(axis=0))
     assert np.array_equal(out_profile, profile + expected)
     daily[:, 3] = energy
@@ -132,7 +133,7 @@ def test_history_day_is_the_numpy_expression_bit_for_bit():
     kept_daily, kept_monthly = out_daily.copy(), out_monthly.copy()
     kernels.history_day(noise.copy(), s, klass, op, w[:, 0], w[:, 1] + w[:, 2] * ratio, shaped,
                         waste_kw[:, 0], block, level.astype(np.float32), np.float32(dt),
-                        out_profile, energy, column, out_daily, -1, out_monthly, -1)
+                        out_profile, column, out_daily, -1, out_monthly, -1)
     assert np.array_equal(out_daily, kept_daily) and np.array_equal(out_monthly, kept_monthly)
     assert np.array_equal(out_profile, profile + expected)  # not a metered day: kept
 

@@ -52,7 +52,6 @@ def test_bdew_years_of_one_calendar_have_the_same_shares():
     assert profiles._bdew_year(2031) is profiles._bdew_year(2025)
 
 
-
 def test_bdew_profiles_kept_on_disk_are_demandlibs(tmp_path, monkeypatch):
     """The disk cache gives demandlib's arrays bit for bit without calling it; a file that
     is broken or of another shape is computed again and replaced; `GRIDVALUE_CACHE_DIR=""`
@@ -100,6 +99,7 @@ def test_bdew_profiles_kept_on_disk_are_demandlibs(tmp_path, monkeypatch):
     kept = profiles._bdew_year(2025)
     assert all(np.array_equal(kept[n], computed[n]) for n in profiles.BDEW_CLASSES)
     assert not list(tmp_path.glob(".*partial"))
+
 
 @pytest.fixture(scope="module")
 def household_year():
