@@ -47,13 +47,15 @@ def _peer(n: int, days: int) -> dict:
     return {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
 
 
-def _run(n: int, scenario: str, days: int, noise: str = "normal") -> dict:
+def _run(n: int, scenario: str, days: int, noise: str = "normal",
+         history: str = "when_read") -> dict:
     from gridvalue.simulation.model import GridValueModel
 
     t0, c0 = time.perf_counter(), time.process_time()
-    noise_option = {"profiles.interval_noise": noise} if noise != "normal" else {}
+    options = ({"profiles.interval_noise": noise} if noise != "normal" else {}) | (
+        {"data_platform.history": history} if history != "when_read" else {})
     model = GridValueModel(scenario, overrides=overrides_for(n) | {"meta.days": days}
-                           | noise_option)
+                           | options)
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()
@@ -150,6 +152,7 @@ def main() -> None:
         for name in ("baseline", *TIME_VARYING):
             spawn("run", 300, name, 3)
         spawn("run", 300, "baseline", 3, "table")
+        spawn("run", 300, "baseline", 3, "normal", "always")
         scaling = []
         for n in a.sizes:
             peer = spawn("peer", n, a.days)
@@ -164,8 +167,15 @@ def main() -> None:
                     spawn("run", n, "baseline", a.days, threads=a.threads), peer, "peer")
             if a.only:
                 continue
+            # the baseline builds no history (nothing reads an estimate); a scenario that
+            # does is also set beside the baseline that builds it ("always")
+            with_history = spawn("run", n, "baseline", a.days, "normal", "always")
+            row(n, "baseline, history", with_history, peer, "peer")
             for name in TIME_VARYING:
-                row(n, name, spawn("run", n, name, a.days), base, "baseline")
+                r = spawn("run", n, name, a.days)
+                row(n, name, r, base, "baseline")
+                if r["history"]:
+                    row(n, f"{name}", r, with_history, "baseline with its history")
         if len(scaling) > 2:
             print("scaling (baseline): the cost of each further customer, between sizes")
             steps = list(zip(scaling[:-1], scaling[1:], strict=True))

@@ -29,6 +29,7 @@ the company's view of each customer that targeting, offer terms and screening us
 import contextlib
 import dataclasses
 import datetime
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,7 @@ import numpy as np
 from gridvalue.simulation.contracts import DEFAULTED
 from gridvalue.simulation.measurement import OptionC
 from gridvalue.simulation.population import ENTERPRISE, HOUSEHOLD, MICROGRID
-from gridvalue.simulation.prefetch import DrawAhead, TwoBuffers
+from gridvalue.simulation.prefetch import DrawAhead, TwoBuffers, shared_rows
 from gridvalue.simulation.profiles import climate_shapes, load_shapes
 from gridvalue.simulation.rng import Streams
 from gridvalue.simulation.storage import annuity_factor
@@ -167,7 +168,7 @@ class _History:
 
     @property
     def nbytes(self) -> int:
-        return sum(v.nbytes for v in dataclasses.asdict(self).values())
+        return sum(getattr(self, f.name).nbytes for f in dataclasses.fields(self))
 
 
 def history_key(scenario, customers, flexibility_share: np.ndarray, seed: int) -> str:
@@ -330,6 +331,21 @@ class _HistoryDraws:
         return weather_z, day_z, kw
 
 
+def _history_rows(day: tuple, rows: slice) -> None:
+    """A history day on `rows`: NumPy's exp of their noise, then kernels.py `history_day` on
+    the arrays' row slices (the class shapes and their operating hours are whole; `day`
+    holds history_day's arguments)."""
+    from gridvalue.simulation.kernels import history_day  # numba: when simulated
+
+    (kw, shape, klass, operating, base, slope, shaped_kw, waste_kw, block_kw, level, dt,
+     profile_sum, daily_kwh, meter_day, monthly_kwh, month) = day
+    part = kw[rows]
+    np.exp(part, out=part)
+    history_day(part, shape, klass[rows], operating, base[rows], slope[rows], shaped_kw[rows],
+                waste_kw[rows], block_kw[rows], level[rows], dt, profile_sum[rows],
+                daily_kwh[rows], meter_day, monthly_kwh[rows], month)
+
+
 def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
                       streams: Streams, windows: "tuple[int, ...]" = ()
                       ) -> "_History | dict[int, _History]":
@@ -371,7 +387,7 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
     day_sigma = prof.customer_day_sigma * (1.0 + erratic * rel_hazard)
 
     # numba: when simulated; the compiled draws are NumPy's numbers and leave its state
-    from gridvalue.simulation.kernels import column_sum32, history_day
+    from gridvalue.simulation.kernels import column_sum32, running_column_sums32
     from gridvalue.simulation.pcg64 import standard_normals
 
     rng = streams.fresh("platform:history")
@@ -422,17 +438,18 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
         weather_z, day_z, kw = draws.take((n, T))  # kw: read within the day only
         if d:
             draws.ahead((n, T))
-        np.exp(kw, out=kw)  # the readings' lognormal noise (at_peak copies a column of kw)
         weather = np.exp(prof.weather_day_sigma * weather_z - 0.5 * prof.weather_day_sigma**2)
-        level = np.exp(day_sigma * day_z - 0.5 * day_sigma**2) * weather
+        level = (np.exp(day_sigma * day_z - 0.5 * day_sigma**2) * weather).astype(np.float32)
         m = d - (D - D_meter)
-        # kw *= s[klass] x shaped_kw + (waste_kw x waste + block_kw) x the class shape's mean;
-        # kw *= level; the day's energy and column sums; profile_sum += kw on metered days
-        # and the day's energy into daily_kwh[:, m] (metered) and monthly_kwh[:, month] (billed)
         month = int(bill_month[d]) if d >= D - D_bill else -1
-        history_day(kw, s, klass, operating, base, slope, shaped_kw, waste_kw[:, 0], block_kw,
-                    level.astype(np.float32), np.float32(dt), profile_sum, column, daily_kwh,
-                    m, monthly_kwh, month)
+        # by rows, shared with the worker once it has drawn tomorrow: the readings' lognormal
+        # noise exp(kw); kw *= s[klass] x shaped_kw + (waste_kw x waste + block_kw) x the
+        # class shape's mean; kw *= level; profile_sum += kw on metered days and the day's
+        # energy into daily_kwh[:, m] (metered) and monthly_kwh[:, month] (billed)
+        shared_rows(functools.partial(_history_rows, (
+            kw, s, klass, operating, base, slope, shaped_kw, waste_kw[:, 0], block_kw, level,
+            np.float32(dt), profile_sum, daily_kwh, m, monthly_kwh, month)), n)
+        running_column_sums32(kw, column)
         if month >= 0:
             bill_class[:, month] += s.sum(axis=1) * dt
             bill_dd[month] += dd[d]

@@ -14,7 +14,8 @@ unchanged. `gross_day_threads`: `gross_day` over numba's threads (`kernel_thread
 `standard_normals`: NumPy's standard normal draws, the same numbers, compiled on numba's
 generator (simulation/pcg64.py steps PCG64 inside the loop, and draws NumPy's float32 normals).
 `history_day`: a day of the data platform's history (simulation/dataplatform.py) after its
-float32 draws, and `class_ratios`: its load features' daily ratios; `relative_prices`,
+float32 draws, `running_column_sums32`: that day's column sums, and `class_ratios`: its load
+features' daily ratios; `relative_prices`,
 `shift_respond`, `scale_rows`: the demand response (simulation/response.py); `factor_prices`
 and `import_costs`: the day's prices and bills (simulation/prices.py, tariffs.py); all bit
 for bit NumPy's. The per-row kernels index rows (`kw[r, t]`) rather than slicing them: a
@@ -424,32 +425,29 @@ def csr_times_dense(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, x
 def history_day(kw: np.ndarray, shape: np.ndarray, klass: np.ndarray, operating: np.ndarray,
                 waste_base: np.ndarray, waste_slope: np.ndarray, shaped_kw: np.ndarray,
                 waste_kw: np.ndarray, block_kw: np.ndarray, level: np.ndarray, dt: np.float32,
-                profile_sum: np.ndarray, column_kw: np.ndarray, daily_kwh: np.ndarray,
-                meter_day: int, monthly_kwh: np.ndarray, month: int) -> None:
+                profile_sum: np.ndarray, daily_kwh: np.ndarray, meter_day: int,
+                monthly_kwh: np.ndarray, month: int) -> None:
     """One day of simulation/dataplatform.py's history from the lognormal noise `kw` (n, T,
     float32, scaled in place to the readings), as the NumPy expressions compute it in float32:
     kw *= sc x shaped + (waste_kw x waste + block) x mean(sc); kw *= level, with sc the
     class shape `shape[klass]` and waste = float32(base + slope x operating[klass]) (the
-    world's pattern, simulation/worlds.py `waste_parts`); then the readings' column sums and
-    each row's day energy (its sum x `dt`). On a metered day (`meter_day` >= 0),
-    `profile_sum += kw` and the energy into `daily_kwh[:, meter_day]`; on a billed day
-    (`month` >= 0), the energy widened to float64 added to `monthly_kwh[:, month]`: NumPy's
-    column assignment and `+=`, in the rows' pass rather than two strided passes after it."""
+    world's pattern, simulation/worlds.py `waste_parts`); then each row's day energy (its
+    sum x `dt`). On a metered day (`meter_day` >= 0), `profile_sum += kw` and the energy into
+    `daily_kwh[:, meter_day]`; on a billed day (`month` >= 0), the energy widened to float64
+    added to `monthly_kwh[:, month]`: NumPy's column assignment and `+=`, in the rows' pass
+    rather than two strided passes after it. Each row is computed alone, so the pass may be
+    split by rows (the arrays' row slices) between threads."""
     n, T = kw.shape
     mean = np.empty(shape.shape[0], np.float32)
     for k in range(shape.shape[0]):
         mean[k] = _pairwise(shape[k], 0, T, np.float32(0.0)) / np.float32(T)
-    for t in range(T):
-        column_kw[t] = np.float32(0.0)
     for c in range(n):
         k = klass[c]
         base, slope, waste_c, level_c = waste_base[c], waste_slope[c], waste_kw[c], level[c]
         for t in range(T):  # the row indexed, not sliced (a view: two atomic reference counts)
             waste = np.float32(base + slope * operating[k, t])
             factor = shape[k, t] * shaped_kw[c, t] + (waste_c * waste + block_kw[c, t]) * mean[k]
-            v = (kw[c, t] * factor) * level_c
-            kw[c, t] = v
-            column_kw[t] += v
+            kw[c, t] = (kw[c, t] * factor) * level_c
         e = _row_sum(kw, c, np.float32(0.0)) * dt
         if month >= 0:
             monthly_kwh[c, month] += np.float64(e)
@@ -471,6 +469,19 @@ def class_ratios(daily: np.ndarray, rows: np.ndarray, klass: np.ndarray, floor,
         k = klass[r]
         for d in range(daily.shape[1]):
             out[i, d] = np.float64(_max(daily[r, d], floor)) / standard[k, d]
+
+
+@numba.njit(cache=True, nogil=True)
+def running_column_sums32(kw: np.ndarray, out: np.ndarray) -> None:
+    """out[t] = the float32 running sum of kw[:, t] over the rows in their order (NumPy's
+    `kw.sum(axis=0)` of a C-contiguous (n, T) float32 array, which adds row after row): the
+    history's day columns, whose largest is the day's system peak interval."""
+    n, T = kw.shape
+    for t in range(T):
+        out[t] = np.float32(0.0)
+    for c in range(n):
+        for t in range(T):
+            out[t] += kw[c, t]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -115,25 +115,29 @@ def test_history_day_is_the_numpy_expression_bit_for_bit():
     expected *= level.astype(np.float32)[:, None]
     profile = rng.uniform(0, 1, (n, T))
     kw, out_profile = noise.copy(), profile.copy()
-    column = np.empty(T, np.float32)
     daily = rng.uniform(0, 1, (n, 5)).astype(np.float32)
     monthly = rng.uniform(0, 100, (n, 12))
     out_daily, out_monthly = daily.copy(), monthly.copy()
-    kernels.history_day(kw, s, klass, op, w[:, 0], w[:, 1] + w[:, 2] * ratio, shaped,
-                        waste_kw[:, 0], block, level.astype(np.float32), np.float32(dt),
-                        out_profile, column, out_daily, 3, out_monthly, 7)
+    base, slope, lv = w[:, 0], w[:, 1] + w[:, 2] * ratio, level.astype(np.float32)
+    for rows in (slice(0, 350), slice(350, n)):  # by rows, as the history shares the pass
+        kernels.history_day(kw[rows], s, klass[rows], op, base[rows], slope[rows],
+                            shaped[rows], waste_kw[rows, 0], block[rows], lv[rows],
+                            np.float32(dt), out_profile[rows], out_daily[rows], 3,
+                            out_monthly[rows], 7)
     assert np.array_equal(kw, expected)
     energy = expected.sum(axis=1) * dt
     assert np.array_equal(out_daily[:, 3], energy)
-    assert np.array_equal(column, expected.sum(axis=0))
     assert np.array_equal(out_profile, profile + expected)
     daily[:, 3] = energy
     monthly[:, 7] += energy
     assert np.array_equal(out_daily, daily) and np.array_equal(out_monthly, monthly)
+    column = np.empty(T, np.float32)
+    kernels.running_column_sums32(kw, column)
+    assert np.array_equal(column, expected.sum(axis=0))
+    assert np.array_equal(column, np.cumsum(expected, axis=0)[-1])  # row after row
     kept_daily, kept_monthly = out_daily.copy(), out_monthly.copy()
-    kernels.history_day(noise.copy(), s, klass, op, w[:, 0], w[:, 1] + w[:, 2] * ratio, shaped,
-                        waste_kw[:, 0], block, level.astype(np.float32), np.float32(dt),
-                        out_profile, column, out_daily, -1, out_monthly, -1)
+    kernels.history_day(noise.copy(), s, klass, op, base, slope, shaped, waste_kw[:, 0], block,
+                        lv, np.float32(dt), out_profile, out_daily, -1, out_monthly, -1)
     assert np.array_equal(out_daily, kept_daily) and np.array_equal(out_monthly, kept_monthly)
     assert np.array_equal(out_profile, profile + expected)  # not a metered day: kept
 

@@ -148,8 +148,9 @@ def test_shared_rows_raises_what_a_slice_raises(monkeypatch):
 @pytest.mark.parametrize("scenario", ["baseline", "tou_pricing", "realtime_pricing",
                                       "price_packages"])
 def test_rows_shared_with_the_worker_give_the_serial_tables(monkeypatch, scenario):
-    """Every shared pass (the day's demand, the response, the bills) on two threads, and the
-    history's draws taken ahead, give the tables of the run without any background thread."""
+    """Every shared pass (the day's demand, the response, the bills, price_packages' history
+    days) on two threads, and the history's draws taken ahead, give the tables of the run
+    without any background thread."""
     overrides = {"population.households": 150, "population.enterprises": 20,
                  "population.microgrids": 1, "meta.days": 20}
 
