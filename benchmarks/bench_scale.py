@@ -175,7 +175,7 @@ def main() -> None:
                 r = spawn("run", n, name, a.days)
                 row(n, name, r, base, "baseline")
                 if r["history"]:
-                    row(n, f"{name}", r, with_history, "baseline with its history")
+                    row(n, name, r, with_history, "baseline with its history")
         if len(scaling) > 2:
             print("scaling (baseline): the cost of each further customer, between sizes")
             steps = list(zip(scaling[:-1], scaling[1:], strict=True))

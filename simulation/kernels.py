@@ -15,11 +15,10 @@ unchanged. `gross_day_threads`: `gross_day` over numba's threads (`kernel_thread
 generator (simulation/pcg64.py steps PCG64 inside the loop, and draws NumPy's float32 normals).
 `history_day`: a day of the data platform's history (simulation/dataplatform.py) after its
 float32 draws, `running_column_sums32`: that day's column sums, and `class_ratios`: its load
-features' daily ratios; `relative_prices`,
-`shift_respond`, `scale_rows`: the demand response (simulation/response.py); `factor_prices`
-and `import_costs`: the day's prices and bills (simulation/prices.py, tariffs.py); all bit
-for bit NumPy's. The per-row kernels index rows (`kw[r, t]`) rather than slicing them: a
-row view costs two atomic reference counts.
+features' daily ratios; `relative_prices`, `shift_respond`, `scale_rows`: the demand response
+(simulation/response.py); `factor_prices` and `import_costs`: the day's prices and bills
+(simulation/prices.py, tariffs.py); all bit for bit NumPy's. The per-row kernels index rows
+(`kw[r, t]`) rather than slicing them: a row view costs two atomic reference counts.
 """
 
 import functools
