@@ -102,9 +102,9 @@ def cmd_optimise(args) -> int:
 
         result = optimise.run_search(search, out, progress=progress)
         text = json.dumps(result, indent=2, default=_plain) + "\n"
-        from gridvalue.experiments.store import _write_atomic
+        from gridvalue.simulation.files import write_atomic
 
-        _write_atomic(out / "result.json", lambda f: f.write(text.encode()))
+        write_atomic(out / "result.json", lambda f: f.write(text.encode()))
     if args.format == "json":
         print(text, end="")
     else:

@@ -208,14 +208,14 @@ class Store:
                                     "new folder")
 
     def open(self) -> "Store":
-        from gridvalue.experiments.store import _write_atomic
+        from gridvalue.simulation.files import write_atomic
 
         self.folder.mkdir(parents=True, exist_ok=True)
         marker = self.root / "optimise.json"
         if not marker.exists():
             text = json.dumps({"hash": self.search.hash()} | self.search.spec(), indent=2,
                               default=str) + "\n"
-            _write_atomic(marker, lambda f: f.write(text.encode()))
+            write_atomic(marker, lambda f: f.write(text.encode()))
         for path in sorted(self.folder.glob("*.parquet")):
             try:
                 row = pd.read_parquet(path).iloc[0].to_dict()
@@ -232,11 +232,11 @@ class Store:
         return row
 
     def put(self, row: dict) -> None:
-        from gridvalue.experiments.store import _write_atomic
+        from gridvalue.simulation.files import write_atomic
 
         path = self.folder / f"{row['phase']}-t{row['trial']:06d}-r{row['replicate']:04d}.parquet"
         frame = pd.DataFrame([row])
-        _write_atomic(path, lambda f: frame.to_parquet(f, index=False))
+        write_atomic(path, lambda f: frame.to_parquet(f, index=False))
         self.cache[(row["phase"], row["trial"], row["replicate"])] = row
 
     def frame(self) -> pd.DataFrame:

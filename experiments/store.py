@@ -26,23 +26,10 @@ import pyarrow.parquet as pq
 
 import gridvalue
 from gridvalue.experiments.atomic import atomic_folder
+from gridvalue.simulation.files import write_atomic
 from gridvalue.simulation.schema import ScenarioError
 
 ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
-
-
-def _write_atomic(path: Path, write) -> None:
-    """Write through `write(file)` to a hidden temporary name, fsync, then rename into place."""
-    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 REPAIR_HINT = "run the same command with --repair to rebuild it and re-run damaged runs"
@@ -143,12 +130,12 @@ class SweepStore:
             pass
         (root / "runs").mkdir(exist_ok=True)
         manifest = sweep.manifest()
-        _write_atomic(root / "manifest.parquet",
+        write_atomic(root / "manifest.parquet",
                       lambda f: manifest.to_parquet(f, index=False))
         if not (root / "sweep.toml").is_file():
             shutil.copyfile(sweep.source, root / "sweep.toml")
         text = (json.dumps(info, indent=2, default=str) + "\n").encode()
-        _write_atomic(root / "sweep.json", lambda f: f.write(text))
+        write_atomic(root / "sweep.json", lambda f: f.write(text))
 
     def _check_runs(self, repair: bool) -> None:
         """Diagnose damaged run files in one line, or (`repair`) set them aside."""
@@ -250,7 +237,7 @@ class SweepStore:
         table = pa.Table.from_pylist([{name: row.get(name) for name in self.schema.names}],
                                      schema=self.schema)
         path = self.path_of(int(result["run"]))
-        _write_atomic(path, lambda f: pq.write_table(table, f))
+        write_atomic(path, lambda f: pq.write_table(table, f))
         return path
 
     def log_session(self, started: datetime.datetime, executor: str, ok: int,
@@ -261,7 +248,7 @@ class SweepStore:
             "finished_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "executor": executor, "runs_ok_total": ok, "runs_failed_this_session": failed})
         text = (json.dumps(self.info, indent=2, default=str) + "\n").encode()
-        _write_atomic(self.root / "sweep.json", lambda f: f.write(text))
+        write_atomic(self.root / "sweep.json", lambda f: f.write(text))
 
     # ---- reading ------------------------------------------------------------------------
     def _dataset(self) -> ds.Dataset:

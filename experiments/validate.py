@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gridvalue.simulation.files import write_atomic
 from gridvalue.simulation.schema import ScenarioError
 
 CASES = Path(__file__).resolve().parents[1] / "tests" / "cases"
@@ -367,18 +368,6 @@ def report(results: list[Result]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` whole or not at all (a temporary file beside it, renamed)."""
-    import os
-
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, "utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 # ---- the subcommand ---------------------------------------------------------------------------
 def add_parser(sub) -> None:
     p = sub.add_parser("validate", help="run every validation case (tests/cases/) and report "
@@ -413,6 +402,7 @@ def run(args) -> int:
         print(f"{'pass' if result.passed else 'FAIL'}  {case.name:<36} {_number(result.figure)}"
               f"  [{_number(case.low)}, {_number(case.high)}]", flush=True)
     if args.out is not None:
-        _write_atomic(args.out, report(results))
+        text = report(results)
+        write_atomic(args.out, lambda f: f.write(text.encode("utf-8")))
         print(f"report: {args.out}")
     return 0 if all(r.passed for r in results) else 1

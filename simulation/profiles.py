@@ -131,19 +131,16 @@ def _stored_bdew(year: int, key: tuple[int, bool]) -> dict[str, np.ndarray]:
 
 
 def _store(path: Path, profiles: dict[str, np.ndarray]) -> None:
-    """Write `profiles` to `path` whole or not at all (a temporary file renamed: another
-    process reading or writing the same file meanwhile sees the old or the new one)."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    """Write `profiles` to `path` whole or not at all (simulation/files.py `write_atomic`:
+    another process reading or writing the same file meanwhile sees the old or the new one);
+    a folder that cannot be made or written is passed over."""
+    from gridvalue.simulation.files import write_atomic
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(partial, "wb") as out:
-            np.savez(out, **profiles)
-        os.replace(partial, path)
+        write_atomic(path, lambda out: np.savez(out, **profiles))
     except OSError:
-        try:
-            partial.unlink(missing_ok=True)
-        except OSError:  # its folder could not be made
-            pass
+        pass
 
 
 def _bdew_profiles(year: int) -> dict[str, np.ndarray]:

@@ -65,7 +65,7 @@ def test_bdew_profiles_kept_on_disk_are_demandlibs(tmp_path, monkeypatch):
     path = profiles.bdew_cache_path(key)
     assert path.parent == tmp_path / "cache" and "demandlib" in path.name
     first = profiles._bdew_year(2025)
-    assert path.is_file() and not list(path.parent.glob(".*partial"))
+    assert path.is_file() and not list(path.parent.glob(".*.tmp-*"))
 
     def no_demandlib(year):
         raise AssertionError("demandlib called with the cache warm")
@@ -98,7 +98,7 @@ def test_bdew_profiles_kept_on_disk_are_demandlibs(tmp_path, monkeypatch):
     monkeypatch.setattr(profiles, "_BDEW_BY_CALENDAR", {})
     kept = profiles._bdew_year(2025)
     assert all(np.array_equal(kept[n], computed[n]) for n in profiles.BDEW_CLASSES)
-    assert not list(tmp_path.glob(".*partial"))
+    assert not list(tmp_path.glob(".*.tmp-*"))
 
 
 @pytest.fixture(scope="module")
