@@ -331,14 +331,14 @@ class _HistoryDraws:
         return weather_z, day_z, kw
 
 
-def _history_rows(day: tuple, rows: slice) -> None:
-    """A history day on `rows`: NumPy's exp of their noise, then kernels.py `history_day` on
-    the arrays' row slices (the class shapes and their operating hours are whole; `day`
-    holds history_day's arguments)."""
+def _history_rows(rows: slice, *, kw, shape, klass, operating, base, slope, shaped_kw,
+                  waste_kw, block_kw, level, dt, profile_sum, daily_kwh, meter_day,
+                  monthly_kwh, month) -> None:
+    """A history day on `rows`: NumPy's exp of their noise, then kernels.py `history_day`
+    (its arguments by name) on the arrays' row slices; the class shapes and their operating
+    hours are whole."""
     from gridvalue.simulation.kernels import history_day  # numba: when simulated
 
-    (kw, shape, klass, operating, base, slope, shaped_kw, waste_kw, block_kw, level, dt,
-     profile_sum, daily_kwh, meter_day, monthly_kwh, month) = day
     part = kw[rows]
     np.exp(part, out=part)
     history_day(part, shape, klass[rows], operating, base[rows], slope[rows], shaped_kw[rows],
@@ -446,9 +446,11 @@ def _simulate_history(scenario, customers, flexibility_share: np.ndarray,
         # noise exp(kw); kw *= s[klass] x shaped_kw + (waste_kw x waste + block_kw) x the
         # class shape's mean; kw *= level; profile_sum += kw on metered days and the day's
         # energy into daily_kwh[:, m] (metered) and monthly_kwh[:, month] (billed)
-        shared_rows(functools.partial(_history_rows, (
-            kw, s, klass, operating, base, slope, shaped_kw, waste_kw[:, 0], block_kw, level,
-            np.float32(dt), profile_sum, daily_kwh, m, monthly_kwh, month)), n)
+        shared_rows(functools.partial(
+            _history_rows, kw=kw, shape=s, klass=klass, operating=operating, base=base,
+            slope=slope, shaped_kw=shaped_kw, waste_kw=waste_kw[:, 0], block_kw=block_kw,
+            level=level, dt=np.float32(dt), profile_sum=profile_sum, daily_kwh=daily_kwh,
+            meter_day=m, monthly_kwh=monthly_kwh, month=month), n)
         running_column_sums32(kw, column)
         if month >= 0:
             bill_class[:, month] += s.sum(axis=1) * dt
